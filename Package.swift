@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+// dispo: reinforcement learning for mathematical reasoning on CPUs, built around DISPO.
+// Modules leaf-first: DispoSupport → DispoShards, DispoTokenizers → DispoDatasets → DispoBench → dispo (CLI).
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "dispo",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "dispo", targets: ["dispo"]),
+        .library(name: "DispoShards", targets: ["DispoShards"]),
+        .library(name: "DispoTokenizers", targets: ["DispoTokenizers"]),
+        .library(name: "DispoDatasets", targets: ["DispoDatasets"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System C libraries (Debian: libzstd-dev, liblz4-dev, libopenblas-dev, pkg-config).
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4",
+                       providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+
+        .target(name: "DispoSupport", swiftSettings: strict),
+        .target(name: "DispoShards", dependencies: ["DispoSupport", "CZstd", "CLZ4"], swiftSettings: strict),
+        .target(name: "DispoTokenizers", dependencies: ["DispoSupport"], swiftSettings: strict),
+        .target(name: "DispoDatasets", dependencies: ["DispoSupport", "DispoShards", "DispoTokenizers"],
+                swiftSettings: strict),
+        .target(name: "DispoBench", dependencies: ["DispoSupport", "DispoShards", "DispoTokenizers", "COpenBLAS"],
+                swiftSettings: strict),
+        .executableTarget(name: "dispo", dependencies: [
+            "DispoSupport", "DispoShards", "DispoTokenizers", "DispoDatasets", "DispoBench", "COpenBLAS", "CZstd", "CLZ4",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+
+        .testTarget(name: "DispoSupportTests", dependencies: ["DispoSupport"], swiftSettings: strict),
+        .testTarget(name: "DispoShardsTests", dependencies: ["DispoShards", "DispoSupport"], swiftSettings: strict),
+        .testTarget(name: "DispoTokenizersTests", dependencies: ["DispoTokenizers", "DispoSupport"],
+                    exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "DispoDatasetsTests", dependencies: ["DispoDatasets", "DispoShards", "DispoTokenizers"],
+                    swiftSettings: strict),
+        .testTarget(name: "DispoCLITests", dependencies: ["dispo", "DispoShards"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

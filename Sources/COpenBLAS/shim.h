@@ -1,0 +1,3 @@
+#pragma once
+#include <cblas.h>
+// OpenBLAS extensions (declared in openblas_config.h / cblas.h of the Debian package).

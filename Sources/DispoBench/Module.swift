@@ -1,0 +1,1 @@
+// DispoBench module (being written).

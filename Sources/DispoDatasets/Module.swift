@@ -1,0 +1,1 @@
+// DispoDatasets module (being written).

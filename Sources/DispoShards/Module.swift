@@ -1,0 +1,1 @@
+// DispoShards module (being written).

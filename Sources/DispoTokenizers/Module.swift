@@ -1,0 +1,1 @@
+// DispoTokenizers module (being written).
