@@ -1,1 +1,0 @@
-// DispoBench module (being written).
