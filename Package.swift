@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // dispo: reinforcement learning for mathematical reasoning on CPUs, built around DISPO.
-// Modules leaf-first: DispoSupport → DispoShards, DispoTokenizers → DispoDatasets → DispoBench → dispo (CLI).
+// Modules leaf-first: DispoSupport → DispoShards, DispoTokenizers, DispoVerifier, DispoLosses, DispoEngine
+// → DispoDatasets → DispoBench → dispo (CLI).
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -15,6 +16,9 @@ let package = Package(
         .library(name: "DispoShards", targets: ["DispoShards"]),
         .library(name: "DispoTokenizers", targets: ["DispoTokenizers"]),
         .library(name: "DispoDatasets", targets: ["DispoDatasets"]),
+        .library(name: "DispoEngine", targets: ["DispoEngine"]),
+        .library(name: "DispoVerifier", targets: ["DispoVerifier"]),
+        .library(name: "DispoLosses", targets: ["DispoLosses"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -31,12 +35,17 @@ let package = Package(
         .target(name: "DispoSupport", swiftSettings: strict),
         .target(name: "DispoShards", dependencies: ["DispoSupport", "CZstd", "CLZ4"], swiftSettings: strict),
         .target(name: "DispoTokenizers", dependencies: ["DispoSupport"], swiftSettings: strict),
-        .target(name: "DispoDatasets", dependencies: ["DispoSupport", "DispoShards", "DispoTokenizers"],
+        .target(name: "DispoEngine", dependencies: ["DispoSupport", "COpenBLAS"], swiftSettings: strict),
+        .target(name: "DispoVerifier", dependencies: ["DispoSupport"], swiftSettings: strict),
+        .target(name: "DispoLosses", dependencies: ["DispoSupport"], swiftSettings: strict),
+        .target(name: "DispoDatasets", dependencies: ["DispoSupport", "DispoShards", "DispoTokenizers", "DispoVerifier"],
                 swiftSettings: strict),
-        .target(name: "DispoBench", dependencies: ["DispoSupport", "DispoShards", "DispoTokenizers", "COpenBLAS"],
+        .target(name: "DispoBench", dependencies: ["DispoSupport", "DispoShards", "DispoTokenizers", "DispoEngine",
+                                                 "DispoVerifier", "DispoLosses", "COpenBLAS"],
                 swiftSettings: strict),
         .executableTarget(name: "dispo", dependencies: [
-            "DispoSupport", "DispoShards", "DispoTokenizers", "DispoDatasets", "DispoBench", "COpenBLAS", "CZstd", "CLZ4",
+            "DispoSupport", "DispoShards", "DispoTokenizers", "DispoDatasets", "DispoEngine", "DispoVerifier", "DispoLosses", "DispoBench",
+            "COpenBLAS", "CZstd", "CLZ4",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
@@ -44,6 +53,10 @@ let package = Package(
         .testTarget(name: "DispoShardsTests", dependencies: ["DispoShards", "DispoSupport"], swiftSettings: strict),
         .testTarget(name: "DispoTokenizersTests", dependencies: ["DispoTokenizers", "DispoSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "DispoEngineTests", dependencies: ["DispoEngine", "DispoSupport"],
+                    exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "DispoVerifierTests", dependencies: ["DispoVerifier"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "DispoLossesTests", dependencies: ["DispoLosses"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "DispoDatasetsTests", dependencies: ["DispoDatasets", "DispoShards", "DispoTokenizers"],
                     swiftSettings: strict),
         .testTarget(name: "DispoCLITests", dependencies: ["dispo", "DispoShards"], swiftSettings: strict),

@@ -9,6 +9,7 @@ struct Dispo: AsyncParsableCommand {
         commandName: "dispo",
         abstract: "Reinforcement learning for mathematical reasoning on CPUs, built around DISPO.",
         subcommands: [
+            GenCommand.self,
             ShardCommand.self,
             ShardsCommand.self,
             TokenizeCommand.self,

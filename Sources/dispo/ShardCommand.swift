@@ -1,6 +1,131 @@
+// `dispo shard`: dataset file → token shard set(s). Parses flags and runs DispoDatasets.ShardJob.
+
 import ArgumentParser
+import DispoDatasets
+import DispoShards
+import DispoTokenizers
+import Foundation
 
 struct ShardCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "shard", abstract: "(being written)")
-    func run() async throws { throw ValidationError("dispo shard is not available yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "shard",
+        abstract: "Turn a math dataset (JSONL or JSON array) into token shard sets.",
+        discussion: """
+        Fields default to what the bundled benchmarks use: the prompt is `problem`, `question` or `prompt`;
+        the answer is `answer` (GSM8K's text after `#### `), or the last \\boxed{} of `solution`.
+        With --split test=0.05 the output directory holds one shard set per split (train/, test/).
+        """)
+
+    @Argument(help: "Dataset file (.jsonl, or .json holding an array of objects).")
+    var input: String
+
+    @Option(help: "Tokenizer: a tokenizer.json, a directory with tokenizer files, or a char vocabulary file.")
+    var tokenizer: String
+
+    @Option(help: "Output directory (the shard set, or one shard set per split).")
+    var out: String
+
+    @Option(help: "Input format: jsonl or json (default: from the file name).")
+    var format: String?
+
+    @Option(help: "Field holding the problem text (default: problem, question or prompt).")
+    var promptField: String?
+
+    @Option(help: "Field holding the gold answer, or `none` (default: answer, else \\boxed{} in solution).")
+    var answerField: String?
+
+    @Option(help: "Field holding a worked response to append after the prompt (loss mask covers it).")
+    var responseField: String?
+
+    @Option(help: "Field holding pre-tokenized prompt ids (then no template is applied).")
+    var idsField: String?
+
+    @Option(help: "Prompt template: \(PromptTemplate.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var template: String = "plain"
+
+    @Option(help: "Block codec: zstd, lz4 or none.")
+    var codec: String = "zstd"
+
+    @Option(help: "zstd compression level (1-19).")
+    var level: Int = 3
+
+    @Option(help: "Uncompressed bytes per block, in KiB.")
+    var blockKib: Int = 1024
+
+    @Option(help: "Compression threads (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Prompts longer than this many tokens are skipped (or an error, with --overlong error).")
+    var maxPromptTokens: Int?
+
+    @Option(help: "What to do with over-long prompts: skip or error.")
+    var overlong: String = "skip"
+
+    @Option(help: "Held-out split NAME=FRACTION, e.g. test=0.05 (repeatable).")
+    var split: [String] = []
+
+    @Option(help: "Seed of the split.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Name recorded as each record's source (default: folder/stem of the input).")
+    var source: String?
+
+    @Flag(help: "Count and skip bad records instead of stopping at the first.")
+    var skipBad = false
+
+    @Flag(help: "Keep control characters that look like mangled LaTeX escapes as they are.")
+    var noRepair = false
+
+    @Flag(help: "Replace an existing shard set.")
+    var overwrite = false
+
+    @Flag(help: "No progress bar.")
+    var quiet = false
+
+    func run() async throws {
+        var job = ShardJob(input: input, output: out)
+        if let format {
+            guard let parsed = DatasetFormat(rawValue: format) else { throw ValidationError("--format must be jsonl or json, not \(format)") }
+            job.format = parsed
+        }
+        job.fields = ProblemFields(promptField: promptField, answerField: answerField, responseField: responseField,
+                                   idsField: idsField, repairEscapes: !noRepair)
+        job.template = try PromptTemplate.named(template)
+        guard let policy = OverlongPolicy(rawValue: overlong) else { throw ValidationError("--overlong must be skip or error") }
+        job.overlong = policy
+        job.maxPromptTokens = maxPromptTokens
+        job.skipBad = skipBad
+        job.seed = seed
+        job.source = source
+        job.showProgress = !quiet
+        job.splits = try split.map(Self.parseSplit)
+        job.writer.codec = try Self.codec(codec, level: level)
+        guard blockKib > 0 else { throw ValidationError("--block-kib must be positive") }
+        job.writer.blockBytes = blockKib << 10
+        if let threads { job.writer.threads = max(1, threads) }
+        job.writer.overwrite = overwrite
+        job.command = (["dispo"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        let loaded = try TokenizerLoader.load(tokenizer)
+        let summary = try job.run(tokenizer: loaded)
+        print(summary.report())
+    }
+
+    static func parseSplit(_ text: String) throws -> (name: String, fraction: Double) {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let fraction = Double(parts[1]) else {
+            throw ValidationError("--split takes NAME=FRACTION, e.g. test=0.05; got \(text)")
+        }
+        return (parts[0], fraction)
+    }
+
+    static func codec(_ name: String, level: Int) throws -> ShardCodec {
+        switch name {
+        case "zstd":
+            guard (1...22).contains(level) else { throw ValidationError("--level must be in 1...22 for zstd") }
+            return .zstd(level: level)
+        case "lz4": return .lz4
+        case "none": return ShardCodec.none
+        default: throw ValidationError("--codec must be zstd, lz4 or none, not \(name)")
+        }
+    }
 }

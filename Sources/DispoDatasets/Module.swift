@@ -1,1 +1,0 @@
-// DispoDatasets module (being written).

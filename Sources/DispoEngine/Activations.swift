@@ -1,0 +1,63 @@
+// The activation arena of one micro-batch shape: everything the forward pass saves for backward, plus the
+// backward pass's scratch, as offsets into one allocation that is reused across steps (it only grows).
+// Memory in floats, N = B·T:  N·C·(L+1) residuals + L·[N·(4C + QKV + QD + 3F + 2) + B·NH·T²]
+//   + N·(2C + V + 5) final + N·(2C + QKV + QD + 3F) + T² backward scratch.
+// Dimension legend: B batch, T time, N = B·T, C hidden, F intermediate, V vocab, L layers, NH heads,
+// QKV = (NH + 2·KVH)·HS, QD = NH·HS.
+
+public struct ActivationLayout: Sendable {
+    public struct Layer: Sendable {
+        public var ln1 = 0, rstd1 = 0        // (N, C), (N)
+        public var qkv = 0                   // (N, QKV) after rope
+        public var atty = 0                  // (N, QD) attention output before o_proj
+        public var probs = 0                 // (B, NH, T, T) softmax probabilities
+        public var res2 = 0                  // (N, C) residual after attention
+        public var ln2 = 0, rstd2 = 0        // (N, C), (N)
+        public var gateUp = 0                // (N, 2F)
+        public var hidden = 0                // (N, F) silu(gate) ⊙ up
+    }
+    public let B: Int, T: Int
+    public var N: Int { B * T }
+    public private(set) var residual: [Int] = []   // L+1 × (N, C): input of layer l; [L] feeds the final norm
+    public private(set) var layers: [Layer] = []
+    public private(set) var lnf = 0, rstdf = 0     // (N, C), (N)
+    public private(set) var logits = 0             // (N, V); overwritten by ∂L/∂logits in backward
+    public private(set) var logSumExp = 0          // (N)
+    public private(set) var logProbs = 0           // (N)
+    public private(set) var entropies = 0          // (N)
+    // Backward scratch, shared by all layers.
+    public private(set) var dRes = 0               // (N, C)
+    public private(set) var dLn = 0                // (N, C)
+    public private(set) var dQKV = 0               // (N, QKV)
+    public private(set) var dAtty = 0              // (N, QD)
+    public private(set) var dProbs = 0             // (T, T)
+    public private(set) var dGateUp = 0            // (N, 2F)
+    public private(set) var dHidden = 0            // (N, F)
+    public private(set) var count = 0
+
+    public init(config: ModelConfig, B: Int, T: Int) {
+        self.B = B
+        self.T = T
+        let N = B * T, C = config.hiddenSize, F = config.intermediateSize, V = config.vocabSize
+        let QKV = config.qkvDim, QD = config.queryDim, NH = config.numAttentionHeads
+        for _ in 0...config.numHiddenLayers { residual.append(take(N * C)) }
+        for _ in 0..<config.numHiddenLayers {
+            var l = Layer()
+            l.ln1 = take(N * C); l.rstd1 = take(N)
+            l.qkv = take(N * QKV); l.atty = take(N * QD); l.probs = take(B * NH * T * T)
+            l.res2 = take(N * C); l.ln2 = take(N * C); l.rstd2 = take(N)
+            l.gateUp = take(N * 2 * F); l.hidden = take(N * F)
+            layers.append(l)
+        }
+        lnf = take(N * C); rstdf = take(N); logits = take(N * V)
+        logSumExp = take(N); logProbs = take(N); entropies = take(N)
+        dRes = take(N * C); dLn = take(N * C); dQKV = take(N * QKV); dAtty = take(N * QD)
+        dProbs = take(T * T); dGateUp = take(N * 2 * F); dHidden = take(N * F)
+    }
+
+    private mutating func take(_ n: Int) -> Int {
+        let offset = count
+        count += (n + 15) & ~15   // keep every view 64-byte aligned
+        return offset
+    }
+}

@@ -1,0 +1,110 @@
+// Contiguous float arenas with named views. Parameters, gradients, the two Adam moments and the activations
+// each live in one 64-byte-aligned allocation; a view is an offset and a shape into it, so AdamW is one loop
+// over the arena and a checkpoint is one write per arena (llm.c's ParameterTensors).
+// Dimension legend: V vocab, C hidden, F intermediate, L layers, NH/KVH heads, HS head size,
+// QKV = (NH + 2 KVH) * HS.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One zero-initialised, 64-byte-aligned block of `count` floats. Not thread-safe; owned by one model.
+public final class Arena {
+    public let count: Int
+    public let base: UnsafeMutablePointer<Float>
+
+    public init(count: Int) {
+        precondition(count >= 0, "Arena size must be non-negative")
+        self.count = count
+        var raw: UnsafeMutableRawPointer?
+        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        precondition(posix_memalign(&raw, 64, bytes) == 0 && raw != nil, "out of memory allocating \(bytes) bytes")
+        memset(raw!, 0, bytes)
+        base = raw!.bindMemory(to: Float.self, capacity: max(count, 1))
+    }
+
+    deinit { free(base) }
+
+    public subscript(offset: Int) -> UnsafeMutablePointer<Float> { base + offset }
+    public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: base, count: count) }
+    public func zero() { memset(base, 0, count * MemoryLayout<Float>.stride) }
+    public func copy(from other: Arena) {
+        precondition(other.count == count, "arena sizes differ: \(other.count) vs \(count)")
+        memcpy(base, other.base, count * MemoryLayout<Float>.stride)
+    }
+}
+
+/// A named tensor inside the parameter arena, with its Hugging Face name and shape.
+public struct TensorView: Sendable, Equatable {
+    public var name: String
+    public var shape: [Int]
+    public var offset: Int
+    public var count: Int { shape.reduce(1, *) }
+}
+
+/// Offsets of one layer's parameters. q, k, v weights are adjacent, forming one (QKV, C) matrix, and so are
+/// their biases (QKV); gate and up weights form one (2F, C) matrix. Absent biases have offset -1.
+public struct LayerOffsets: Sendable {
+    public var ln1: Int      // (C)
+    public var wqkv: Int     // (QKV, C) = q_proj (NH*HS, C) ‖ k_proj (KVH*HS, C) ‖ v_proj (KVH*HS, C)
+    public var bqkv: Int     // (QKV) or -1
+    public var wo: Int       // (C, NH*HS)
+    public var bo: Int       // (C) or -1
+    public var ln2: Int      // (C)
+    public var wgateUp: Int  // (2F, C) = gate_proj (F, C) ‖ up_proj (F, C)
+    public var wdown: Int    // (C, F)
+}
+
+/// Where every parameter lives in the arena, in HF naming. The same layout indexes gradients and moments.
+public struct ParameterLayout: Sendable {
+    public let config: ModelConfig
+    public private(set) var tensors: [TensorView] = []
+    public private(set) var layers: [LayerOffsets] = []
+    public private(set) var embedding = 0   // (V, C)
+    public private(set) var finalNorm = 0   // (C)
+    public private(set) var lmHead = 0      // (V, C); equals `embedding` when tied
+    public private(set) var count = 0
+
+    public init(config: ModelConfig) {
+        self.config = config
+        let C = config.hiddenSize, V = config.vocabSize, F = config.intermediateSize
+        let qd = config.queryDim, kvd = config.keyValueDim
+        embedding = add("model.embed_tokens.weight", [V, C])
+        for l in 0..<config.numHiddenLayers {
+            let p = "model.layers.\(l)."
+            let ln1 = add(p + "input_layernorm.weight", [C])
+            let wq = add(p + "self_attn.q_proj.weight", [qd, C])
+            _ = add(p + "self_attn.k_proj.weight", [kvd, C])
+            _ = add(p + "self_attn.v_proj.weight", [kvd, C])
+            var bq = -1
+            if config.qkvBias {
+                bq = add(p + "self_attn.q_proj.bias", [qd])
+                _ = add(p + "self_attn.k_proj.bias", [kvd])
+                _ = add(p + "self_attn.v_proj.bias", [kvd])
+            }
+            let wo = add(p + "self_attn.o_proj.weight", [C, qd])
+            let bo = config.outputBias ? add(p + "self_attn.o_proj.bias", [C]) : -1
+            let ln2 = add(p + "post_attention_layernorm.weight", [C])
+            let wg = add(p + "mlp.gate_proj.weight", [F, C])
+            _ = add(p + "mlp.up_proj.weight", [F, C])
+            let wd = add(p + "mlp.down_proj.weight", [C, F])
+            layers.append(LayerOffsets(ln1: ln1, wqkv: wq, bqkv: bq, wo: wo, bo: bo, ln2: ln2, wgateUp: wg, wdown: wd))
+        }
+        finalNorm = add("model.norm.weight", [C])
+        lmHead = config.tieWordEmbeddings ? embedding : add("lm_head.weight", [V, C])
+    }
+
+    private mutating func add(_ name: String, _ shape: [Int]) -> Int {
+        let view = TensorView(name: name, shape: shape, offset: count)
+        tensors.append(view)
+        count += view.count
+        return view.offset
+    }
+
+    public func tensor(named name: String) -> TensorView? { tensors.first { $0.name == name } }
+
+    /// True for norm weights and biases (1-D tensors), which AdamW may exempt from weight decay.
+    public static func isOneDimensional(_ view: TensorView) -> Bool { view.shape.count == 1 }
+}

@@ -1,0 +1,71 @@
+// The output head's loss layer: per target token, log π(target) and the entropy H of the temperature-scaled
+// distribution π = softmax(z / τ); backward from per-token coefficients on log π and on H.
+// Every RL policy loss reduces to Σ c·log π (+ optional e·H): for a target y with u = z/τ, π = softmax(u),
+//   ∂ log π(y) / ∂z_j = (δ_jy − π_j) / τ,        ∂H / ∂z_j = −π_j (log π_j + H) / τ.
+// Cross-entropy is c = −1/count. Sums are kept in Double so a 32k-entry softmax stays exact to fp32.
+// Dimension legend: N rows (B·T), V vocab.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public enum TokenLogProbs {
+    /// logProbs (N), entropies (N), logSumExp (N) saved for backward; logits (N, V), targets (N).
+    /// Rows with a negative target are skipped and get 0.
+    public static func forward(logProbs: UnsafeMutablePointer<Float>, entropies: UnsafeMutablePointer<Float>,
+                               logSumExp: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>,
+                               targets: UnsafePointer<Int32>, N: Int, V: Int, temperature: Float) {
+        let invT = 1 / temperature
+        for n in 0..<N {
+            let t = Int(targets[n])
+            if t < 0 {
+                logProbs[n] = 0; entropies[n] = 0; logSumExp[n] = 0
+                continue
+            }
+            let z = logits + n * V
+            var m = -Float.infinity
+            for j in 0..<V where z[j] > m { m = z[j] }
+            let mu = m * invT
+            // Σ e^(u−mu) and Σ e^(u−mu)·(u−mu): entropy H = lse − Σ π u = log S − (Σ e·d)/S with d = u − mu.
+            var sum = 0.0, weighted = 0.0
+            for j in 0..<V {
+                let d = z[j] * invT - mu
+                let e = Double(expf(d))
+                sum += e
+                weighted += e * Double(d)
+            }
+            let logS = log(sum)
+            logSumExp[n] = Float(Double(mu) + logS)
+            logProbs[n] = Float(Double(z[t] * invT - mu) - logS)
+            entropies[n] = Float(logS - weighted / sum)
+        }
+    }
+
+    /// Overwrites logits (N, V) with ∂L/∂logits for L = Σ_n c[n]·log π_n + e[n]·H_n; logProbCoefficients (N),
+    /// entropyCoefficients (N) or nil; targets, logSumExp and entropies from forward.
+    public static func backward(logits: UnsafeMutablePointer<Float>, logProbCoefficients: UnsafePointer<Float>,
+                                entropyCoefficients: UnsafePointer<Float>?, targets: UnsafePointer<Int32>,
+                                logSumExp: UnsafePointer<Float>, entropies: UnsafePointer<Float>,
+                                N: Int, V: Int, temperature: Float) {
+        let invT = 1 / temperature
+        for n in 0..<N {
+            let z = logits + n * V
+            let t = Int(targets[n])
+            let c = t < 0 ? 0 : logProbCoefficients[n]
+            let e = t < 0 || entropyCoefficients == nil ? 0 : entropyCoefficients![n]
+            if c == 0 && e == 0 {
+                memset(z, 0, V * MemoryLayout<Float>.stride)
+                continue
+            }
+            let lse = logSumExp[n], H = entropies[n]
+            for j in 0..<V {
+                let logp = z[j] * invT - lse
+                let p = expf(logp)
+                z[j] = invT * (-c * p - e * p * (logp + H))
+            }
+            z[t] += invT * c
+        }
+    }
+}

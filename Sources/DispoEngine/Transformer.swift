@@ -1,0 +1,161 @@
+// The decoder-only transformer (Llama / Qwen2 family) for training: forward over a right-padded B×T batch
+// returning per-target log-probs and entropies, and backward from per-token coefficients into the gradient
+// arena. The forward is a flat list of layer calls; the backward is the same list reversed (llm.c).
+//   x = embed(ids)
+//   for each layer:  x = x + o_proj(attn(rope(qkv_proj(rmsnorm₁(x)))))
+//                    x = x + down_proj(silu(gate_proj(rmsnorm₂(x))) ⊙ up_proj(rmsnorm₂(x)))
+//   logits = lm_head(rmsnorm_f(x));  log π = log_softmax(logits / τ)
+// Dimension legend: B batch, T time, N = B·T, C hidden, F intermediate, V vocab, L layers, NH/KVH heads,
+// HS head size, QKV = (NH + 2·KVH)·HS, QD = NH·HS.
+// References: transformers modeling_llama.py / modeling_qwen2.py; llm.c train_gpt2.c.
+
+import DispoSupport
+
+/// A right-padded batch: row b holds `lengths[b]` real tokens, then padding. `targets[b·T + t]` is the token
+/// scored at position t (normally tokens[t + 1]); a negative target is not scored (padding, prompt, masked).
+public struct TokenBatch: Sendable {
+    public var B: Int, T: Int
+    public var tokens: [Int32]    // (B, T)
+    public var targets: [Int32]   // (B, T)
+    public var lengths: [Int32]   // (B)
+
+    public init(B: Int, T: Int, tokens: [Int32], targets: [Int32], lengths: [Int32]) {
+        self.B = B; self.T = T; self.tokens = tokens; self.targets = targets; self.lengths = lengths
+    }
+
+    /// Pads `sequences` to the longest; position t of sequence b targets token t+1, for t ≥ scoreFrom[b] − 1
+    /// (scoreFrom[b] is the first token that is scored, default 1: everything after the first token).
+    public init(sequences: [[Int32]], scoreFrom: [Int]? = nil, T: Int? = nil) {
+        B = sequences.count
+        self.T = T ?? (sequences.map(\.count).max() ?? 0)
+        tokens = [Int32](repeating: 0, count: B * self.T)
+        targets = [Int32](repeating: -1, count: B * self.T)
+        lengths = sequences.map { Int32($0.count) }
+        for (b, s) in sequences.enumerated() {
+            let start = max(1, scoreFrom?[b] ?? 1)
+            for (t, id) in s.enumerated() where t < self.T {
+                tokens[b * self.T + t] = id
+                if t + 1 < s.count, t + 1 >= start { targets[b * self.T + t] = s[t + 1] }
+            }
+        }
+    }
+}
+
+/// Per-target values of one forward pass, (B, T) row-major, 0 where no target.
+public struct TokenScores: Sendable {
+    public var logProbs: [Float]
+    public var entropies: [Float]
+}
+
+public enum EngineError: Error, CustomStringConvertible, Equatable {
+    case backwardWithoutForward
+    case invalidBatch(String)
+    case sizeMismatch(String)
+
+    public var description: String {
+        switch self {
+        case .backwardWithoutForward: return "backward called without a preceding forward (each forward allows one backward)"
+        case .invalidBatch(let why): return "invalid batch: \(why)"
+        case .sizeMismatch(let why): return "size mismatch: \(why)"
+        }
+    }
+}
+
+public final class Transformer {
+    public let config: ModelConfig
+    public let layout: ParameterLayout
+    public let parameters: Arena            // (P) all weights, HF order
+    public let gradients: Arena             // (P) accumulated until `zeroGradients()`
+    /// Use the naive reference GEMM instead of BLAS (tests only: slow).
+    public var useNaiveKernels = false
+    var activations: Arena?                 // sized by `ActivationLayout`, grows only
+    var acts: ActivationLayout?
+    let rope: RopeTable
+    // Integer inputs of the last forward, reused across steps.
+    var ids: [Int32] = []                   // (N) token or -1 for padding
+    var positions: [Int32] = []             // (N) position or -1 for padding
+    var targets: [Int32] = []               // (N)
+    var lengths: [Int32] = []               // (B)
+    var temperature: Float = 1
+    var pendingBackward = false
+
+    public init(config: ModelConfig) {
+        self.config = config
+        layout = ParameterLayout(config: config)
+        parameters = Arena(count: layout.count)
+        gradients = Arena(count: layout.count)
+        rope = RopeTable(theta: config.ropeTheta, headSize: config.headDim)
+    }
+
+    public var parameterCount: Int { layout.count }
+    public func zeroGradients() { gradients.zero() }
+
+    /// HF-style random initialisation: linear and embedding weights ~ N(0, initializer_range), biases 0,
+    /// norm weights 1. Deterministic in `seed`.
+    public func initializeRandom(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        let std = config.initializerRange
+        for view in layout.tensors {
+            let p = parameters[view.offset]
+            if view.name.hasSuffix("norm.weight") {
+                for i in 0..<view.count { p[i] = 1 }
+            } else if view.name.hasSuffix(".bias") {
+                for i in 0..<view.count { p[i] = 0 }
+            } else {
+                for i in 0..<view.count { p[i] = Float(std * Self.gaussian(&rng)) }
+            }
+        }
+    }
+
+    static func gaussian(_ rng: inout SplitMix64) -> Double {
+        // Box–Muller on two uniforms in (0, 1].
+        let u1 = (Double(rng.next() >> 11) + 1) / 9007199254740992.0
+        let u2 = Double(rng.next() >> 11) / 9007199254740992.0
+        return (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
+    }
+
+    /// Checks the batch and copies its integer inputs; grows the activation arena when needed.
+    func prepare(_ batch: TokenBatch) throws {
+        let B = batch.B, T = batch.T, N = B * T
+        guard B > 0, T > 0 else { throw EngineError.invalidBatch("B and T must be positive, got \(B)×\(T)") }
+        guard batch.tokens.count == N, batch.targets.count == N, batch.lengths.count == B else {
+            throw EngineError.invalidBatch("tokens and targets need B·T = \(N) entries and lengths B = \(B); got \(batch.tokens.count), \(batch.targets.count), \(batch.lengths.count)")
+        }
+        ids.removeAll(keepingCapacity: true)
+        positions.removeAll(keepingCapacity: true)
+        targets.removeAll(keepingCapacity: true)
+        lengths = batch.lengths
+        let V = Int32(config.vocabSize)
+        for b in 0..<B {
+            let len = Int(batch.lengths[b])
+            guard len >= 0, len <= T else { throw EngineError.invalidBatch("lengths[\(b)] = \(len) outside 0...\(T)") }
+            for t in 0..<T {
+                let id = batch.tokens[b * T + t], target = batch.targets[b * T + t]
+                if t < len {
+                    guard id >= 0, id < V else { throw EngineError.invalidBatch("token \(id) at (\(b), \(t)) outside vocab 0..<\(V)") }
+                    guard target < V else { throw EngineError.invalidBatch("target \(target) at (\(b), \(t)) outside vocab") }
+                    ids.append(id); positions.append(Int32(t)); targets.append(target)
+                } else {
+                    ids.append(-1); positions.append(-1); targets.append(-1)
+                }
+            }
+        }
+        let layoutNeeded = ActivationLayout(config: config, B: B, T: T)
+        if activations == nil || activations!.count < layoutNeeded.count {
+            activations = nil
+            activations = Arena(count: layoutNeeded.count)
+        }
+        acts = layoutNeeded
+        rope.reserve(T)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+@inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }
+@inline(__always) func _cos(_ x: Double) -> Double { Glibc.cos(x) }
+#elseif canImport(Darwin)
+import Darwin
+@inline(__always) func _log(_ x: Double) -> Double { Darwin.log(x) }
+@inline(__always) func _cos(_ x: Double) -> Double { Darwin.cos(x) }
+#endif

@@ -1,1 +1,0 @@
-// DispoShards module (being written).

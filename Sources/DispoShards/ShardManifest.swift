@@ -1,0 +1,152 @@
+// manifest.json of a shard set: written last by the writer, so a directory without it is an
+// incomplete set. It names every shard file with its counts, the codec, token width, tokenizer
+// identity, the command that made the set and free-form info (dataset source, template, split).
+
+import DispoSupport
+import Foundation
+
+public struct ShardTokenizerInfo: Codable, Sendable, Equatable {
+    public var name: String
+    /// Tokenizer family, e.g. "bpe", "byte".
+    public var kind: String
+    /// Hash of the tokenizer files (identity), e.g. XXH64 hex.
+    public var hash: String
+    public var vocabularySize: Int
+
+    public init(name: String, kind: String, hash: String, vocabularySize: Int) {
+        self.name = name
+        self.kind = kind
+        self.hash = hash
+        self.vocabularySize = vocabularySize
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, kind, hash
+        case vocabularySize = "vocabulary_size"
+    }
+}
+
+public struct ShardManifest: Codable, Sendable, Equatable {
+    public static let formatName = "dispo-shards"
+    public static let currentVersion = 1
+    public static let recordSchema = "token-record/1"
+    public static let fileName = "manifest.json"
+
+    /// One shard file of the set.
+    public struct Shard: Codable, Sendable, Equatable {
+        public var file: String
+        public var records: Int
+        public var tokens: Int
+        public var blocks: Int
+        /// Size of the file on disk.
+        public var bytes: Int
+        public var uncompressedBytes: Int
+
+        enum CodingKeys: String, CodingKey {
+            case file, records, tokens, blocks, bytes
+            case uncompressedBytes = "uncompressed_bytes"
+        }
+    }
+
+    /// Always "dispo-shards".
+    public var format: String
+    public var version: Int
+    /// Record layout: "token-record/1" (tokens, optional loss mask, JSON metadata).
+    public var schema: String
+    /// 2 (u16) or 4 (u32) bytes per token id on disk.
+    public var tokenWidth: Int
+    public var codec: ShardCodec
+    public var blockBytes: Int
+    public var tokenizer: ShardTokenizerInfo
+    public var command: String
+    /// ISO 8601 UTC time of writing.
+    public var created: String
+    public var info: [String: String]
+    public var records: Int
+    public var tokens: Int
+    /// Records that carry a loss mask.
+    public var maskedRecords: Int
+    public var shards: [Shard]
+
+    enum CodingKeys: String, CodingKey {
+        case format, version, schema, codec, tokenizer, command, created, info, records, tokens, shards
+        case tokenWidth = "token_width"
+        case blockBytes = "block_bytes"
+        case maskedRecords = "masked_records"
+    }
+
+    /// Token width for a vocabulary: u16 when every id fits, else u32.
+    public static func tokenWidth(vocabularySize: Int) -> Int { vocabularySize <= 65536 ? 2 : 4 }
+
+    func encoded() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
+    }
+
+    /// Loads and checks `directory/manifest.json`.
+    public static func load(directory: String) throws -> ShardManifest {
+        let path = directory + "/" + fileName
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+            throw InputError(file: directory, expected: "a shard set directory", found: "nothing there",
+                             hint: "create it with `dispo shard …`")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let shards = (try? FileManager.default.contentsOfDirectory(atPath: directory))?
+                .filter { $0.hasSuffix("." + ShardFormat.fileExtension) } ?? []
+            throw InputError(file: path, expected: "the manifest of a complete shard set",
+                             found: shards.isEmpty ? "no manifest and no shard files"
+                                                   : "\(shards.count) shard files but no manifest (an incomplete set: writing did not finish)",
+                             hint: "re-run `dispo shard …` to write the set again")
+        }
+        let manifest: ShardManifest
+        do {
+            manifest = try JSONDecoder().decode(ShardManifest.self, from: data)
+        } catch {
+            throw InputError(file: path, expected: "a dispo shard manifest (JSON)", found: describe(error),
+                             hint: "the manifest is damaged; re-run `dispo shard …`")
+        }
+        try manifest.validate(path: path)
+        return manifest
+    }
+
+    /// Checks the manifest's own consistency (the shard files are checked against it when opened).
+    func validate(path: String) throws {
+        func bad(_ place: String, _ expected: String, _ found: String) -> InputError {
+            InputError(file: path, place: place, expected: expected, found: found, hint: "re-run `dispo shard …`")
+        }
+        guard format == Self.formatName else { throw bad("format", "\"\(Self.formatName)\"", InputError.excerpt(format)) }
+        guard version == Self.currentVersion else { throw bad("version", "\(Self.currentVersion)", "\(version)") }
+        guard schema == Self.recordSchema else { throw bad("schema", "\"\(Self.recordSchema)\"", InputError.excerpt(schema)) }
+        guard tokenWidth == Self.tokenWidth(vocabularySize: tokenizer.vocabularySize) else {
+            throw bad("token_width", "\(Self.tokenWidth(vocabularySize: tokenizer.vocabularySize)) for a vocabulary of "
+                      + "\(tokenizer.vocabularySize)", "\(tokenWidth)")
+        }
+        try codec.validate(file: path)
+        guard records == shards.reduce(0, { $0 + $1.records }), tokens == shards.reduce(0, { $0 + $1.tokens }),
+              records >= 0, tokens >= 0 else {
+            throw bad("records", "totals equal to the sum over shards", "\(records) records, \(tokens) tokens")
+        }
+        for (i, shard) in shards.enumerated() where shard.file != ShardFormat.shardName(i) {
+            throw bad("shards[\(i)].file", ShardFormat.shardName(i), InputError.excerpt(shard.file))
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, let context):
+            return "no key \"\(key.stringValue)\" at \(path(context))"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            return "\(context.debugDescription) at \(path(context))"
+        case DecodingError.dataCorrupted(let context):
+            return "\(context.debugDescription) at \(path(context))"
+        default:
+            return "\(error)"
+        }
+    }
+
+    private static func path(_ context: DecodingError.Context) -> String {
+        "$" + context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+    }
+}

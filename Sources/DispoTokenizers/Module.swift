@@ -1,1 +1,0 @@
-// DispoTokenizers module (being written).

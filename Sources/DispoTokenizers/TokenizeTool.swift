@@ -1,0 +1,96 @@
+// The work behind `dispo tokenize`: text (or a JSONL field) → one JSON array of ids per text, and the reverse,
+// one JSON array of ids per line → decoded text. Lives here so the CLI only parses flags; `write` receives
+// output lines (without their newline). Bad input lines throw InputError naming the file (or "stdin") and line.
+
+import DispoSupport
+import Foundation
+
+public enum TokenizeTool {
+    /// Encodes the string field `field` of every JSON object line of `data`; a final empty line is ignored.
+    public static func encodeJSONL(_ data: Data, file: String, field: String, tokenizer: any Tokenizer,
+                                   addSpecialTokens: Bool, write: (String) -> Void) throws {
+        for (number, line) in lines(data) {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw InputError(file: file, place: "line \(number)", expected: "a JSON object", found: InputError.excerpt(line))
+            }
+            guard let text = object[field] as? String else {
+                throw InputError(file: file, place: "line \(number)", expected: "a string field \"\(field)\"",
+                                 found: object[field] == nil ? "no such field" : "a non-string value")
+            }
+            write(jsonArray(tokenizer.encode(text, addSpecialTokens: addSpecialTokens)))
+        }
+    }
+
+    /// Encodes each line of `data` as one text (`perLine`), or all of it as one text.
+    public static func encodeText(_ data: Data, perLine: Bool, tokenizer: any Tokenizer, addSpecialTokens: Bool,
+                                  write: (String) -> Void) {
+        if perLine {
+            for (_, line) in lines(data) { write(jsonArray(tokenizer.encode(line, addSpecialTokens: addSpecialTokens))) }
+        } else {
+            write(jsonArray(tokenizer.encode(String(decoding: data, as: UTF8.self), addSpecialTokens: addSpecialTokens)))
+        }
+    }
+
+    /// Decodes every line (a JSON array of ids) of `data`; writes a JSON string per line, or the raw text.
+    public static func decodeLines(_ data: Data, file: String, tokenizer: any Tokenizer, skipSpecialTokens: Bool,
+                                   asJSON: Bool, write: (String) -> Void) throws {
+        for (number, line) in lines(data) {
+            guard let array = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [Any],
+                  let ids = try? array.map({ (value: Any) throws -> TokenID in
+                      guard let n = value as? NSNumber, let id = TokenID(exactly: n.doubleValue) else { throw CancellationError() }
+                      return id
+                  }) else {
+                throw InputError(file: file, place: "line \(number)", expected: "a JSON array of integer token ids",
+                                 found: InputError.excerpt(line))
+            }
+            let text: String
+            do {
+                text = try tokenizer.decode(ids, skipSpecialTokens: skipSpecialTokens)
+            } catch let error as InputError {
+                throw InputError(file: file, place: "line \(number), \(error.place ?? "")", expected: error.expected, found: error.found)
+            }
+            write(asJSON ? jsonString(text) : text)
+        }
+    }
+
+    /// `[1,2,3]`.
+    public static func jsonArray(_ ids: [TokenID]) -> String {
+        var out = "["
+        for (index, id) in ids.enumerated() {
+            if index > 0 { out += "," }
+            out += String(id)
+        }
+        return out + "]"
+    }
+
+    /// A JSON string literal: quotes, backslashes and control characters escaped, other characters as they are.
+    public static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// Numbered lines (from 1) of `data`, without the empty line after a final newline; "\r\n" endings accepted.
+    static func lines(_ data: Data) -> [(Int, String)] {
+        var parts = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        if parts.last == "" { parts.removeLast() }
+        return parts.enumerated().map { index, part in
+            (index + 1, part.hasSuffix("\r") ? String(part.dropLast()) : String(part))
+        }
+    }
+}

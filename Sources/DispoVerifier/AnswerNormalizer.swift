@@ -1,0 +1,144 @@
+// Normalisation of an extracted answer (ALGORITHMS.md §5), in five linear passes over the bytes:
+//   A. unwrap: last `\boxed{}` content; content of the first `$…$` pair;
+//   B. tokens: drop spaces, `$`, `\left`/`\right`, `\!` `\,` `\;` `\:`, `\(` `\)` `\[` `\]`, `^\circ`, `°`,
+//      `\displaystyle`, `\quad`; `\dfrac`/`\tfrac` → `\frac`; `\mbox`/`\textbf`/`\mathrm`/… → `\text`;
+//      `\times`/`\cdot`/`×` → `*`; `\le`/`\ge` spellings unified; common Unicode math (π √ − ∞ ± ∪ ∈) → LaTeX;
+//   C. text and units: `\text{unit}` and bare unit words (with a following `^2`/`^3`) dropped, other
+//      `\text{…}` unwrapped (UnitWords.swift lists the units);
+//   D. shorthand: `\frac12` → `\frac{1}{2}`, `\frac{270}7` → `\frac{270}{7}`, `\sqrt2` → `\sqrt{2}`,
+//      `^{2}` → `^2`, `_{5}` → `_5`;
+//   E. whole string: outer braces, trailing `.`, the right side of `=`, an `x \in` prefix, thousands
+//      separators (`1,000`, `10{,}000`, `10,\!080`) and a trailing `.0`.
+// Choice of ours for `=`: the text after the last `=` is kept only when the left side is a name
+// (`x = 5`, `f(x) = …`, `a_n = …`) or pure arithmetic (`2+3 = 5`), as the Qwen2.5-Math grader does;
+// `5x - 7y + 11z + 4 = 0` stays an equation (otherwise every "… = 0" would equal the answer 0).
+
+public enum AnswerNormalizer {
+    /// The normalised form of an answer; equal strings mean equal answers.
+    public static func normalize(_ answer: String) -> String {
+        string(normalizeBytes(Array(answer.utf8)))
+    }
+
+    static func normalizeBytes(_ input: [UInt8]) -> [UInt8] {
+        var b = unwrap(input)
+        b = tokens(b)
+        b = textAndUnits(b)
+        b = shorthand(b)
+        return finish(b)
+    }
+
+    // MARK: A. unwrap
+
+    static func unwrap(_ input: [UInt8]) -> [UInt8] {
+        var b = input
+        if let range = b.withUnsafeBufferPointer({ Boxed.lastRange(in: $0) }) { b = Array(b[range]) }
+        guard let first = unescapedDollar(b, from: 0) else { return b }
+        var open = first
+        while open < b.count, b[open] == Byte.dollar { open += 1 }
+        guard let close = unescapedDollar(b, from: open), close > open else { return b }
+        return Array(b[open..<close])
+    }
+
+    private static func unescapedDollar(_ b: [UInt8], from: Int) -> Int? {
+        var i = from
+        while i < b.count {
+            if b[i] == Byte.backslash { i += 2; continue }
+            if b[i] == Byte.dollar { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    // MARK: B. tokens
+
+    static func tokens(_ b: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count)
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            if isSpace(c) || c == Byte.dollar || c == UInt8(ascii: "\"") { i += 1; continue }
+            if c == Byte.backslash { i = command(b, at: i, into: &out); continue }
+            if c >= 0x80 { i = unicode(b, at: i, into: &out); continue }
+            out.append(c)
+            i += 1
+        }
+        return out
+    }
+
+    /// Rewrites the command at `i` into `out`; returns the index after it.
+    private static func command(_ b: [UInt8], at i: Int, into out: inout [UInt8]) -> Int {
+        guard i + 1 < b.count else { return i + 1 }
+        let next = b[i + 1]
+        if !isLetter(next) {
+            switch next {
+            case UInt8(ascii: "!"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: ":"), 32,
+                 UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "["), UInt8(ascii: "]"), Byte.dollar: break
+            case UInt8(ascii: "%"): out.append(next)
+            default: out.append(Byte.backslash); out.append(next)
+            }
+            return i + 2
+        }
+        let end = b.letterRunEnd(from: i + 1)
+        let name = string(b[(i + 1)..<end])
+        var emitted = true
+        switch name {
+        case "left", "right", "bigl", "bigr", "Bigl", "Bigr":
+            return end < b.count && b[end] == Byte.dot ? end + 1 : end
+        case "dfrac", "tfrac": out.append(contentsOf: "\\frac".utf8)
+        case "displaystyle", "textstyle", "quad", "qquad", "dots", "ldots", "cdots", "limits":
+            emitted = false
+        case "mbox", "textbf", "mathrm", "mathbf", "textit", "mathit", "textrm", "boldsymbol", "textnormal",
+             "texttt", "mathsf", "hbox", "textup":
+            out.append(contentsOf: "\\text".utf8)
+        case "circ", "degree":
+            if out.last == Byte.openBrace, out.count >= 2, out[out.count - 2] == Byte.caret,
+               end < b.count, b[end] == Byte.closeBrace {
+                out.removeLast(2)
+                return end + 1
+            }
+            if out.last == Byte.caret { out.removeLast() }
+            return end
+        case "cdot", "times": out.append(UInt8(ascii: "*")); emitted = false
+        case "div": out.append(UInt8(ascii: "/")); emitted = false
+        case "leq", "leqslant": out.append(contentsOf: "\\le".utf8)
+        case "geq", "geqslant": out.append(contentsOf: "\\ge".utf8)
+        case "neq": out.append(contentsOf: "\\ne".utf8)
+        case "lbrace": out.append(contentsOf: "\\{".utf8); emitted = false
+        case "rbrace": out.append(contentsOf: "\\}".utf8); emitted = false
+        case "inf": out.append(contentsOf: "\\infty".utf8)
+        default:
+            out.append(Byte.backslash)
+            out.append(contentsOf: b[(i + 1)..<end])
+        }
+        if emitted { separate(b, from: end, out: &out) }
+        return end
+    }
+
+    /// Spaces are dropped, but `\pi r` must not become the unknown command `\pir`: keep one space.
+    private static func separate(_ b: [UInt8], from: Int, out: inout [UInt8]) {
+        var j = from
+        while j < b.count, isSpace(b[j]) { j += 1 }
+        if j < b.count, isLetter(b[j]), let last = out.last, isLetter(last) { out.append(32) }
+    }
+
+    private static func unicode(_ b: [UInt8], at i: Int, into out: inout [UInt8]) -> Int {
+        let table: [([UInt8], String)] = unicodeTable
+        for (bytes, replacement) in table where b.count - i >= bytes.count {
+            var same = true
+            for k in 0..<bytes.count where b[i + k] != bytes[k] { same = false; break }
+            guard same else { continue }
+            out.append(contentsOf: replacement.utf8)
+            if replacement.hasPrefix("\\") { separate(b, from: i + bytes.count, out: &out) }
+            return i + bytes.count
+        }
+        out.append(b[i])
+        return i + 1
+    }
+
+    private static let unicodeTable: [([UInt8], String)] = [
+        ("π", "\\pi"), ("√", "\\sqrt"), ("−", "-"), ("–", "-"), ("×", "*"), ("⋅", "*"), ("·", "*"), ("÷", "/"),
+        ("∞", "\\infty"), ("°", ""), ("≤", "\\le"), ("≥", "\\ge"), ("≠", "\\ne"), ("∪", "\\cup"), ("∩", "\\cap"),
+        ("∈", "\\in"), ("±", "\\pm"), ("\u{00A0}", ""), ("\u{2009}", ""), ("\u{202F}", ""),
+    ].map { (Array($0.0.utf8), $0.1) }
+}

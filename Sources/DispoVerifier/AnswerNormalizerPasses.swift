@@ -1,0 +1,203 @@
+// Passes C, D and E of `AnswerNormalizer` (see AnswerNormalizer.swift for the whole list).
+// Each pass is one forward scan; brace matching is precomputed once per pass with a stack (O(n)).
+
+extension AnswerNormalizer {
+    // MARK: C. text and units
+
+    static func textAndUnits(_ b: [UInt8]) -> [UInt8] {
+        let match = matchBraces(b)
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count)
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            if c == Byte.backslash {
+                if b.has("\\text{", at: i), match[i + 5] > i + 5 {
+                    let close = Int(match[i + 5])
+                    let content = b[(i + 6)..<close]
+                    if UnitWords.isUnit(content, insideText: true) {
+                        i = skipPower(b, from: close + 1)
+                    } else {
+                        if content.elementsEqual("and".utf8) { out.append(Byte.comma) } else { out.append(contentsOf: content) }
+                        i = close + 1
+                    }
+                    continue
+                }
+                let end = max(b.letterRunEnd(from: i + 1), min(i + 2, b.count))
+                out.append(contentsOf: b[i..<end])
+                i = end
+            } else if isLetter(c) {
+                let end = b.letterRunEnd(from: i)
+                if end - i >= 2, UnitWords.isUnit(b[i..<end], insideText: false) {
+                    i = skipPower(b, from: end)
+                } else {
+                    out.append(contentsOf: b[i..<end])
+                    i = end
+                }
+            } else {
+                out.append(c)
+                i += 1
+            }
+        }
+        // A unit alone ("\text{feet}") is the answer itself, not decoration.
+        return out.isEmpty ? b : out
+    }
+
+    /// After a dropped unit: skip `^2`, `^3`, `^{2}`.
+    private static func skipPower(_ b: [UInt8], from: Int) -> Int {
+        guard from < b.count, b[from] == Byte.caret else { return from }
+        if from + 1 < b.count, isDigit(b[from + 1]) { return from + 2 }
+        if b.has("{2}", at: from + 1) || b.has("{3}", at: from + 1) { return from + 4 }
+        return from
+    }
+
+    // MARK: D. shorthand
+
+    static func shorthand(_ b: [UInt8]) -> [UInt8] {
+        let match = matchBraces(b)
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count + 8)
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            if c == Byte.backslash, b.has("\\frac", at: i), !(i + 5 < b.count && isLetter(b[i + 5])) {
+                out.append(contentsOf: "\\frac".utf8)
+                i = argument(b, i + 5, match, &out)
+                i = argument(b, i, match, &out)
+            } else if c == Byte.backslash, b.has("\\sqrt", at: i), !(i + 5 < b.count && isLetter(b[i + 5])) {
+                out.append(contentsOf: "\\sqrt".utf8)
+                i += 5
+                if i < b.count, b[i] == UInt8(ascii: "[") {
+                    var j = i
+                    while j < b.count, j - i < 8, b[j] != UInt8(ascii: "]") { j += 1 }
+                    if j < b.count, b[j] == UInt8(ascii: "]") { out.append(contentsOf: b[i...j]); i = j + 1 }
+                }
+                i = argument(b, i, match, &out)
+            } else if c == Byte.caret || c == Byte.underscore, i + 3 < b.count, b[i + 1] == Byte.openBrace,
+                      match[i + 1] == Int32(i + 3), b[i + 2] != Byte.backslash {
+                out.append(c)
+                out.append(b[i + 2])
+                i += 4
+            } else if c == Byte.backslash {
+                let end = max(b.letterRunEnd(from: i + 1), min(i + 2, b.count))
+                out.append(contentsOf: b[i..<end])
+                i = end
+            } else {
+                out.append(c)
+                i += 1
+            }
+        }
+        return out
+    }
+
+    /// Copies one macro argument starting at `j` as a braced group; returns the index after it.
+    private static func argument(_ b: [UInt8], _ j: Int, _ match: [Int32], _ out: inout [UInt8]) -> Int {
+        guard j < b.count else { return j }
+        if b[j] == Byte.openBrace, match[j] > j {
+            let close = Int(match[j])
+            out.append(contentsOf: b[j...close])
+            return close + 1
+        }
+        out.append(Byte.openBrace)
+        var end = j + 1
+        if b[j] == Byte.backslash { end = max(b.letterRunEnd(from: j + 1), min(j + 2, b.count)) }
+        out.append(contentsOf: b[j..<end])
+        out.append(Byte.closeBrace)
+        return end
+    }
+
+    // MARK: E. whole string
+
+    static func finish(_ input: [UInt8]) -> [UInt8] {
+        var b = input
+        while b.last == Byte.dot || b.last == 32 || b.last == Byte.comma { b.removeLast() }
+        b = outerBraces(b)
+        b = rightOfEquals(b)
+        b = afterElementOf(b)
+        b = outerBraces(b)
+        b = thousands(b)
+        return b
+    }
+
+    static func outerBraces(_ input: [UInt8]) -> [UInt8] {
+        var b = input[...]
+        while b.count >= 2, b.first == Byte.openBrace, b.last == Byte.closeBrace {
+            let match = matchBraces(Array(b))
+            guard match[0] == Int32(b.count - 1) else { break }
+            b = b.dropFirst().dropLast()
+        }
+        return Array(b)
+    }
+
+    /// `x=5` → `5`, `2+3=5` → `5`; equations with expressions on the left stay whole.
+    static func rightOfEquals(_ b: [UInt8]) -> [UInt8] {
+        guard let first = b.firstIndex(of: Byte.equals), let last = b.lastIndex(of: Byte.equals) else { return b }
+        guard isName(b[..<first]) || !hasVariable(b[..<last]) else { return b }
+        return Array(b[(last + 1)...])
+    }
+
+    /// `x\in[2,5)` → `[2,5)`.
+    static func afterElementOf(_ b: [UInt8]) -> [UInt8] {
+        var p = 0
+        while p + 3 <= b.count {
+            if b.has("\\in", at: p), !(p + 3 < b.count && isLetter(b[p + 3])) {
+                return isName(b[..<p]) ? Array(b[(p + 3)...]) : b
+            }
+            p += 1
+        }
+        return b
+    }
+
+    /// A variable-like name: `x`, `AB`, `a_n`, `f(x)`, `\theta`, `x_{1}` (at most 12 bytes, no operators).
+    static func isName(_ s: ArraySlice<UInt8>) -> Bool {
+        guard let first = s.first, s.count <= 12, isLetter(first) || first == Byte.backslash else { return false }
+        return s.allSatisfy {
+            isLetter($0) || isDigit($0) || "_{}()\\'".utf8.contains($0)
+        }
+    }
+
+    /// True when a letter outside a `\command` name occurs (a variable, not `\frac`).
+    static func hasVariable(_ s: ArraySlice<UInt8>) -> Bool {
+        var i = s.startIndex
+        while i < s.endIndex {
+            if s[i] == Byte.backslash {
+                i = max(s.letterRunEnd(from: i + 1), i + 2)
+                continue
+            }
+            if isLetter(s[i]) { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// `1,000` / `10{,}000` / `-1,234.5` → digits only; a trailing `.0…` goes too. Whole string only.
+    static func thousands(_ input: [UInt8]) -> [UInt8] {
+        var b: [UInt8] = []
+        b.reserveCapacity(input.count)
+        var i = 0
+        while i < input.count {   // `{,}` → `,`
+            if input.has("{,}", at: i) { b.append(Byte.comma); i += 3 } else { b.append(input[i]); i += 1 }
+        }
+        var start = 0
+        if start < b.count, b[start] == UInt8(ascii: "-") { start += 1 }
+        var intEnd = start
+        while intEnd < b.count, isDigit(b[intEnd]) || b[intEnd] == Byte.comma { intEnd += 1 }
+        var fracEnd = intEnd
+        if fracEnd < b.count, b[fracEnd] == Byte.dot {
+            fracEnd += 1
+            while fracEnd < b.count, isDigit(b[fracEnd]) { fracEnd += 1 }
+        }
+        guard fracEnd == b.count, intEnd > start, validGrouping(b[start..<intEnd]) else { return b }
+        var out = Array(b[..<start]) + b[start..<intEnd].filter { $0 != Byte.comma }
+        let fraction = b[intEnd..<fracEnd]
+        if !fraction.dropFirst().allSatisfy({ $0 == UInt8(ascii: "0") }) { out += fraction }
+        return out
+    }
+
+    private static func validGrouping(_ s: ArraySlice<UInt8>) -> Bool {
+        let groups = s.split(separator: Byte.comma, omittingEmptySubsequences: false)
+        guard groups.count > 1 else { return !s.isEmpty && s.allSatisfy(isDigit) }
+        guard (1...3).contains(groups[0].count) else { return false }
+        return groups.dropFirst().allSatisfy { $0.count == 3 }
+    }
+}

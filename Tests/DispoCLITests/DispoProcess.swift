@@ -1,0 +1,66 @@
+// Runs the built `dispo` executable as a user would, capturing exit code, stdout and stderr.
+import Foundation
+import XCTest
+
+struct DispoRun {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+enum Dispo {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The `dispo` binary next to the test bundle in the build directory.
+    static var executable: URL {
+        get throws {
+            let candidates = [
+                Bundle.main.bundleURL.deletingLastPathComponent(),
+                URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+                Bundle.main.bundleURL,
+            ].map { $0.appendingPathComponent("dispo") }
+            guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+                throw XCTSkip("dispo executable not found beside the tests (looked in \(candidates.map(\.path)))")
+            }
+            return found
+        }
+    }
+
+    @discardableResult
+    static func run(_ arguments: [String], stdin: String? = nil) throws -> DispoRun {
+        let process = Process()
+        process.executableURL = try executable
+        process.arguments = arguments
+        process.currentDirectoryURL = packageRoot
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        // Read both pipes to the end before waiting, so a large output cannot block the child.
+        final class Box: @unchecked Sendable { var data = Data() }
+        let errBox = Box()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        let errData = errBox.data
+        process.waitUntilExit()
+        return DispoRun(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                        stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+extension XCTestCase {
+    func scratchDirectory() throws -> String {
+        let dir = NSTemporaryDirectory() + "dispo-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        return dir
+    }
+}

@@ -1,0 +1,28 @@
+// Helpers for the verifier tests: paths of the fixtures and of ../shared, JSONL reading.
+import Foundation
+import XCTest
+
+enum TestPaths {
+    /// Tests/DispoVerifierTests
+    static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    /// The package root (two levels above this folder).
+    static let packageRoot = testsDirectory.deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtures = testsDirectory.appendingPathComponent("Fixtures")
+    static let shared = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
+
+    /// `../shared/<relative>`, or XCTSkip naming the test when ../shared is absent.
+    static func shared(_ relative: String, test: String) throws -> URL {
+        let url = shared.appendingPathComponent(relative)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw XCTSkip("\(test): ../shared not found (looked for \(url.path))")
+        }
+        return url
+    }
+
+    static func jsonLines(_ url: URL) throws -> [[String: Any]] {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        return try text.split(separator: "\n").map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+}

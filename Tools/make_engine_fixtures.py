@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Golden fixtures for DispoEngine from PyTorch + transformers (the reference implementation).
+
+Builds random-initialised tiny LlamaForCausalLM / Qwen2ForCausalLM models (GQA, q/k/v biases, tied and
+untied embeddings, F32 / BF16 / F16 storage, one sharded) and writes, per model, into
+Tests/DispoEngineTests/Fixtures/<name>/:
+  config.json, model.safetensors (or shards + model.safetensors.index.json)   the model as transformers saves it
+  expected.json       input ids; log-probs and entropies at temperatures 1 and 0.7; the fixed loss
+                      Σ c·log π + Σ e·H (τ = 0.7) with its coefficients; grad norm and AdamW settings;
+                      greedy generations
+  grads.safetensors   gradients of that loss (F32, HF names)
+  after_adamw.safetensors   weights after clip_grad_norm_ + one torch.optim.AdamW step (F32)
+
+Setup (CPU-only torch; a plain `pip install torch` pulls GBs of CUDA wheels):
+  python3 -m venv /work/venv-torch
+  /work/venv-torch/bin/pip install "torch==2.13.0+cpu" transformers safetensors
+Run:   /work/venv-torch/bin/python Tools/make_engine_fixtures.py
+Check a model written by dispo (by hand):
+  /work/venv-torch/bin/python Tools/make_engine_fixtures.py --check DIR --ids 1,2,3,4
+prints the per-token log-probs transformers computes for those ids, to compare with `dispo score`.
+"""
+import argparse
+import json
+import os
+import shutil
+
+import torch
+from safetensors.torch import save_file
+from transformers import AutoModelForCausalLM, LlamaConfig, Qwen2Config, LlamaForCausalLM, Qwen2ForCausalLM
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "Tests", "DispoEngineTests", "Fixtures")
+
+SPECS = [
+    # name, family, tied, attention_bias (llama), storage dtype, shard size, rope theta, seed
+    dict(name="llama_untied_f32", family="llama", tied=False, bias=False, dtype=torch.float32, shard=None,
+         theta=10000.0, seed=1),
+    dict(name="qwen2_tied_bf16", family="qwen2", tied=True, bias=None, dtype=torch.bfloat16, shard=None,
+         theta=1000000.0, seed=2),
+    dict(name="llama_bias_tied_f16_sharded", family="llama", tied=True, bias=True, dtype=torch.float16,
+         shard="30KB", theta=500000.0, seed=3),
+]
+SEQUENCES_LENGTHS = [10, 7, 4]
+PROMPTS = [[3, 14, 15, 92, 65], [2, 71, 82]]
+MAX_NEW = 8
+TEMPS = [1.0, 0.7]
+LOSS_TEMP = 0.7
+ADAMW = dict(lr=1e-2, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.1)
+MAX_NORM = 0.5
+
+
+def build(spec):
+    common = dict(vocab_size=97, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                  num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=128,
+                  rms_norm_eps=1e-6, tie_word_embeddings=spec["tied"], initializer_range=0.1)
+    if spec["family"] == "llama":
+        config = LlamaConfig(attention_bias=spec["bias"], rope_theta=spec["theta"], **common)
+        cls = LlamaForCausalLM
+    else:
+        config = Qwen2Config(rope_theta=spec["theta"], **common)
+        cls = Qwen2ForCausalLM
+    config._attn_implementation = "eager"
+    torch.manual_seed(spec["seed"])
+    model = cls(config).float()
+    with torch.no_grad():  # make norms and biases non-trivial so they are tested
+        for name, p in model.named_parameters():
+            if name.endswith("norm.weight"):
+                p.copy_(1 + 0.2 * torch.randn_like(p))
+            elif name.endswith(".bias"):
+                p.copy_(0.1 * torch.randn_like(p))
+        for p in model.parameters():  # round to the storage dtype so both sides see the same weights
+            p.copy_(p.to(spec["dtype"]).float())
+    return model
+
+
+def scores(model, seq, temperature):
+    ids = torch.tensor([seq])
+    logits = model(ids).logits[0, :-1].float() / temperature
+    logp = torch.log_softmax(logits, dim=-1)
+    lp = logp.gather(1, ids[0, 1:, None])[:, 0]
+    ent = -(logp.exp() * logp).sum(-1)
+    return lp, ent
+
+
+def greedy(model, prompt):
+    seq = list(prompt)
+    margins = []
+    with torch.no_grad():
+        for _ in range(MAX_NEW):
+            logits = model(torch.tensor([seq])).logits[0, -1]
+            top = torch.topk(logits, 2)
+            margins.append(float(top.values[0] - top.values[1]))
+            seq.append(int(top.indices[0]))
+    return seq[len(prompt):], min(margins)
+
+
+def floats(t):
+    return [float(x) for x in t.detach().reshape(-1)]
+
+
+def make(spec):
+    out = os.path.join(OUT, spec["name"])
+    shutil.rmtree(out, ignore_errors=True)
+    # Greedy tokens are only a fair test when the top two logits are well apart: move to the next seed
+    # (deterministically) until every greedy step has a margin of at least 0.02.
+    while min(greedy(build(spec).eval(), p)[1] for p in PROMPTS) < 0.02:
+        spec["seed"] += 10
+    model = build(spec)
+    model.eval()
+    kwargs = {"max_shard_size": spec["shard"]} if spec["shard"] else {}
+    model.to(spec["dtype"]).save_pretrained(out, **kwargs)
+    model.float()
+    gen_path = os.path.join(out, "generation_config.json")
+    if os.path.exists(gen_path):
+        os.remove(gen_path)
+
+    g = torch.Generator().manual_seed(100 + spec["seed"])
+    seqs = [torch.randint(0, 97, (n,), generator=g).tolist() for n in SEQUENCES_LENGTHS]
+    expected = {"sequences": seqs, "logprobs": {}, "entropies": {}}
+    with torch.no_grad():
+        for temp in TEMPS:
+            res = [scores(model, s, temp) for s in seqs]
+            expected["logprobs"][str(temp)] = [floats(lp) for lp, _ in res]
+            expected["entropies"][str(temp)] = [floats(e) for _, e in res]
+
+    coeff = [floats(torch.randn(n - 1, generator=g)) for n in SEQUENCES_LENGTHS]
+    ecoeff = [floats(0.3 * torch.randn(n - 1, generator=g)) for n in SEQUENCES_LENGTHS]
+    model.zero_grad()
+    loss = 0
+    for s, c, e in zip(seqs, coeff, ecoeff):
+        lp, ent = scores(model, s, LOSS_TEMP)
+        loss = loss + (torch.tensor(c) * lp).sum() + (torch.tensor(e) * ent).sum()
+    loss.backward()
+    params = dict(model.named_parameters())  # shared (tied) parameters appear once
+    save_file({k: p.grad.detach().clone().contiguous() for k, p in params.items()},
+              os.path.join(out, "grads.safetensors"))
+    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), MAX_NORM)
+    opt = torch.optim.AdamW(model.parameters(), **ADAMW)
+    opt.step()
+    save_file({k: p.detach().clone().contiguous() for k, p in params.items()},
+              os.path.join(out, "after_adamw.safetensors"))
+    expected["loss"] = {"temperature": LOSS_TEMP, "logprob_coefficients": coeff, "entropy_coefficients": ecoeff,
+                        "value": float(loss.detach()), "grad_norm": float(norm), "max_norm": MAX_NORM,
+                        "adamw": {"lr": ADAMW["lr"], "beta1": ADAMW["betas"][0], "beta2": ADAMW["betas"][1],
+                                  "eps": ADAMW["eps"], "weight_decay": ADAMW["weight_decay"]}}
+
+    model = build(spec)  # fresh copy of the initial weights for generation
+    model.eval()
+    gens = [greedy(model, p) for p in PROMPTS]
+    expected["greedy"] = {"prompts": PROMPTS, "max_new_tokens": MAX_NEW, "outputs": [o for o, _ in gens],
+                          "min_margin": min(m for _, m in gens)}
+    with open(os.path.join(out, "expected.json"), "w") as f:
+        json.dump(expected, f, indent=1)
+    print(spec["name"], "seed", spec["seed"], "loss", float(loss), "grad norm", float(norm), "min greedy margin", expected["greedy"]["min_margin"])
+
+
+def check(path, ids):
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32, attn_implementation="eager")
+    model.eval()
+    with torch.no_grad():
+        lp, ent = scores(model, ids, 1.0)
+    print(json.dumps({"ids": ids, "logprobs": floats(lp), "entropies": floats(ent)}))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--check", help="model directory to score with transformers")
+    parser.add_argument("--ids", default="1,2,3,4,5", help="comma-separated token ids for --check")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    if args.check:
+        check(args.check, [int(x) for x in args.ids.split(",")])
+    else:
+        for spec in SPECS:
+            make(spec)
