@@ -166,11 +166,3 @@ public final class DatasetReader {
         }
     }
 }
-
-extension String {
-    /// `String(validating:as:)` for Data (Foundation's Data is not a Sequence of UInt8 code units here).
-    init?(validating data: Data, as encoding: UTF8.Type) {
-        guard let text = String(bytes: data, encoding: .utf8) else { return nil }
-        self = text
-    }
-}
