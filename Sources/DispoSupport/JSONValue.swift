@@ -46,9 +46,10 @@ public struct JSONNodeValue: Sendable {
 }
 
 public enum JSONParser {
-    /// Parses `text` (the contents of `file`).
-    public static func parse(_ text: String, file: String) throws -> JSONNodeValue {
+    /// Parses `text` (the contents of `file`, starting at line `firstLine` of it).
+    public static func parse(_ text: String, file: String, firstLine: Int = 1) throws -> JSONNodeValue {
         var parser = Parser(bytes: Array(text.utf8), file: file)
+        parser.line = firstLine
         parser.skipSpace()
         let value = try parser.value(depth: 0)
         parser.skipSpace()
