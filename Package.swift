@@ -62,7 +62,8 @@ let package = Package(
         .testTarget(name: "DispoPipelineTests", dependencies: ["DispoPipeline"], swiftSettings: strict),
         .testTarget(name: "DispoDatasetsTests", dependencies: ["DispoDatasets", "DispoShards", "DispoTokenizers"],
                     swiftSettings: strict),
-        .testTarget(name: "DispoCLITests", dependencies: ["dispo", "DispoShards"], swiftSettings: strict),
+        .testTarget(name: "DispoCLITests", dependencies: ["dispo", "DispoShards", "DispoEngine", "DispoPipeline"],
+                    swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,11 +5,12 @@ Builds random-initialised tiny LlamaForCausalLM / Qwen2ForCausalLM models (GQA, 
 untied embeddings, F32 / BF16 / F16 storage, one sharded) and writes, per model, into
 Tests/DispoEngineTests/Fixtures/<name>/:
   config.json, model.safetensors (or shards + model.safetensors.index.json)   the model as transformers saves it
-  expected.json       input ids; log-probs and entropies at temperatures 1 and 0.7; the fixed loss
+  expected.json       (references in float64 from the stored weights) input ids; log-probs and entropies at temperatures 1 and 0.7; the fixed loss
                       Σ c·log π + Σ e·H (τ = 0.7) with its coefficients; grad norm and AdamW settings;
                       greedy generations
   grads.safetensors   gradients of that loss (F32, HF names)
-  after_adamw.safetensors   weights after clip_grad_norm_ + one torch.optim.AdamW step (F32)
+  after_adamw.safetensors   weights after clip_grad_norm_ + one torch.optim.AdamW step (computed in float64,
+                      stored F32)
 
 Setup (CPU-only torch; a plain `pip install torch` pulls GBs of CUDA wheels):
   python3 -m venv /work/venv-torch
@@ -20,6 +21,7 @@ Check a model written by dispo (by hand):
 prints the per-token log-probs transformers computes for those ids, to compare with `dispo score`.
 """
 import argparse
+import copy
 import json
 import os
 import shutil
@@ -75,7 +77,7 @@ def build(spec):
 
 def scores(model, seq, temperature):
     ids = torch.tensor([seq])
-    logits = model(ids).logits[0, :-1].float() / temperature
+    logits = model(ids).logits[0, :-1] / temperature
     logp = torch.log_softmax(logits, dim=-1)
     lp = logp.gather(1, ids[0, 1:, None])[:, 0]
     ent = -(logp.exp() * logp).sum(-1)
@@ -108,8 +110,12 @@ def make(spec):
     model = build(spec)
     model.eval()
     kwargs = {"max_shard_size": spec["shard"]} if spec["shard"] else {}
-    model.to(spec["dtype"]).save_pretrained(out, **kwargs)
-    model.float()
+    # Save a converted copy: converting the model itself would also round its rotary inv_freq buffer.
+    copy.deepcopy(model).to(spec["dtype"]).save_pretrained(out, **kwargs)
+    # References are computed in float64 from the stored (rounded) weights, so they are the exact values the
+    # fp32 engine approximates (rotary angles stay fp32 inside transformers, as in the engine). Greedy tokens
+    # come from the fp32 model, as a user of transformers would see them.
+    model.double()
     gen_path = os.path.join(out, "generation_config.json")
     if os.path.exists(gen_path):
         os.remove(gen_path)
@@ -129,29 +135,29 @@ def make(spec):
     loss = 0
     for s, c, e in zip(seqs, coeff, ecoeff):
         lp, ent = scores(model, s, LOSS_TEMP)
-        loss = loss + (torch.tensor(c) * lp).sum() + (torch.tensor(e) * ent).sum()
+        loss = loss + (torch.tensor(c, dtype=torch.float64) * lp).sum() + (torch.tensor(e, dtype=torch.float64) * ent).sum()
     loss.backward()
     params = dict(model.named_parameters())  # shared (tied) parameters appear once
-    save_file({k: p.grad.detach().clone().contiguous() for k, p in params.items()},
+    save_file({k: p.grad.detach().float().contiguous() for k, p in params.items()},
               os.path.join(out, "grads.safetensors"))
     norm = torch.nn.utils.clip_grad_norm_(model.parameters(), MAX_NORM)
     opt = torch.optim.AdamW(model.parameters(), **ADAMW)
     opt.step()
-    save_file({k: p.detach().clone().contiguous() for k, p in params.items()},
+    save_file({k: p.detach().float().contiguous() for k, p in params.items()},
               os.path.join(out, "after_adamw.safetensors"))
     expected["loss"] = {"temperature": LOSS_TEMP, "logprob_coefficients": coeff, "entropy_coefficients": ecoeff,
-                        "value": float(loss.detach()), "grad_norm": float(norm), "max_norm": MAX_NORM,
+                        "value": float(loss.detach()), "grad_norm": float(norm), "reference_precision": "float64", "max_norm": MAX_NORM,
                         "adamw": {"lr": ADAMW["lr"], "beta1": ADAMW["betas"][0], "beta2": ADAMW["betas"][1],
                                   "eps": ADAMW["eps"], "weight_decay": ADAMW["weight_decay"]}}
 
-    model = build(spec)  # fresh copy of the initial weights for generation
+    model = build(spec)  # fresh fp32 copy of the initial weights for generation
     model.eval()
     gens = [greedy(model, p) for p in PROMPTS]
     expected["greedy"] = {"prompts": PROMPTS, "max_new_tokens": MAX_NEW, "outputs": [o for o, _ in gens],
                           "min_margin": min(m for _, m in gens)}
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1)
-    print(spec["name"], "seed", spec["seed"], "loss", float(loss), "grad norm", float(norm), "min greedy margin", expected["greedy"]["min_margin"])
+    print(spec["name"], "seed", spec["seed"], "loss", float(loss.detach()), "grad norm", float(norm), "min greedy margin", expected["greedy"]["min_margin"])
 
 
 def check(path, ids):
@@ -159,6 +165,7 @@ def check(path, ids):
     model.eval()
     with torch.no_grad():
         lp, ent = scores(model, ids, 1.0)
+
     print(json.dumps({"ids": ids, "logprobs": floats(lp), "entropies": floats(ent)}))
 
 

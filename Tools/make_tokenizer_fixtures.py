@@ -4,7 +4,8 @@
 Outputs:
   parity.json        the corpus (math texts BY REFERENCE into ../shared: dataset file, row, field; generated
                      texts inline) and the expected ids of every text for Qwen2.5 (slow files), GPT-2
-                     (tokenizer.json) and a tiny Llama-3-style tokenizer, without and with special tokens.
+                     (tokenizer.json, as is and with ByteLevel add_prefix_space = true) and a tiny
+                     Llama-3-style tokenizer, without and with special tokens.
   llama3-tiny.json   that tiny tokenizer: byte-level BPE trained here with the Llama-3 split regex, ByteLevel
                      (use_regex false), TemplateProcessing BOS `<|begin_of_text|>`, ignore_merges, and a few added
                      tokens with lstrip / single_word flags.
@@ -206,7 +207,13 @@ def main():
 
     qwen = qwen_tokenizer(shared)
     hf = check_qwen(qwen, shared)
-    gpt2 = Tokenizer.from_file(os.path.join(shared, "data/tokenizers/gpt2/gpt2_tokenizer.json"))
+    gpt2_path = os.path.join(shared, "data/tokenizers/gpt2/gpt2_tokenizer.json")
+    gpt2 = Tokenizer.from_file(gpt2_path)
+    # The same file with ByteLevel add_prefix_space = true (HF prepends a space to every piece it splits).
+    with open(gpt2_path, encoding="utf-8") as f:
+        gpt2_json = json.load(f)
+    gpt2_json["pre_tokenizer"]["add_prefix_space"] = True
+    gpt2_prefix = Tokenizer.from_str(json.dumps(gpt2_json))
     llama = train_llama3_tiny(texts + [r["question"] + "\n" + r["answer"] for r in load_rows(shared, "data/math/gsm8k/train.jsonl")[:2000]])
 
     os.makedirs(FIXTURES, exist_ok=True)
@@ -214,13 +221,14 @@ def main():
     llama.save(llama_path, pretty=False)
     llama = Tokenizer.from_file(llama_path)  # expected ids come from the saved file, as the Swift test reads it
 
-    expected = {"qwen2.5-0.5b": [], "gpt2": [], "llama3-tiny": [], "llama3-tiny+special": []}
+    expected = {"qwen2.5-0.5b": [], "gpt2": [], "gpt2+prefix-space": [], "llama3-tiny": [], "llama3-tiny+special": []}
     for text in texts:
         ids = qwen.encode(text, add_special_tokens=False).ids
         if hf is not None:
             assert hf.encode(text, add_special_tokens=False) == ids, text[:60]
         expected["qwen2.5-0.5b"].append(ids)
         expected["gpt2"].append(gpt2.encode(text, add_special_tokens=False).ids)
+        expected["gpt2+prefix-space"].append(gpt2_prefix.encode(text, add_special_tokens=False).ids)
         expected["llama3-tiny"].append(llama.encode(text, add_special_tokens=False).ids)
         expected["llama3-tiny+special"].append(llama.encode(text, add_special_tokens=True).ids)
 

@@ -50,37 +50,77 @@ public enum ShardBench {
         }
         // (1) sequential decode vs the command line tool on the same compressed bytes
         let set = try ShardSet(directory: dir, cacheBytes: 64 << 20)
+        let tool = codec.name == "lz4" ? "lz4" : "zstd"
         let baseline = try baselineFile(set, codec: codec, path: root + "/blocks." + (codec.name == "lz4" ? "lz4" : "zst"))
-        var ours = Double.infinity, checksum = 0
-        for _ in 0..<3 {
-            let t = Date()
-            checksum = 0
-            try set.scanViews { _, view in checksum &+= Int(view.token(view.tokenCount / 2 &* (view.tokenCount > 0 ? 1 : 0))) }
-            ours = min(ours, Date().timeIntervalSince(t))
-        }
         let bytes = mb(written.uncompressedBytes)
-        log(String(format: "decode (views, 1 core):   %7.1f MB/s  %6.1f M tokens/s  (best of 3, %.3f s)",
-                   bytes / ours, Double(set.tokenCount) / ours / 1e6, ours))
+        let (ours, cli, checksum) = try compareDecode(set, tool: tool, baseline: baseline)
+        log(String(format: "decode (views, 1 core):   %7.1f MB/s  %6.1f M tokens/s  (best of 5: %.3f s wall, %.3f s CPU; "
+                   + "reads every token, sum %08x)", bytes / ours.wall, Double(set.tokenCount) / ours.wall / 1e6, ours.wall,
+                   ours.cpu, UInt32(truncatingIfNeeded: checksum)))
         let t = Date()
         var materialized = 0
         try set.scan { _, record in materialized &+= record.tokens.count }
         let full = Date().timeIntervalSince(t)
         log(String(format: "decode (TokenRecord):     %7.1f MB/s  %6.1f M tokens/s  (%.3f s, owned arrays per record)",
                    bytes / full, Double(materialized) / full / 1e6, full))
-        let tool = codec.name == "lz4" ? "lz4" : "zstd"
-        if let cli = try timeTool(tool, baseline) {
-            log(String(format: "%@ -d (same blocks):     %7.1f MB/s  (best of 3, %.3f s, output to /dev/null)", tool, bytes / cli, cli))
-            try randomReads(dir: dir, set: set, log: log)
-            try residentMemory(pool: pool, codec: codec, megabytes: megabytes, root: root, log: log)
-            log(String(format: "ratio vs %@ -d: %.2f", tool, cli / ours))
+        if let cli {
+            log(String(format: "%@ -d (same blocks):     %7.1f MB/s  (best of 5: %.3f s wall, %.3f s CPU; output to /dev/null)",
+                       tool, bytes / cli.wall, cli.wall, cli.cpu))
+        }
+        try randomReads(dir: dir, set: set, log: log)
+        try residentMemory(pool: pool, codec: codec, megabytes: megabytes, root: root, log: log)
+        if let cli {
+            log(String(format: "CPU-time ratio vs %@ -d: %.2f (robust to other load on a shared machine)", tool, cli.cpu / ours.cpu))
+            log(String(format: "ratio vs %@ -d: %.2f", tool, cli.wall / ours.wall))
         } else {
-            try randomReads(dir: dir, set: set, log: log)
-            try residentMemory(pool: pool, codec: codec, megabytes: megabytes, root: root, log: log)
             log("ratio vs \(tool) -d: n/a (\(tool) not found)")
         }
     }
 
+    typealias Timing = (wall: Double, cpu: Double)
+
+    /// Five rounds, each timing our scan then the tool (interleaved, so both see the same machine load);
+    /// best wall-clock and best CPU time of each. The tool's time is nil when it is not installed.
+    static func compareDecode(_ set: ShardSet, tool: String, baseline: String) throws -> (Timing, Timing?, Int) {
+        var ours: Timing = (.infinity, .infinity), cli: Timing? = (.infinity, .infinity), checksum = 0
+        for _ in 0..<5 {
+            let cpu = processCPUSeconds(), t = Date()
+            checksum = 0
+            try set.scanViews { _, view in checksum &+= sumTokens(view) }
+            ours = (min(ours.wall, Date().timeIntervalSince(t)), min(ours.cpu, processCPUSeconds() - cpu))
+            if let best = cli {
+                cli = try timeTool(tool, baseline).map { (min(best.wall, $0.wall), min(best.cpu, $0.cpu)) }
+            }
+        }
+        return (ours, cli, checksum)
+    }
+
+    static func processCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    static func childrenCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN_WHO, &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
     static func mb(_ bytes: Int) -> Double { Double(bytes) / 1e6 }
+
+    /// Reads every token id of a record in place (what a consumer of the view does).
+    @inline(__always) static func sumTokens(_ view: TokenRecordView) -> Int {
+        let bytes = view.tokenBytes
+        var sum: UInt32 = 0
+        if view.width == 4 {
+            for i in 0..<view.tokenCount { sum &+= bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self) }
+        } else {
+            for i in 0..<view.tokenCount { sum &+= UInt32(bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
+        }
+        return Int(sum)
+    }
 
     /// Writes records from `pool` (cycled) until `bytes` of token data; returns the writer's summary.
     static func write(_ pool: [TokenRecord], bytes: Int, codec: ShardCodec, threads: Int, to dir: String) throws -> ShardSetSummary {
@@ -120,33 +160,33 @@ public enum ShardBench {
 
     static func littleEndian(_ v: UInt32) -> Data { withUnsafeBytes(of: v.littleEndian) { Data($0) } }
 
-    /// Magic, FLG, BD and header checksum of an LZ4 frame, taken from liblz4's own empty frame.
+    /// Magic, FLG, BD and header checksum of an LZ4 frame (independent blocks of up to 4 MB, no
+    /// checksums), as liblz4's LZ4F_compressBegin writes them.
     static func lz4FrameHeader() -> Data {
         var prefs = LZ4F_preferences_t()
         prefs.frameInfo.blockSizeID = LZ4F_max4MB
         prefs.frameInfo.blockMode = LZ4F_blockIndependent
+        var context: OpaquePointer?
+        precondition(LZ4F_isError(LZ4F_createCompressionContext(&context, UInt32(LZ4F_VERSION))) == 0, "LZ4F context")
+        defer { LZ4F_freeCompressionContext(context) }
         var buffer = [UInt8](repeating: 0, count: 64)
-        let n = buffer.withUnsafeMutableBytes { LZ4F_compressFrame($0.baseAddress, 64, nil, 0, &prefs) }
-        precondition(LZ4F_isError(n) == 0 && n >= 11, "LZ4F_compressFrame failed")
-        return Data(buffer[0..<7])
+        let n = buffer.withUnsafeMutableBytes { LZ4F_compressBegin(context, $0.baseAddress, 64, &prefs) }
+        precondition(LZ4F_isError(n) == 0 && n == 7, "LZ4F_compressBegin failed")
+        return Data(buffer[0..<n])
     }
 
-    /// Best-of-3 wall-clock seconds of `tool -d -c file > /dev/null`, or nil when the tool is missing.
-    static func timeTool(_ tool: String, _ file: String) throws -> Double? {
-        var best = Double.infinity
-        for _ in 0..<3 {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = [tool, "-d", "-q", "-c", file]
-            p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-            p.standardError = FileHandle.standardError
-            let t = Date()
-            do { try p.run() } catch { return nil }
-            p.waitUntilExit()
-            guard p.terminationStatus == 0 else { return nil }
-            best = min(best, Date().timeIntervalSince(t))
-        }
-        return best
+    /// Wall-clock and CPU seconds of one `tool -d -c file > /dev/null`, or nil when the tool is missing.
+    static func timeTool(_ tool: String, _ file: String) throws -> Timing? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [tool, "-d", "-q", "-c", file]
+        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        p.standardError = FileHandle.standardError
+        let cpu = childrenCPUSeconds(), t = Date()
+        do { try p.run() } catch { return nil }
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { return nil }
+        return (Date().timeIntervalSince(t), childrenCPUSeconds() - cpu)
     }
 
     /// (2) random record reads: cold (no cache: every read decodes its block) and warm (records of blocks
@@ -169,7 +209,8 @@ public enum ShardBench {
                    + "(%d records in 48 cached blocks)", coldRate, warmRate, hot))
     }
 
-    /// (3) RSS sampled during scans of the set and of a set twice as large.
+    /// (3) RSS sampled during scans of the set and of a set twice as large: total, and the file-backed
+    /// part (mapped shard pages), which would grow with the set if pages were not released.
     static func residentMemory(pool: [TokenRecord], codec: ShardCodec, megabytes: Int, root: String,
                                log: (String) -> Void) throws {
         var lines: [String] = []
@@ -177,28 +218,43 @@ public enum ShardBench {
             let dir = factor == 1 ? root + "/set" : root + "/set2x"
             if factor == 2 { _ = try write(pool, bytes: (megabytes * 2) << 20, codec: codec, threads: 2, to: dir) }
             let set = try ShardSet(directory: dir)
-            let before = currentResidentBytes()
+            let before = residentBytes()
             var peak = before, sampled = 0
             try set.scanViews { _, view in
                 sampled &+= 1
-                if sampled % 64 == 0 { peak = max(peak, currentResidentBytes()) }
+                if sampled % 64 == 0 {
+                    let now = residentBytes()
+                    peak = (max(peak.total, now.total), max(peak.file, now.file))
+                }
                 _ = view.tokenCount
             }
-            lines.append(String(format: "%d MB set: RSS %.1f MB before scan, max %.1f MB during (+%.1f MB)", megabytes * factor,
-                                mb(before), mb(peak), mb(peak - before)))
+            lines.append(String(format: "%d MB set (%d MB compressed): RSS %.1f MB before, max %.1f MB during (+%.1f MB); "
+                                + "file-backed %.1f → max %.1f MB", megabytes * factor, Int(mb(set.files.reduce(0) { $0 + $1.size })),
+                                mb(before.total), mb(peak.total), mb(peak.total - before.total), mb(before.file), mb(peak.file)))
             if factor == 2 { try? FileManager.default.removeItem(atPath: dir) }
         }
-        log("resident memory while scanning: " + lines.joined(separator: "; "))
+        log("resident memory while scanning:")
+        for line in lines { log("  " + line) }
+        log(String(format: "  peak RSS of the process so far: %.1f MB (includes the 24 MB record pool for writing and the "
+                   + "64 MiB block cache of the warm random-read test)", mb(peakResidentBytes())))
     }
 
-    /// Current resident set size from /proc/self/statm (0 where unavailable).
-    static func currentResidentBytes() -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-        let fields = text.split(separator: " ")
-        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
-        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    /// Current resident set size (total, file-backed) from /proc/self/status; zeros where unavailable.
+    static func residentBytes() -> (total: Int, file: Int) {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
+        func field(_ name: String) -> Int {
+            guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
+            return (Int(line.split(separator: " ").dropFirst().first.map(String.init) ?? "") ?? 0) * 1024
+        }
+        return (field("VmRSS"), field("RssFile"))
     }
 }
+
+#if canImport(Glibc)
+private let RUSAGE_CHILDREN_WHO = __rusage_who_t(RUSAGE_CHILDREN.rawValue)
+#else
+private let RUSAGE_CHILDREN_WHO = RUSAGE_CHILDREN
+#endif
 
 /// Synthetic tokenized "math text": a Zipf(1.1) unigram distribution over the vocabulary (id = frequency
 /// rank, as BPE vocabularies roughly are) mixed with a library of repeated phrases (templates, formulas).
@@ -244,7 +300,7 @@ struct SyntheticTokens {
             let length = 64 + Int(pow(rng.unit(), 2) * 1536)
             var tokens: [TokenID] = []
             while tokens.count < length {
-                if rng.below(100) < 45 {
+                if rng.below(100) < 30 {
                     tokens += phrases[min(phrases.count - 1, Int(zipf()) % phrases.count)]
                 } else {
                     for _ in 0..<(1 + rng.below(12)) { tokens.append(zipf()) }

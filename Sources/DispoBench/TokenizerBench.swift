@@ -77,10 +77,10 @@ public enum TokenizerBench {
 
     /// The corpus lines: the file split on "\n", without the empty line after a final newline.
     static func lines(of path: String) throws -> [String] {
-        let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
-        var lines = text.components(separatedBy: "\n")
-        if lines.last == "" { lines.removeLast() }
-        return lines
+        // Split bytes like Python's str.split("\n") (a "\r" stays in its line; "\r\n" is one Swift Character).
+        var lines = try Data(contentsOf: URL(fileURLWithPath: path)).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        return lines.map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Runs the benchmark, printing as it goes; returns the Swift/Python per-line throughput ratio when measured.

@@ -39,8 +39,8 @@ public final class RopeTable {
         for p in 0..<count {
             for i in 0..<half {
                 let angle = Float(p) * invFreq[i]
-                c[p * half + i] = Float(Foundation_cos(Double(angle)))
-                s[p * half + i] = Float(Foundation_sin(Double(angle)))
+                c[p * half + i] = Float(_cos(Double(angle)))
+                s[p * half + i] = Float(_sin(Double(angle)))
             }
         }
         cos = c
@@ -49,14 +49,10 @@ public final class RopeTable {
     }
 }
 
-@inline(__always) private func Foundation_cos(_ x: Double) -> Double { Glibc_cos(x) }
-@inline(__always) private func Foundation_sin(_ x: Double) -> Double { Glibc_sin(x) }
 #if canImport(Glibc)
-@inline(__always) private func Glibc_cos(_ x: Double) -> Double { Glibc.cos(x) }
-@inline(__always) private func Glibc_sin(_ x: Double) -> Double { Glibc.sin(x) }
+@inline(__always) private func _sin(_ x: Double) -> Double { Glibc.sin(x) }
 #else
-@inline(__always) private func Glibc_cos(_ x: Double) -> Double { Darwin.cos(x) }
-@inline(__always) private func Glibc_sin(_ x: Double) -> Double { Darwin.sin(x) }
+@inline(__always) private func _sin(_ x: Double) -> Double { Darwin.sin(x) }
 #endif
 
 public enum Rope {

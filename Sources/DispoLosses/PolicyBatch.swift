@@ -56,6 +56,7 @@ public struct PolicyBatch: Sendable {
 
 public struct LossInputError: Error, CustomStringConvertible, Sendable {
     public var message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }
 

@@ -30,7 +30,7 @@ public struct ShardPermutation: Sendable {
     public let count: Int
     private let halfBits: Int
     private let mask: UInt64
-    private let keys: [UInt64]
+    private let keys: SIMD8<UInt64>  // rounds 0..<6 used; inline storage, no allocation per draw
     static let rounds = 6
 
     public init(count: Int, seed: UInt64, epoch: Int) {
@@ -42,7 +42,9 @@ public struct ShardPermutation: Sendable {
         mask = (1 << UInt64(halfBits)) - 1
         // SplitMix64 stream seeded by (seed, epoch): key r = mix(state + (r + 1)·γ).
         let state = seed ^ Self.mix(UInt64(bitPattern: Int64(epoch)) &+ 0xD15F_05E0)
-        keys = (0..<Self.rounds).map { Self.mix(state &+ UInt64($0 + 1) &* 0x9E37_79B9_7F4A_7C15) }
+        var keys = SIMD8<UInt64>()
+        for r in 0..<Self.rounds { keys[r] = Self.mix(state &+ UInt64(r + 1) &* 0x9E37_79B9_7F4A_7C15) }
+        self.keys = keys
     }
 
     /// The record index at `position` (0 ≤ position < count).
@@ -55,8 +57,8 @@ public struct ShardPermutation: Sendable {
 
     private func encrypt(_ x: UInt64) -> UInt64 {
         var left = x >> UInt64(halfBits), right = x & mask
-        for key in keys {
-            let next = left ^ (Self.mix(right ^ key) & mask)
+        for r in 0..<Self.rounds {
+            let next = left ^ (Self.mix(right ^ keys[r]) & mask)
             left = right
             right = next
         }

@@ -15,6 +15,7 @@ public final class ShardFile: Sendable {
     public var size: Int { map.count }
     let map: MappedFile
     let hint: String
+    static let faultAround = 64 << 10
 
     /// Opens `path`, checks it, and checks it against the manifest entry and set-wide properties.
     init(path: String, entry: ShardManifest.Shard, number: Int, manifest: ShardManifest, hint: String) throws {
@@ -116,7 +117,9 @@ public final class ShardFile: Sendable {
                 checkUncompressed: Bool = false, release: Bool = true) throws -> BlockLayout {
         let e = blocks[index]
         let source = map.bytes.slice(e.offset, e.compressedSize)
-        defer { if release { map.release(e.offset..<(e.offset + e.compressedSize)) } }
+        // The kernel maps file pages in 64 KiB windows around a fault ("fault-around"), so neighbours of
+        // the block get mapped too; release them as well, or they would pile up over a scan.
+        defer { if release { map.release(max(0, e.offset - Self.faultAround)..<min(map.count, e.offset + e.compressedSize + Self.faultAround)) } }
         let actual = XXH64.hash(source)
         guard actual == e.compressedChecksum else {
             throw error(block: index, "XXH64 \(XXH64.hex(e.compressedChecksum)) of the compressed bytes",

@@ -100,6 +100,18 @@ public struct ShardManifest: Codable, Sendable, Equatable {
                                                    : "\(shards.count) shard files but no manifest (an incomplete set: writing did not finish)",
                              hint: "re-run `dispo shard …` to write the set again")
         }
+        // Format and version first, so a manifest from another tool or a newer dispo says so plainly.
+        struct Probe: Decodable { var format: String?; var version: Int? }
+        if let probe = try? JSONDecoder().decode(Probe.self, from: data) {
+            if let format = probe.format, format != formatName {
+                throw InputError(file: path, place: "format", expected: "\"\(formatName)\"", found: InputError.excerpt(format),
+                                 hint: "this directory does not hold a dispo shard set")
+            }
+            if let version = probe.version, version != currentVersion {
+                throw InputError(file: path, place: "version", expected: "\(currentVersion)", found: "\(version)",
+                                 hint: "written by another dispo version; re-run `dispo shard …` with this one")
+            }
+        }
         let manifest: ShardManifest
         do {
             manifest = try JSONDecoder().decode(ShardManifest.self, from: data)

@@ -127,3 +127,42 @@ public final class ShardSet: Sendable {
     /// Decoded bytes the block cache holds now.
     public var cachedBytes: Int { cache.bytes }
 }
+
+/// Pull-style sequential iteration (for pipelines that take one record at a time): holds one decoded
+/// block, not the cache. `next()` throws InputError on a corrupt block.
+public struct ShardSetIterator {
+    let set: ShardSet
+    public private(set) var index: Int
+    let end: Int
+    private var block: DecodedBlock?
+    private var blockFirst = 0
+
+    init(set: ShardSet, start: Int, end: Int) {
+        self.set = set
+        index = start
+        self.end = end
+    }
+
+    public mutating func next() throws -> (index: Int, record: TokenRecord)? {
+        guard index < end else { return nil }
+        if block == nil || index >= blockFirst + block!.count {
+            let (shard, local) = set.locate(index)
+            let file = set.files[shard]
+            let b = file.blockIndex(of: local)
+            block = try DecodedBlock(file: file, index: b, pool: set.decoders)
+            blockFirst = index - (local - file.blocks[b].firstRecord)
+        }
+        let record = block!.record(index - blockFirst)
+        index += 1
+        return (index - 1, record)
+    }
+}
+
+extension ShardSet {
+    /// An iterator over records `start ..< start + limit` (clamped to the set).
+    public func makeIterator(from start: Int = 0, limit: Int? = nil) -> ShardSetIterator {
+        let first = min(max(0, start), count)
+        let end = limit.map { min(count, first + max(0, $0)) } ?? count
+        return ShardSetIterator(set: self, start: first, end: end)
+    }
+}

@@ -152,11 +152,18 @@ public final class ShardSetWriter {
         let size = RecordEncoding.encodedSize(tokens: record.tokens.count, mask: record.lossMask != nil,
                                               metadata: record.metadata.count, width: width)
         guard size <= limit else { throw bad("a record of at most \(limit) bytes encoded", "\(size) bytes") }
-        let text = String(validating: record.metadata, as: UTF8.self)
-        let trimmed = text?.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let trimmed, trimmed.hasPrefix("{"), trimmed.hasSuffix("}") else {
-            throw bad("metadata as UTF-8 JSON object text", text.map { InputError.excerpt($0) } ?? "invalid UTF-8")
+        guard let problem = Self.metadataProblem(record.metadata) else { return }
+        throw bad("metadata as UTF-8 JSON object text", problem)
+    }
+
+    /// Why `metadata` is not UTF-8 text of the form `{…}` (whitespace around allowed), or nil.
+    static func metadataProblem(_ metadata: [UInt8]) -> String? {
+        let space: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
+        let first = metadata.firstIndex { !space.contains($0) }, last = metadata.lastIndex { !space.contains($0) }
+        guard let first, let last, metadata[first] == UInt8(ascii: "{"), metadata[last] == UInt8(ascii: "}"), first < last else {
+            return InputError.excerpt(String(decoding: metadata, as: UTF8.self))
         }
+        return String(validating: metadata, as: UTF8.self) == nil ? "invalid UTF-8" : nil
     }
 
     private func stateError(_ call: String) -> InputError {

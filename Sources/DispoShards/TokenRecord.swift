@@ -34,27 +34,40 @@ enum RecordEncoding {
 
     /// Appends `record` to `out`. The writer has validated the record.
     static func append(_ record: TokenRecord, width: Int, to out: inout [UInt8]) {
-        var w = ByteWriter(bytes: [])
-        swap(&w.bytes, &out)
         let n = record.tokens.count
-        w.u32(UInt32(n))
-        w.u32(UInt32(record.metadata.count))
-        w.u8(record.lossMask == nil ? 0 : 1)
-        if width == 2 {
-            for t in record.tokens { w.u16(UInt16(truncatingIfNeeded: t)) }
-        } else {
-            for t in record.tokens { w.u32(UInt32(bitPattern: t)) }
-        }
-        if let mask = record.lossMask {
-            var byte: UInt8 = 0
-            for (i, m) in mask.enumerated() {
-                byte |= (m & 1) << UInt8(i & 7)
-                if i & 7 == 7 { w.u8(byte); byte = 0 }
+        let size = encodedSize(tokens: n, mask: record.lossMask != nil, metadata: record.metadata.count, width: width)
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: size))
+        out.withUnsafeMutableBytes { all in
+            let p = all.baseAddress! + start
+            p.storeBytes(of: UInt32(n).littleEndian, toByteOffset: 0, as: UInt32.self)
+            p.storeBytes(of: UInt32(record.metadata.count).littleEndian, toByteOffset: 4, as: UInt32.self)
+            p.storeBytes(of: record.lossMask == nil ? 0 : 1, toByteOffset: 8, as: UInt8.self)
+            var at = headerSize
+            record.tokens.withUnsafeBufferPointer { tokens in
+                if width == 2 {
+                    for (i, t) in tokens.enumerated() {
+                        p.storeBytes(of: UInt16(truncatingIfNeeded: t).littleEndian, toByteOffset: at + 2 * i, as: UInt16.self)
+                    }
+                } else {
+                    for (i, t) in tokens.enumerated() {
+                        p.storeBytes(of: UInt32(bitPattern: t).littleEndian, toByteOffset: at + 4 * i, as: UInt32.self)
+                    }
+                }
             }
-            if n & 7 != 0 { w.u8(byte) }
+            at += n * width
+            if let mask = record.lossMask {
+                // The area was zero-filled; set the bits that are 1.
+                for (i, m) in mask.enumerated() where m != 0 {
+                    let byte = p.load(fromByteOffset: at + i >> 3, as: UInt8.self)
+                    p.storeBytes(of: byte | 1 << UInt8(i & 7), toByteOffset: at + i >> 3, as: UInt8.self)
+                }
+                at += (n + 7) / 8
+            }
+            record.metadata.withUnsafeBytes { meta in
+                if meta.count > 0 { UnsafeMutableRawBufferPointer(start: p + at, count: meta.count).copyMemory(from: meta) }
+            }
         }
-        w.raw(record.metadata)
-        swap(&w.bytes, &out)
     }
 }
 
@@ -103,7 +116,10 @@ public struct TokenRecordView {
     public var lossMask: [UInt8]? {
         guard hasLossMask else { return nil }
         let bits = base + RecordEncoding.headerSize + tokenCount * width
-        return (0..<tokenCount).map { (bits.load(fromByteOffset: $0 >> 3, as: UInt8.self) >> UInt8($0 & 7)) & 1 }
+        return [UInt8](unsafeUninitializedCapacity: tokenCount) { out, done in
+            for i in 0..<tokenCount { out[i] = (bits.load(fromByteOffset: i >> 3, as: UInt8.self) >> UInt8(i & 7)) & 1 }
+            done = tokenCount
+        }
     }
 
     public func materialize() -> TokenRecord {

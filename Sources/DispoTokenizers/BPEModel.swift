@@ -107,10 +107,13 @@ struct BPEModel: Sendable {
     private func mergeFlat(_ state: EncodeState) {
         var n = state.symbols.count
         if n < 2 { return }
-        state.pairs.removeAll(keepingCapacity: true)
-        for i in 0..<(n - 1) { state.pairs.append(merges.lookup(state.symbols[i], state.symbols[i + 1])) }
+        var pairs = state.pairs
+        state.pairs = []
+        defer { state.pairs = pairs }
+        pairs.removeAll(keepingCapacity: true)
         state.symbols.withUnsafeMutableBufferPointer { sym in
-            state.pairs.withUnsafeMutableBufferPointer { pair in
+            for i in 0..<(n - 1) { pairs.append(merges.lookup(sym[i], sym[i + 1])) }
+            pairs.withUnsafeMutableBufferPointer { pair in
                 while n > 1 {
                     var best = 0
                     var bestValue = pair[0]

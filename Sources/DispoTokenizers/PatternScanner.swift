@@ -35,9 +35,14 @@ final class ScanBuffers {
 
     /// Decodes the (valid) UTF-8 bytes `start..<end` of `bytes`.
     func load(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
+        // Work on locals: appending to a class's stored arrays would pay a dynamic exclusivity check per element.
+        var scalars = self.scalars, classes = self.classes, offsets = self.offsets
+        self.scalars = []; self.classes = []; self.offsets = []
+        defer { self.scalars = scalars; self.classes = classes; self.offsets = offsets }
         scalars.removeAll(keepingCapacity: true)
         classes.removeAll(keepingCapacity: true)
         offsets.removeAll(keepingCapacity: true)
+        let table = ScalarClass.table
         var i = start
         while i < end {
             let b0 = UInt32(bytes[i])
@@ -56,7 +61,7 @@ final class ScanBuffers {
             }
             if i + length > end { value = 0xFFFD; length = end - i }  // truncated sequence: never from a String
             scalars.append(value)
-            classes.append(ScalarClass.of(value).rawValue)
+            classes.append(value < 0x10000 ? table[Int(value)] : ScalarClass.of(value).rawValue)
             offsets.append(i)
             i += length
         }
@@ -147,7 +152,11 @@ extension KnownPattern {
         if ci == letter { return runEnd(c, n, i, letter) }
         // [^\r\n\p{L}\p{N}]?\p{L}+
         if ci != number && !isNewline(ch) && i + 1 < n && c[i + 1] == letter { return runEnd(c, n, i + 1, letter) }
-        if ci == number { return min(runEnd(c, n, i, number), i + digits) }
+        if ci == number {  // \p{N} or \p{N}{1,3}: look no further than `digits` ahead
+            var k = i + 1
+            while k < n && k < i + digits && c[k] == number { k += 1 }
+            return k
+        }
         // ` ?[^\s\p{L}\p{N}]+[\r\n]*`
         let j = (ch == 0x20 && i + 1 < n) ? i + 1 : i
         if c[j] == other {

@@ -6,7 +6,8 @@
 enum ScalarClass: UInt8 {
     case other = 0, letter = 1, number = 2, space = 3
 
-    private static let bmp: [UInt8] = {
+    /// Class raw values of the Basic Multilingual Plane, indexed by scalar value.
+    static let table: [UInt8] = {
         var table = [UInt8](repeating: 0, count: 0x10000)
         for v in 0..<0x10000 {
             guard let scalar = Unicode.Scalar(UInt32(v)) else { continue }  // surrogates stay `other`
@@ -27,7 +28,7 @@ enum ScalarClass: UInt8 {
 
     @inline(__always)
     static func of(_ value: UInt32) -> ScalarClass {
-        if value < 0x10000 { return ScalarClass(rawValue: bmp[Int(value)])! }
+        if value < 0x10000 { return ScalarClass(rawValue: table[Int(value)])! }
         guard let scalar = Unicode.Scalar(value) else { return .other }
         return compute(scalar)
     }

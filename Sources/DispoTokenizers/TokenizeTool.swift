@@ -87,10 +87,11 @@ public enum TokenizeTool {
 
     /// Numbered lines (from 1) of `data`, without the empty line after a final newline; "\r\n" endings accepted.
     static func lines(_ data: Data) -> [(Int, String)] {
-        var parts = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        if parts.last == "" { parts.removeLast() }
+        // Split bytes, not Characters: "\r\n" is one Character and would hide the line break.
+        var parts = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        if parts.last?.isEmpty == true { parts.removeLast() }
         return parts.enumerated().map { index, part in
-            (index + 1, part.hasSuffix("\r") ? String(part.dropLast()) : String(part))
+            (index + 1, String(decoding: part.last == UInt8(ascii: "\r") ? part.dropLast() : part, as: UTF8.self))
         }
     }
 }

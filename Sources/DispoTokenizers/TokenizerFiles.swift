@@ -62,14 +62,15 @@ enum TokenizerFiles {
         let vocabPath = directory + "/vocab.json"
         let mergesPath = directory + "/merges.txt"
         let vocabulary = try readVocabulary(try JSONNode.read(vocabPath))
-        let text = String(decoding: try readFile(mergesPath), as: UTF8.self)
+        let text = try readFile(mergesPath)
         var merges: [(left: String, right: String)] = []
         var lineNumbers: [Int] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, bytes) in text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            let line = String(decoding: bytes.last == UInt8(ascii: "\r") ? bytes.dropLast() : bytes, as: UTF8.self)
             if line.isEmpty || (index == 0 && line.hasPrefix("#version")) { continue }
-            guard let pair = splitMerge(String(line)) else {
+            guard let pair = splitMerge(line) else {
                 throw InputError(file: mergesPath, place: "line \(index + 1)", expected: "two tokens separated by one space",
-                                 found: InputError.excerpt(String(line)))
+                                 found: InputError.excerpt(line))
             }
             merges.append(pair)
             lineNumbers.append(index + 1)

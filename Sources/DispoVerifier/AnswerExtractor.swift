@@ -4,8 +4,9 @@
 //   2. the last `\boxed{…}` / `\fbox{…}` (brace-matched),
 //   3. the last GSM8K `#### n` line,
 //   4. the last "the answer is …" (up to the end of the sentence or line).
-// One exception to the order, ours: when a box starts after the last `Answer:` line begins, the box wins
-// ("Answer: \boxed{5}" and reasoning that says "answer: …" before a final box both mean the box).
+// Ours: the `Answer:` label must start its line (after markdown such as `**` or `#`, and optionally
+// "The", "Final", "The final"), as the DAPO prompt asks for, so "…check our answer: …" in the reasoning is not an answer line.
+// And when a box starts after the last `Answer:` line begins, the box wins ("Answer: \boxed{5}").
 // Every scan is a single backward or forward pass over the bytes: linear in the response length.
 
 /// Where an extracted answer came from.
@@ -52,7 +53,7 @@ public enum AnswerExtractor {
             guard b[k] == Byte.colon else { continue }
             var w = k - 1
             while w >= 0, isSpace(b[w]) { w -= 1 }
-            guard w >= 5, b.has("answer", at: w - 5, caseless: true) else { continue }
+            guard w >= 5, b.has("answer", at: w - 5, caseless: true), startsLine(b, at: w - 5) else { continue }
             var s = k + 1
             while s < b.count, isSpace(b[s]) { s += 1 }
             var e = s
@@ -63,6 +64,20 @@ public enum AnswerExtractor {
             if e > s { return (k, s..<e) }
         }
         return nil
+    }
+
+    /// True when only markup (`*`, `#`, `>`, `-`, spaces) and optionally "the", "final" or "the final" precede
+    /// `at` on its line, within 24 bytes (the bound keeps the scan linear on hostile one-line input).
+    static func startsLine(_ b: UnsafeBufferPointer<UInt8>, at: Int) -> Bool {
+        var letters: [UInt8] = []
+        var k = at - 1
+        while k >= 0, b[k] != Byte.newline {
+            guard at - k <= 24 else { return false }
+            let c = b[k]
+            if isLetter(c) { letters.append(lower(c)) } else if !(c == 32 || c == 9 || "*#>-_".utf8.contains(c)) { return false }
+            k -= 1
+        }
+        return ["", "lanif", "eht", "lanifeht"].contains { letters.elementsEqual($0.utf8) }   // reversed words
     }
 
     /// The rest of the line after the last `####`.

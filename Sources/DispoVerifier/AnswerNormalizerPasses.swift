@@ -8,18 +8,26 @@ extension AnswerNormalizer {
         let match = matchBraces(b)
         var out: [UInt8] = []
         out.reserveCapacity(b.count)
+        var unwrappedCloses: [Int] = []   // closing braces of unwrapped `\text{…}`, innermost last
         var i = 0
         while i < b.count {
             let c = b[i]
-            if c == Byte.backslash {
+            if i == unwrappedCloses.last {
+                unwrappedCloses.removeLast()
+                i += 1
+            } else if c == Byte.backslash {
                 if b.has("\\text{", at: i), match[i + 5] > i + 5 {
                     let close = Int(match[i + 5])
                     let content = b[(i + 6)..<close]
                     if UnitWords.isUnit(content, insideText: true) {
                         i = skipPower(b, from: close + 1)
-                    } else {
-                        if content.elementsEqual("and".utf8) { out.append(Byte.comma) } else { out.append(contentsOf: content) }
+                    } else if content.elementsEqual("and".utf8) {
+                        out.append(Byte.comma)
                         i = close + 1
+                    } else {
+                        // Unwrap: drop `\text{` and its `}`, and scan the content like the rest.
+                        unwrappedCloses.append(close)
+                        i += 6
                     }
                     continue
                 }
@@ -30,6 +38,9 @@ extension AnswerNormalizer {
                 let end = b.letterRunEnd(from: i)
                 if end - i >= 2, UnitWords.isUnit(b[i..<end], insideText: false) {
                     i = skipPower(b, from: end)
+                } else if b[i..<end].elementsEqual("infinity".utf8) || b[i..<end].elementsEqual("inf".utf8) {
+                    out.append(contentsOf: "\\infty".utf8)   // the Qwen2.5-Math grader's spelling fix
+                    i = end
                 } else {
                     out.append(contentsOf: b[i..<end])
                     i = end
@@ -55,6 +66,7 @@ extension AnswerNormalizer {
 
     static func shorthand(_ b: [UInt8]) -> [UInt8] {
         let match = matchBraces(b)
+        var pending = [Int8](repeating: 0, count: b.count)   // arguments still due after this `}`
         var out: [UInt8] = []
         out.reserveCapacity(b.count + 8)
         var i = 0
@@ -62,8 +74,7 @@ extension AnswerNormalizer {
             let c = b[i]
             if c == Byte.backslash, b.has("\\frac", at: i), !(i + 5 < b.count && isLetter(b[i + 5])) {
                 out.append(contentsOf: "\\frac".utf8)
-                i = argument(b, i + 5, match, &out)
-                i = argument(b, i, match, &out)
+                i = arguments(b, i + 5, 2, match, &pending, &out)
             } else if c == Byte.backslash, b.has("\\sqrt", at: i), !(i + 5 < b.count && isLetter(b[i + 5])) {
                 out.append(contentsOf: "\\sqrt".utf8)
                 i += 5
@@ -72,7 +83,10 @@ extension AnswerNormalizer {
                     while j < b.count, j - i < 8, b[j] != UInt8(ascii: "]") { j += 1 }
                     if j < b.count, b[j] == UInt8(ascii: "]") { out.append(contentsOf: b[i...j]); i = j + 1 }
                 }
-                i = argument(b, i, match, &out)
+                i = arguments(b, i, 1, match, &pending, &out)
+            } else if c == Byte.closeBrace, pending[i] > 0 {
+                out.append(c)
+                i = arguments(b, i + 1, Int(pending[i]), match, &pending, &out)
             } else if c == Byte.caret || c == Byte.underscore, i + 3 < b.count, b[i + 1] == Byte.openBrace,
                       match[i + 1] == Int32(i + 3), b[i + 2] != Byte.backslash {
                 out.append(c)
@@ -90,20 +104,28 @@ extension AnswerNormalizer {
         return out
     }
 
-    /// Copies one macro argument starting at `j` as a braced group; returns the index after it.
-    private static func argument(_ b: [UInt8], _ j: Int, _ match: [Int32], _ out: inout [UInt8]) -> Int {
-        guard j < b.count else { return j }
-        if b[j] == Byte.openBrace, match[j] > j {
-            let close = Int(match[j])
-            out.append(contentsOf: b[j...close])
-            return close + 1
+    /// Brace-wraps the next `count` macro arguments from `j` that are single tokens (`\frac12`). A braced
+    /// argument is left to the main scan (so shorthand inside it is normalised too); the arguments still
+    /// due after it are recorded at its closing brace. Returns where the main scan continues.
+    private static func arguments(_ b: [UInt8], _ start: Int, _ count: Int, _ match: [Int32],
+                                  _ pending: inout [Int8], _ out: inout [UInt8]) -> Int {
+        var j = start
+        var left = count
+        while left > 0, j < b.count {
+            if b[j] == Byte.openBrace, match[j] > j {
+                pending[Int(match[j])] = Int8(left - 1)
+                return j
+            }
+            guard b[j] != Byte.closeBrace else { return j }
+            var end = j + 1
+            if b[j] == Byte.backslash { end = max(b.letterRunEnd(from: j + 1), min(j + 2, b.count)) }
+            out.append(Byte.openBrace)
+            out.append(contentsOf: b[j..<end])
+            out.append(Byte.closeBrace)
+            j = end
+            left -= 1
         }
-        out.append(Byte.openBrace)
-        var end = j + 1
-        if b[j] == Byte.backslash { end = max(b.letterRunEnd(from: j + 1), min(j + 2, b.count)) }
-        out.append(contentsOf: b[j..<end])
-        out.append(Byte.closeBrace)
-        return end
+        return j
     }
 
     // MARK: E. whole string
@@ -119,14 +141,12 @@ extension AnswerNormalizer {
         return b
     }
 
-    static func outerBraces(_ input: [UInt8]) -> [UInt8] {
-        var b = input[...]
-        while b.count >= 2, b.first == Byte.openBrace, b.last == Byte.closeBrace {
-            let match = matchBraces(Array(b))
-            guard match[0] == Int32(b.count - 1) else { break }
-            b = b.dropFirst().dropLast()
-        }
-        return Array(b)
+    static func outerBraces(_ b: [UInt8]) -> [UInt8] {
+        guard b.first == Byte.openBrace, b.last == Byte.closeBrace else { return b }
+        let match = matchBraces(b)
+        var lo = 0, hi = b.count - 1
+        while lo < hi, b[lo] == Byte.openBrace, match[lo] == Int32(hi) { lo += 1; hi -= 1 }
+        return lo > hi ? [] : Array(b[lo...hi])
     }
 
     /// `x=5` → `5`, `2+3=5` → `5`; equations with expressions on the left stay whole.
@@ -148,11 +168,12 @@ extension AnswerNormalizer {
         return b
     }
 
-    /// A variable-like name: `x`, `AB`, `a_n`, `f(x)`, `\theta`, `x_{1}` (at most 12 bytes, no operators).
+    /// A variable-like name: `x`, `AB`, `a_n`, `f(x)`, `\theta`, `x_{1}`, `(a,b)` (at most 16 bytes, no operators).
     static func isName(_ s: ArraySlice<UInt8>) -> Bool {
-        guard let first = s.first, s.count <= 12, isLetter(first) || first == Byte.backslash else { return false }
-        return s.allSatisfy {
-            isLetter($0) || isDigit($0) || "_{}()\\'".utf8.contains($0)
+        guard let first = s.first, s.count <= 16, isLetter(first) || first == Byte.backslash || first == UInt8(ascii: "(")
+        else { return false }
+        return s.contains(where: isLetter) && s.allSatisfy {
+            isLetter($0) || isDigit($0) || "_{}()\\',".utf8.contains($0)
         }
     }
 

@@ -15,11 +15,12 @@ public enum Boxed {
         }
     }
 
-    /// Byte range of the content of the last well-formed box in `bytes`, plus where its command starts.
+    /// Byte range of the content of the last well-formed box in `bytes`.
     static func lastRange(in bytes: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
         lastBox(in: bytes)?.content
     }
 
+    /// The last well-formed box: where its command starts and the byte range of its content.
     static func lastBox(in bytes: UnsafeBufferPointer<UInt8>) -> (start: Int, content: Range<Int>)? {
         var limit = bytes.count
         var k = bytes.count - 1

@@ -11,7 +11,7 @@ public struct Verdict: Sendable, Equatable, Codable {
     /// The answer found in the response, before normalisation; nil when none was found.
     public var extracted: String?
     /// Why: `match: string|numeric|tuple|interval|set|matrix|choice|words`, `mismatch`, `no answer found`,
-    /// `empty answer`, `empty gold answer`.
+    /// `empty answer`, `empty gold answer`, `answer too long`, `gold answer too long`.
     public var reason: String
 
     public init(correct: Bool, extracted: String?, reason: String) {
@@ -25,6 +25,10 @@ public struct Verdict: Sendable, Equatable, Codable {
 }
 
 public enum MathVerifier {
+    /// Longer extracted answers are not compared (no real answer is this long; it bounds the work of
+    /// normalising a hostile megabyte-sized box to zero). MATH-500's longest answer is under 100 bytes.
+    public static let maxAnswerBytes = 4096
+
     /// Grades a full response against a gold answer as the datasets give it.
     public static func grade(response: String, gold: String) -> Verdict {
         guard let found = AnswerExtractor.extract(from: response) else {
@@ -37,7 +41,10 @@ public enum MathVerifier {
     /// Compares an already extracted answer with a gold answer.
     /// A gold answer may itself be a GSM8K solution (`… #### 72`) or a MATH solution with a `\boxed{}`.
     public static func compare(answer: String, gold: String) -> (correct: Bool, reason: String) {
-        let g = AnswerNormalizer.normalizeBytes(goldAnswer(gold))
+        guard answer.utf8.count <= maxAnswerBytes else { return (false, "answer too long") }
+        let goldBytes = goldAnswer(gold)
+        guard goldBytes.count <= maxAnswerBytes else { return (false, "gold answer too long") }
+        let g = AnswerNormalizer.normalizeBytes(goldBytes)
         guard !g.isEmpty else { return (false, "empty gold answer") }
         let a = AnswerNormalizer.normalizeBytes(Array(answer.utf8))
         guard !a.isEmpty else { return (false, "empty answer") }
@@ -45,7 +52,12 @@ public enum MathVerifier {
         return (false, "mismatch")
     }
 
-    /// Normalised-answer equivalence; the reason of the first test that matched, or nil.
+    /// Equivalence of two answers already normalised (by `AnswerNormalizer`), without the length cap:
+    /// the reason of the first test that matched (`match: …`), or nil.
+    public static func equivalentNormalized(_ answer: String, _ gold: String) -> String? {
+        equivalent(Array(answer.utf8), Array(gold.utf8))
+    }
+
     static func equivalent(_ a: [UInt8], _ g: [UInt8]) -> String? {
         if a == g { return "match: string" }
         let gNum = NumericValue.parse(g)
@@ -60,10 +72,11 @@ public enum MathVerifier {
         return nil
     }
 
-    /// The answer part of a gold field: the text after a GSM8K `####`, else the field itself.
+    /// The answer part of a gold field: the text after a GSM8K `####`, else the content of the last
+    /// `\boxed{}` (a MATH solution), else the field itself.
     static func goldAnswer(_ gold: String) -> [UInt8] {
         let bytes = Array(gold.utf8)
-        if let range = bytes.withUnsafeBufferPointer({ AnswerExtractor.lastHashes($0) }) { return Array(bytes[range]) }
-        return bytes
+        let range = bytes.withUnsafeBufferPointer { AnswerExtractor.lastHashes($0) ?? Boxed.lastRange(in: $0) }
+        return range.map { Array(bytes[$0]) } ?? bytes
     }
 }

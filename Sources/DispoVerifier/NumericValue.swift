@@ -17,6 +17,11 @@ public struct NumericValue: Sendable, Equatable {
     /// The value before a `%` sign divided it by 100 (`50\%` → 50), when there was one.
     public var percentOf: Double?
 
+    public init(value: Double, percentOf: Double? = nil) {
+        self.value = value
+        self.percentOf = percentOf
+    }
+
     /// Parses a normalised answer; nil unless the whole text is a finite constant.
     public static func parse(_ normalized: String) -> NumericValue? {
         parse(Array(normalized.utf8))

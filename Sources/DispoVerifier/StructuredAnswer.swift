@@ -31,6 +31,10 @@ enum StructuredAnswer {
             return sameMembers(a, g) ? "match: set" : nil
         case let (.union(a), .union(g)):
             return sameMembers(a, g) ? "match: interval" : nil
+        case let (.matrix(m), .ordered(_, _, t)), let (.ordered(_, _, t), .matrix(m)):
+            // A one-column or one-row matrix is a vector: `\begin{pmatrix}1\\2\end{pmatrix}` = `(1,2)`.
+            let vector = m.allSatisfy { $0.count == 1 } ? m.map { $0[0] } : (m.count == 1 ? m[0] : [])
+            return vector.count == t.count && zip(vector, t).allSatisfy(elementsEqual) ? "match: matrix" : nil
         case let (.matrix(a), .matrix(g)):
             guard a.count == g.count else { return nil }
             let same = zip(a, g).allSatisfy { $0.count == $1.count && zip($0, $1).allSatisfy(elementsEqual) }
@@ -69,8 +73,15 @@ enum StructuredAnswer {
         if s.has("\\begin{", at: 0) { return matrix(s) }
         let unionParts = split(s[...], separator: "\\cup")
         if unionParts.count > 1 {
-            guard unionParts.count <= maxElements, unionParts.allSatisfy({ isInterval(Array($0)) }) else { return nil }
-            return .union(unionParts)
+            guard unionParts.count <= maxElements else { return nil }
+            if unionParts.allSatisfy({ isInterval(Array($0)) }) { return .union(unionParts) }
+            // `\{1,3\}\cup\{2,4\}` is the set `\{1,2,3,4\}` (math-verify's README example).
+            var members: [ArraySlice<UInt8>] = []
+            for part in unionParts {
+                guard case .unordered(let items)? = shape(Array(part)), part.first == Byte.backslash else { return nil }
+                members += items
+            }
+            return members.count <= maxElements ? .unordered(members) : nil
         }
         if s.has("\\{", at: 0), s.count >= 4, s[s.count - 2] == Byte.backslash, s.last == Byte.closeBrace,
            enclosed(s, openLength: 2) {

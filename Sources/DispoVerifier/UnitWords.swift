@@ -1,6 +1,7 @@
 // Words the normaliser drops after a number: units of measure, currency, and the filler nouns
 // that the Minerva/verl `math_dapo` normaliser removes ("ways", "students", …). Single letters are not
-// here: `m` or `s` alone are more often variables than metres or seconds (inside `\text{}` they still go).
+// here: `m` or `s` alone are more often variables than metres or seconds (inside `\text{}` they still go),
+// nor `sec` and `min`, which are also functions.
 
 enum UnitWords {
     static let words: Set<String> = [
@@ -11,7 +12,7 @@ enum UnitWords {
         // mass
         "mg", "kg", "gm", "gram", "grams", "pound", "pounds", "lb", "lbs", "ounce", "ounces", "oz", "tons",
         // time and speed
-        "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes", "hr", "hrs", "hour", "hours",
+        "secs", "second", "seconds", "mins", "minute", "minutes", "hr", "hrs", "hour", "hours",
         "day", "days", "week", "weeks", "month", "months", "year", "years", "mph", "kph", "kmh",
         // money, angles, counts
         "dollar", "dollars", "cent", "cents", "euros", "degree", "degrees", "deg", "radians", "unit", "units",

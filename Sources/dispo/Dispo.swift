@@ -10,6 +10,8 @@ struct Dispo: AsyncParsableCommand {
         abstract: "Reinforcement learning for mathematical reasoning on CPUs, built around DISPO.",
         subcommands: [
             GenCommand.self,
+            LearnCommand.self,
+            GradeCommand.self,
             ShardCommand.self,
             ShardsCommand.self,
             TokenizeCommand.self,

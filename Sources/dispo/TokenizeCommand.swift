@@ -10,13 +10,17 @@ struct TokenizeCommand: AsyncParsableCommand {
         commandName: "tokenize",
         abstract: "Encode text to token ids (one JSON array per text), or decode ids back to text.",
         discussion: """
-            Encoding prints one JSON array of ids per text, one per line:
-              --input FILE.jsonl --field NAME   each JSONL line is an object; its string field NAME is one text
-              (no --input)                      all of stdin is one text; with --lines, each stdin line is a text
-            Special tokens written in the text (e.g. <|im_start|>) are matched. --add-special-tokens also adds the
-            post-processor's tokens (e.g. Llama-3's BOS).
-            Decoding (--decode) reads one JSON array of ids per line (from --input or stdin) and prints each
-            decoded text as a JSON string on its own line, or as plain text with --text.
+            Encoding prints one JSON array of ids per text, one array per line. With --input FILE.jsonl --field NAME, \
+            each JSONL line is an object and its string field NAME is one text. Without --input, all of stdin is one \
+            text (a final newline included); with --lines, each stdin line is a text. Special tokens written in the \
+            text (e.g. <|im_start|>) are matched; --add-special-tokens also adds the post-processor's tokens \
+            (e.g. Llama-3's BOS).
+
+            Decoding (--decode) reads one JSON array of ids per line, from --input or stdin, and prints each decoded \
+            text as a JSON string on its own line, or as plain text with --text.
+
+            A bad input line stops the command with an error naming the file (or stdin) and the line; the lines \
+            before it are printed.
             """)
 
     @Option(help: "tokenizer.json, char vocabulary file, or a directory holding one (or vocab.json + merges.txt).")
@@ -50,6 +54,7 @@ struct TokenizeCommand: AsyncParsableCommand {
         let source = input ?? "stdin"
         let data = try input.map { try Data(contentsOf: URL(fileURLWithPath: $0)) } ?? FileHandle.standardInput.readDataToEndOfFile()
         var out = ""
+        defer { FileHandle.standardOutput.write(Data(out.utf8)) }
         let write: (String) -> Void = { line in
             out += line + "\n"
             if out.utf8.count > 1 << 16 {
@@ -66,6 +71,5 @@ struct TokenizeCommand: AsyncParsableCommand {
         } else {
             TokenizeTool.encodeText(data, perLine: lines, tokenizer: tokenizer, addSpecialTokens: addSpecialTokens, write: write)
         }
-        FileHandle.standardOutput.write(Data(out.utf8))
     }
 }

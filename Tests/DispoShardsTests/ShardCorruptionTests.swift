@@ -138,6 +138,10 @@ final class ShardCorruptionTests: XCTestCase {
         try FileManager.default.removeItem(atPath: dir3 + "/shard-00001.dsh")
         assertInputError(try ShardSet(directory: dir3)) { XCTAssertEqual($0.file, dir3 + "/shard-00001.dsh") }
         XCTAssertEqual(ShardSet.verify(directory: dir3).map(\.file), [dir3 + "/shard-00001.dsh"])
+        // A shard file the manifest does not name is reported by verify
+        let (dir4, _, shard4) = try validSet()
+        try FileManager.default.copyItem(atPath: shard4, toPath: dir4 + "/shard-00099.dsh")
+        XCTAssertEqual(ShardSet.verify(directory: dir4).map(\.file), [dir4 + "/shard-00099.dsh"])
     }
 
     func test_invalid_manifest_json() throws {

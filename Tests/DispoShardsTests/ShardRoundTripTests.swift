@@ -47,6 +47,13 @@ final class ShardRoundTripTests: XCTestCase {
         XCTAssertLessThanOrEqual(set.cachedBytes, 16 << 10)
         XCTAssertEqual(try set.records(from: 123, limit: 50), Array(records[123..<173]))
         XCTAssertEqual(try set.records(from: 390, limit: 50), Array(records[390...]))
+        var iterator = set.makeIterator(from: 195, limit: 100)
+        var pulled: [TokenRecord] = []
+        while let (i, r) = try iterator.next() {
+            XCTAssertEqual(i, 195 + pulled.count)
+            pulled.append(r)
+        }
+        XCTAssertEqual(pulled, Array(records[195..<295]))
         assertInputError(try set.record(at: records.count)) { XCTAssertEqual($0.place, "record 400") }
         assertInputError(try set.record(at: -1))
     }

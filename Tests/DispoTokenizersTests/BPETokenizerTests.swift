@@ -84,6 +84,22 @@ final class BPETokenizerTests: XCTestCase {
         for text in try SharedData.parity().texts.prefix(60) { XCTAssertEqual(slow.encode(text), fast.encode(text)) }
     }
 
+    func test_long_runs_encode_in_linear_time() throws {
+        // Given runs far longer than any word (digits are split per digit by Qwen, per 3 by Llama-3; a long
+        // letter run takes the heap merge path)
+        let digits = String(repeating: "1234567890", count: 2_000)
+        let letters = String(repeating: "ab", count: 5_000)
+        let qwen = try SharedData.qwen(), llama = try SharedData.llama()
+        // Then they encode quickly (a quadratic scan would take minutes in a debug build) and round-trip
+        XCTAssertEqual(qwen.encode(digits).count, 20_000)
+        XCTAssertEqual(llama.encode(digits).count > 6_000, true)
+        for tokenizer in [qwen, llama] {
+            for text in [digits, letters, String(repeating: " ", count: 10_000) + "x"] {
+                XCTAssertEqual(try tokenizer.decode(tokenizer.encode(text), skipSpecialTokens: false), text)
+            }
+        }
+    }
+
     func test_concurrent_encoding_gives_the_same_ids() async throws {
         let qwen = try SharedData.qwen()
         let texts = Array(try SharedData.parity().texts.prefix(40))

@@ -24,6 +24,9 @@ final class ParityTests: XCTestCase {
 
     func test_qwen_matches_hugging_face_on_corpus() throws { try check(try SharedData.qwen(), "qwen2.5-0.5b") }
     func test_gpt2_matches_hugging_face_on_corpus() throws { try check(try SharedData.gpt2(), "gpt2") }
+    func test_gpt2_with_prefix_space_matches_hugging_face_on_corpus() throws {
+        try check(try SharedData.gpt2Prefix(), "gpt2+prefix-space")
+    }
     func test_llama3_tiny_matches_hugging_face_without_special_tokens() throws {
         try check(try SharedData.llama(), "llama3-tiny")
     }

@@ -27,12 +27,25 @@ enum SharedData {
     static let gpt2Result = Result { () throws -> any Tokenizer in
         try TokenizerLoader.load(try path("data/tokenizers/gpt2/gpt2_tokenizer.json", for: "GPT-2 tests"))
     }
+    /// GPT-2 with ByteLevel `add_prefix_space` true, written to a temporary file.
+    static let gpt2PrefixResult = Result { () throws -> any Tokenizer in
+        let source = try path("data/tokenizers/gpt2/gpt2_tokenizer.json", for: "GPT-2 prefix-space tests")
+        var root = try json(source) as! [String: Any]
+        var pre = root["pre_tokenizer"] as! [String: Any]
+        pre["add_prefix_space"] = true
+        root["pre_tokenizer"] = pre
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("dispo-gpt2-prefix-\(UUID()).json")
+        try JSONSerialization.data(withJSONObject: root).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        return try TokenizerLoader.load(file.path)
+    }
     static let llamaResult = Result { () throws -> any Tokenizer in
         try TokenizerLoader.load(fixtures + "/llama3-tiny.json")
     }
 
     static func qwen() throws -> any Tokenizer { try qwenResult.get() }
     static func gpt2() throws -> any Tokenizer { try gpt2Result.get() }
+    static func gpt2Prefix() throws -> any Tokenizer { try gpt2PrefixResult.get() }
     static func llama() throws -> any Tokenizer { try llamaResult.get() }
 
     static func json(_ path: String) throws -> Any {
@@ -62,8 +75,8 @@ enum SharedData {
             if rowsCache[file] == nil {
                 let full = try path(file, for: "parity texts from \(file)")
                 if file.hasSuffix(".jsonl") {
-                    let lines = try String(contentsOfFile: full, encoding: .utf8).split(separator: "\n")
-                    rowsCache[file] = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+                    let lines = try Data(contentsOf: URL(fileURLWithPath: full)).split(separator: UInt8(ascii: "\n"))
+                    rowsCache[file] = try lines.map { try JSONSerialization.jsonObject(with: Data($0)) as! [String: Any] }
                 } else {
                     rowsCache[file] = try json(full) as? [[String: Any]]
                 }

@@ -1,0 +1,89 @@
+// Batched incremental decoding with a KV cache. One `advance` call runs the model on a set of new rows, each
+// (slot, position, token); rows of one slot are consecutive positions. Prefill passes all prompt rows at
+// once, each decode step one row per live sequence: the same code path. For every layer the new rows' keys
+// and values go into the cache first, then each slot's block of queries attends to cache rows 0...position.
+// Only the last row of each slot gets logits. Sequences that stop leave the batch; the others go on.
+// Dimension legend: R rows this call, S slots, C hidden, F intermediate, V vocab, NH/KVH heads, HS head size,
+// QKV = (NH + 2·KVH)·HS, QD = NH·HS, KVD = KVH·HS, P cache capacity.
+
+import DispoSupport
+
+public struct GenerationRequest: Sendable {
+    public var prompt: [Int32]
+    public var key: SampleKey
+    public init(prompt: [Int32], key: SampleKey) { self.prompt = prompt; self.key = key }
+}
+
+public struct GenerationResult: Sendable, Equatable {
+    public enum FinishReason: String, Sendable { case stop, length }
+    public var tokens: [Int32]        // new tokens, the stop token included
+    public var logProbs: [Float]      // per new token, under softmax(logits / τ)
+    public var finishReason: FinishReason
+    public init(tokens: [Int32], logProbs: [Float], finishReason: FinishReason) {
+        self.tokens = tokens; self.logProbs = logProbs; self.finishReason = finishReason
+    }
+}
+
+public final class Generator {
+    public let model: Transformer
+    public let cache: KVCache
+    var work: Arena?                  // inference activations, grown on demand
+    var sampler: TokenSampler?
+
+    /// Up to `slots` sequences at once, each at most `capacity` tokens (prompt + new).
+    public init(model: Transformer, slots: Int, capacity: Int) {
+        self.model = model
+        cache = KVCache(config: model.config, slots: slots, capacity: capacity)
+    }
+
+    /// Generates for every request (in groups of at most `slots`); results in request order.
+    public func generate(_ requests: [GenerationRequest], parameters: SamplingParameters) throws -> [GenerationResult] {
+        var results: [GenerationResult] = []
+        var start = 0
+        while start < requests.count {
+            let group = Array(requests[start..<min(requests.count, start + cache.slots)])
+            results += try generateGroup(group, parameters: parameters)
+            start += group.count
+        }
+        return results
+    }
+
+    func generateGroup(_ requests: [GenerationRequest], parameters p: SamplingParameters) throws -> [GenerationResult] {
+        let V = Int32(model.config.vocabSize)
+        for (i, r) in requests.enumerated() {
+            guard !r.prompt.isEmpty, r.prompt.allSatisfy({ $0 >= 0 && $0 < V }) else {
+                throw EngineError.invalidBatch("prompt \(i): needs at least one token, all in 0..<\(V)")
+            }
+            guard r.prompt.count + p.maxNewTokens <= cache.capacity else {
+                throw EngineError.invalidBatch("prompt \(i): \(r.prompt.count) + \(p.maxNewTokens) new tokens exceed the cache capacity \(cache.capacity)")
+            }
+        }
+        if sampler?.parameters != p { sampler = TokenSampler(parameters: p) }
+        var rngs = requests.map { SplitMix64(seed: $0.key.seed) }
+        var results = requests.map { _ in GenerationResult(tokens: [], logProbs: [], finishReason: .length) }
+        var lengths = requests.map(\.prompt.count)          // tokens in the cache after this step, per slot
+        var live = Array(requests.indices)
+        // Prefill: all prompt rows.
+        var rows: [(slot: Int, position: Int, token: Int32)] = []
+        for (s, r) in requests.enumerated() { for (t, id) in r.prompt.enumerated() { rows.append((s, t, id)) } }
+        while !live.isEmpty && p.maxNewTokens > 0 {
+            let logits = try advance(rows: rows)            // (live, V) in slot order of `live`
+            var next: [Int] = []
+            rows.removeAll(keepingCapacity: true)
+            for (i, s) in live.enumerated() {
+                let (token, logProb) = sampler!.pick(logits: logits + i * Int(V), V: Int(V), rng: &rngs[s])
+                results[s].tokens.append(token)
+                results[s].logProbs.append(logProb)
+                if p.stopTokens.contains(token) {
+                    results[s].finishReason = .stop
+                } else if results[s].tokens.count < p.maxNewTokens {
+                    rows.append((s, lengths[s], token))
+                    lengths[s] += 1
+                    next.append(s)
+                }
+            }
+            live = next
+        }
+        return results
+    }
+}

@@ -1,0 +1,58 @@
+// `dispo learn`: one learner update from recorded rollouts, offline. Loads a Hugging Face model directory,
+// reads rollouts (JSONL), runs `Learner.update` (K optimizer steps, one per mini-batch, in file order), and
+// writes the updated model as a Hugging Face directory (config.json, model.safetensors and the tokenizer
+// files found beside the input model) plus the step's metrics as JSON.
+
+import DispoEngine
+import DispoSupport
+import Foundation
+
+public struct LearnJob {
+    public var model: String
+    public var rollouts: String
+    public var output: String
+    public var config: LearnerConfig
+    public var metricsPath: String?
+
+    public init(model: String, rollouts: String, output: String, config: LearnerConfig, metricsPath: String? = nil) {
+        self.model = model
+        self.rollouts = rollouts
+        self.output = output
+        self.config = config
+        self.metricsPath = metricsPath
+    }
+
+    /// Files copied from the input model so the output is a complete model directory.
+    static let companionFiles = ["tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt",
+                                 "added_tokens.json", "special_tokens_map.json", "generation_config.json", "vocab.txt"]
+
+    /// Runs the update; returns the metrics.
+    public func run() throws -> [String: Double] {
+        let transformer = try Transformer.load(directory: model)
+        let batch = try RolloutFile.read(rollouts, vocabularySize: transformer.config.vocabSize)
+        var config = self.config
+        if config.objective.aggregation == .seqMeanTokenSumNorm, config.aggregationConstant <= 1 {
+            config.aggregationConstant = Double(batch.map(\.responseIDs.count).max() ?? 1)
+        }
+        let learner = try Learner(model: transformer, config: config)
+        var metrics = try learner.update(batch)
+        metrics["train/rollouts"] = Double(batch.count)
+        metrics["response_length/mean"] = Double(batch.reduce(0) { $0 + $1.responseIDs.count }) / Double(batch.count)
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        try transformer.save(directory: output)
+        for name in Self.companionFiles where FileManager.default.fileExists(atPath: model + "/" + name) {
+            let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: model + "/" + name)))
+            try AtomicFile.write(bytes, to: output + "/" + name)
+        }
+        if let metricsPath { try AtomicFile.write(Self.json(metrics) + "\n", to: metricsPath) }
+        return metrics
+    }
+
+    /// Metrics as one JSON object with sorted keys.
+    public static func json(_ metrics: [String: Double]) -> String {
+        "{" + metrics.keys.sorted().map { key in
+            let v = metrics[key]!
+            return "\"\(key)\":" + (v.isFinite ? "\(v)" : "null")
+        }.joined(separator: ",") + "}"
+    }
+}

@@ -1,0 +1,162 @@
+// The learner: one policy update from a batch of rollouts. This is the computation the pipeline's learner
+// stage runs each step, and what `dispo learn` replays offline.
+//
+// Per step: group-relative advantages over the whole batch; the batch split in file order into K
+// mini-batches; per mini-batch, micro-batches of at most `microBatchSize` sequences each run forward
+// (log π and entropy at the sampling temperature), the policy objective gives per-token coefficients
+// (normalised over the whole mini-batch, so accumulation equals the unsplit mini-batch), backward
+// accumulates gradients, and one optimizer update follows.
+//
+// Legend: S sequences in a micro-batch, T padded length, N response tokens of a micro-batch.
+
+import DispoEngine
+import DispoLosses
+import DispoSupport
+
+public struct LearnerConfig: Sendable, Equatable {
+    public var objective: PolicyObjective
+    public var normByStd = true
+    public var miniBatches = 1
+    public var microBatchSize = 16
+    public var temperature: Float = 1
+    /// Constant of `seq-mean-token-sum-norm` (the maximum response length).
+    public var aggregationConstant = 1.0
+    /// Drop truncated responses (hit the length limit without EOS) from the loss.
+    public var maskTruncated = false
+    public var optimizer = OptimizerConfig()
+
+    public init(objective: PolicyObjective, normByStd: Bool = true, miniBatches: Int = 1, microBatchSize: Int = 16,
+                temperature: Float = 1, aggregationConstant: Double = 1, maskTruncated: Bool = false,
+                optimizer: OptimizerConfig = OptimizerConfig()) {
+        self.objective = objective
+        self.normByStd = normByStd
+        self.miniBatches = miniBatches
+        self.microBatchSize = microBatchSize
+        self.temperature = temperature
+        self.aggregationConstant = aggregationConstant
+        self.maskTruncated = maskTruncated
+        self.optimizer = optimizer
+    }
+}
+
+public final class Learner {
+    public let model: Transformer
+    public let config: LearnerConfig
+    public let optimizer: Optimizer
+
+    public init(model: Transformer, config: LearnerConfig) throws {
+        try config.objective.loss.validate()
+        guard config.miniBatches >= 1, config.microBatchSize >= 1 else {
+            throw LossInputError(message: "mini_batches and micro_batch_size must be at least 1")
+        }
+        self.model = model
+        self.config = config
+        optimizer = Optimizer(model: model, config: config.optimizer)
+    }
+
+    /// Advantages of `rollouts` (one per rollout, group-relative over the whole batch).
+    public func advantages(_ rollouts: [Rollout]) -> [Double] {
+        var ids: [String: Int] = [:]
+        let groups = rollouts.map { r in ids[r.group] ?? { ids[r.group] = ids.count; return ids.count - 1 }() }
+        return Advantages.groupRelative(rewards: rollouts.map(\.reward), groups: groups, normByStd: config.normByStd)
+    }
+
+    /// One step: K optimizer updates. Returns the merged metrics of the step.
+    public func update(_ rollouts: [Rollout]) throws -> [String: Double] {
+        guard rollouts.count >= config.miniBatches else {
+            throw LossInputError(message: "\(rollouts.count) rollouts cannot fill \(config.miniBatches) mini-batches")
+        }
+        for (i, r) in rollouts.enumerated() where r.promptIDs.isEmpty || r.oldLogProbs.count != r.responseIDs.count {
+            throw LossInputError(message: "rollout \(i): needs a non-empty prompt and one old log-prob per response token")
+        }
+        let advantages = self.advantages(rollouts)
+        var metrics = LossMetrics()
+        var gradNorms = 0.0, lr = 0.0
+        for range in Self.split(rollouts.count, into: config.miniBatches) {
+            let (loss, norm, rate) = try miniBatch(Array(rollouts[range]), advantages: Array(advantages[range]))
+            metrics.merge(loss)
+            gradNorms += norm
+            lr = rate
+        }
+        var values = metrics.values
+        values["actor/grad_norm"] = gradNorms / Double(config.miniBatches)
+        values["actor/lr"] = lr
+        values["critic/advantages/mean"] = advantages.reduce(0, +) / Double(advantages.count)
+        values["critic/advantages/max"] = advantages.max()
+        values["critic/advantages/min"] = advantages.min()
+        values["critic/score/mean"] = rollouts.reduce(0) { $0 + $1.reward } / Double(rollouts.count)
+        return values
+    }
+
+    /// `count` items in `parts` contiguous ranges whose sizes differ by at most one (earlier ones larger).
+    public static func split(_ count: Int, into parts: Int) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var start = 0
+        for p in 0..<parts {
+            let size = count / parts + (p < count % parts ? 1 : 0)
+            ranges.append(start..<(start + size))
+            start += size
+        }
+        return ranges
+    }
+
+    private func miniBatch(_ rollouts: [Rollout], advantages: [Double]) throws -> (LossMetrics, Double, Double) {
+        let micro = Self.split(rollouts.count, into: (rollouts.count + config.microBatchSize - 1) / config.microBatchSize)
+        var batches = micro.map { policyBatch(rollouts[$0], advantages: advantages[$0]) }
+        let scale = AggregationScale(mode: config.objective.aggregation, batches: batches, constant: config.aggregationConstant)
+        var metrics = LossMetrics()
+        for (m, range) in micro.enumerated() {
+            let part = Array(rollouts[range])
+            let tokens = TokenBatch(sequences: part.map { $0.promptIDs + $0.responseIDs },
+                                    scoreFrom: part.map { $0.promptIDs.count })
+            let scores = try model.forward(tokens, temperature: config.temperature)
+            gather(scores, part, T: tokens.T, into: &batches[m])
+            let out = try config.objective.evaluate(batches[m], scale: scale)
+            let (lp, ent) = scatter(out, part, T: tokens.T)
+            try model.backward(logProbCoefficients: lp, entropyCoefficients: ent)
+            metrics.merge(out.metrics)
+        }
+        let (norm, lr) = optimizer.apply(to: model)
+        return (metrics, norm, lr)
+    }
+
+    /// The policy batch of `rollouts` with log-probs still to be filled in by `gather`.
+    private func policyBatch(_ rollouts: ArraySlice<Rollout>, advantages: ArraySlice<Double>) -> PolicyBatch {
+        var starts = [0], old: [Float] = [], mask: [Float] = []
+        for r in rollouts {
+            old += r.oldLogProbs
+            let keep: Float = config.maskTruncated && r.truncated ? 0 : 1
+            mask += [Float](repeating: keep, count: r.responseIDs.count)
+            starts.append(old.count)
+        }
+        return PolicyBatch(logProbs: [Float](repeating: 0, count: old.count), oldLogProbs: old, mask: mask,
+                           sequenceStarts: starts, advantages: advantages.map { Float($0) },
+                           correct: rollouts.map(\.correct), entropies: [Float](repeating: 0, count: old.count))
+    }
+
+    /// Response token j of sequence b is predicted at position (prompt length + j − 1).
+    private func gather(_ scores: TokenScores, _ rollouts: [Rollout], T: Int, into batch: inout PolicyBatch) {
+        for (b, r) in rollouts.enumerated() {
+            let base = batch.sequenceStarts[b], first = b * T + r.promptIDs.count - 1
+            for j in 0..<r.responseIDs.count {
+                batch.logProbs[base + j] = scores.logProbs[first + j]
+                batch.entropies![base + j] = scores.entropies[first + j]
+            }
+        }
+    }
+
+    private func scatter(_ out: PolicyLossOutput, _ rollouts: [Rollout], T: Int) -> ([Float], [Float]?) {
+        var lp = [Float](repeating: 0, count: rollouts.count * T)
+        var ent: [Float]? = out.entropyCoefficients.map { _ in [Float](repeating: 0, count: rollouts.count * T) }
+        var base = 0
+        for (b, r) in rollouts.enumerated() {
+            let first = b * T + r.promptIDs.count - 1
+            for j in 0..<r.responseIDs.count {
+                lp[first + j] = out.logProbCoefficients[base + j]
+                if let e = out.entropyCoefficients { ent![first + j] = e[base + j] }
+            }
+            base += r.responseIDs.count
+        }
+        return (lp, ent)
+    }
+}

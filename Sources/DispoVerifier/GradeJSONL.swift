@@ -1,0 +1,109 @@
+// The JSONL grading loop behind `dispo grade`: one verdict line per input line
+// (`{"correct":…,"extracted":…,"reason":…,"reward":…}`) and a final summary line
+// (`{"total":…,"correct":…,"accuracy":…,"no_answer":…}`). Bad lines are InputErrors naming file and line.
+
+import DispoSupport
+import Foundation
+
+public struct GradeSummary: Sendable, Equatable {
+    public var total = 0
+    public var correct = 0
+    public var noAnswer = 0
+    public var accuracy: Double { total == 0 ? 0 : Double(correct) / Double(total) }
+    public init() {}
+
+    public mutating func add(_ verdict: Verdict) {
+        total += 1
+        if verdict.correct { correct += 1 }
+        if verdict.isFormatFailure { noAnswer += 1 }
+    }
+
+    public var jsonLine: String {
+        "{\"total\":\(total),\"correct\":\(correct),\"accuracy\":\(JSONText.number(accuracy)),\"no_answer\":\(noAnswer)}"
+    }
+}
+
+public enum GradeJSONL {
+    /// Grades every line of `path`, passing each verdict line to `emit`; returns the summary
+    /// (the caller prints `summary.jsonLine` last). Empty lines are skipped.
+    public static func grade(path: String, responseField: String = "response", answerField: String = "answer",
+                             rewards: RewardConfig = RewardConfig(), emit: (String) -> Void) throws -> GradeSummary {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw InputError(file: path, expected: "a readable JSONL file", found: "\(error.localizedDescription)")
+        }
+        var summary = GradeSummary()
+        var lineNumber = 0
+        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNumber += 1
+            if line.allSatisfy(isSpace) { continue }
+            let (response, gold) = try fields(Data(line), file: path, line: lineNumber,
+                                              responseField: responseField, answerField: answerField)
+            let verdict = MathVerifier.grade(response: response, gold: gold)
+            summary.add(verdict)
+            emit(verdictLine(verdict, reward: rewards.reward(for: verdict)))
+        }
+        return summary
+    }
+
+    static func fields(_ line: Data, file: String, line number: Int, responseField: String,
+                       answerField: String) throws -> (String, String) {
+        let expected = "a JSON object with text fields \"\(responseField)\" and \"\(answerField)\""
+        guard let object = (try? JSONSerialization.jsonObject(with: line)) as? [String: Any] else {
+            throw InputError(file: file, place: "line \(number)", expected: expected,
+                             found: InputError.excerpt(String(decoding: line, as: UTF8.self)))
+        }
+        guard let response = object[responseField] as? String else {
+            throw InputError(file: file, place: "line \(number)", expected: expected,
+                             found: "no text field \"\(responseField)\"", hint: "choose it with --response-field")
+        }
+        guard let gold = text(object[answerField]) else {
+            throw InputError(file: file, place: "line \(number)", expected: expected,
+                             found: "no text or number field \"\(answerField)\"", hint: "choose it with --answer-field")
+        }
+        return (response, gold)
+    }
+
+    /// A gold answer may be a JSON number (AMC's 27.0, AIME's 70): integral values print without ".0".
+    static func text(_ value: Any?) -> String? {
+        if let s = value as? String { return s }
+        guard let n = value as? NSNumber, n.objCType.pointee != CChar(UInt8(ascii: "c")) else { return nil }   // not a bool
+        let d = n.doubleValue
+        if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+        return "\(d)"
+    }
+
+    /// One verdict as a JSON line.
+    public static func verdictLine(_ verdict: Verdict, reward: Double) -> String {
+        let extracted = verdict.extracted.map(JSONText.quoted) ?? "null"
+        return "{\"correct\":\(verdict.correct),\"extracted\":\(extracted),\"reason\":\(JSONText.quoted(verdict.reason)),"
+            + "\"reward\":\(JSONText.number(reward))}"
+    }
+}
+
+enum JSONText {
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        out.reserveCapacity(s.utf8.count + 2)
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                    + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    static func number(_ x: Double) -> String {
+        guard x.isFinite else { return "null" }
+        if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
+        return "\(x)"
+    }
+}

@@ -1,0 +1,48 @@
+// `dispo grade`: grades model responses against gold answers with the math verifier. Reads JSONL
+// (`--input`) and writes one verdict per line plus a summary line, or grades one `--response`/`--answer`
+// pair. Parsing only; the grading loop is `GradeJSONL` in DispoVerifier.
+
+import ArgumentParser
+import DispoVerifier
+
+struct GradeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "grade",
+        abstract: "Grade responses against gold answers: one JSON verdict per line, then a summary line.",
+        discussion: """
+            Verdict lines: {"correct", "extracted", "reason", "reward"}. Summary: {"total", "correct", \
+            "accuracy", "no_answer"}. Answers are taken from the last "Answer:" line, else the last \\boxed{}, \
+            else "#### n", else "the answer is …".
+            """)
+
+    @Option(help: "JSONL file with one response and gold answer per line.") var input: String?
+    @Option(help: "Field holding the response text.") var responseField: String = "response"
+    @Option(help: "Field holding the gold answer (text or number).") var answerField: String = "answer"
+    @Option(help: "Grade this one response (with --answer) instead of a file.") var response: String?
+    @Option(help: "The gold answer for --response.") var answer: String?
+    @Option(help: "Reward for a correct answer.") var rewardCorrect: Double = 1
+    @Option(help: "Reward for an incorrect answer.") var rewardIncorrect: Double = -1
+    @Option(help: "Reward when no answer can be extracted.") var rewardNoAnswer: Double = -1
+
+    func validate() throws {
+        switch (input, response, answer) {
+        case (.some, nil, nil), (nil, .some, .some): break
+        case (.some, _, _): throw ValidationError("give either --input or --response with --answer, not both")
+        default: throw ValidationError("give --input FILE.jsonl, or --response TEXT with --answer TEXT")
+        }
+    }
+
+    func run() async throws {
+        let rewards = RewardConfig(correct: rewardCorrect, incorrect: rewardIncorrect, noAnswer: rewardNoAnswer)
+        try rewards.validate(file: "command line")
+        if let response, let answer {
+            let verdict = MathVerifier.grade(response: response, gold: answer)
+            print(GradeJSONL.verdictLine(verdict, reward: rewards.reward(for: verdict)))
+            return
+        }
+        guard let input else { return }
+        let summary = try GradeJSONL.grade(path: input, responseField: responseField, answerField: answerField,
+                                           rewards: rewards) { print($0) }
+        print(summary.jsonLine)
+    }
+}

@@ -1,0 +1,89 @@
+// `dispo learn`: one learner update from recorded rollouts (see DispoPipeline.LearnJob).
+
+import ArgumentParser
+import DispoEngine
+import DispoLosses
+import DispoPipeline
+
+struct LearnCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "learn",
+        abstract: "One policy update from recorded rollouts; writes the updated model and the metrics.",
+        discussion: """
+        Each rollout line: prompt_ids, response_ids, old_logprobs (one per response token), reward, group
+        (responses sharing a group share an advantage baseline); optional correct, truncated. The batch is
+        split in file order into K mini-batches, one optimizer step each.
+        """)
+
+    @Option(help: "Input model directory (config.json + safetensors).") var model: String
+    @Option(help: "Rollouts (JSONL).") var rollouts: String
+    @Option(help: "Output model directory.") var out: String
+    @Option(help: "Algorithm preset: \(AlgorithmPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var algorithm: String = "dispo"
+    @Option(help: "DISPO ε⁺_low.") var epsPosLow: Float?
+    @Option(help: "DISPO ε⁺_high.") var epsPosHigh: Float?
+    @Option(help: "DISPO ε⁻_low.") var epsNegLow: Float?
+    @Option(help: "DISPO ε⁻_high.") var epsNegHigh: Float?
+    @Option(help: "ε_low of cispo, dapo, grpo.") var epsLow: Float?
+    @Option(help: "ε_high of cispo, dapo, grpo.") var epsHigh: Float?
+    @Option(help: "Aggregation: \(AggregationMode.allCases.map(\.rawValue).joined(separator: ", ")) (default: the preset's).")
+    var agg: String?
+    @Flag(help: "Dr.GRPO advantages: do not divide by the group's standard deviation.") var noNormByStd = false
+    @Option(help: "Optimizer: adamw or sgd.") var optimizer: String = "adamw"
+    @Option(help: "Learning rate.") var lr: Double = 1e-6
+    @Option(help: "Weight decay.") var weightDecay: Double = 0
+    @Option(help: "Global gradient-norm clip (0 = off).") var gradClip: Double = 1.0
+    @Option(help: "Mini-batches K (one optimizer step each).") var minibatches: Int = 1
+    @Option(help: "Sequences per forward/backward pass (bounds activation memory).") var microBatch: Int = 16
+    @Option(help: "Temperature of the log-probs (must match the sampler's).") var temperature: Float = 1
+    @Option(help: "Write the metrics (JSON) here.") var metrics: String?
+
+    func run() async throws {
+        let preset = try AlgorithmPreset.named(algorithm)
+        var objective = PolicyObjective(preset: preset)
+        objective.loss = try loss(preset.loss)
+        if let agg {
+            guard let mode = AggregationMode(rawValue: agg) else {
+                throw ValidationError("--agg must be one of \(AggregationMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            objective.aggregation = mode
+        }
+        guard let kind = OptimizerConfig.Kind(rawValue: optimizer) else { throw ValidationError("--optimizer must be adamw or sgd") }
+        guard lr > 0, weightDecay >= 0, gradClip >= 0, minibatches >= 1, microBatch >= 1, temperature > 0 else {
+            throw ValidationError("--lr and --temperature must be positive; --weight-decay and --grad-clip non-negative; --minibatches and --micro-batch at least 1")
+        }
+        let optimizerConfig = OptimizerConfig(kind: kind, schedule: LearningRateSchedule(kind: .constant, peak: lr),
+                                              adamw: AdamWConfig(weightDecay: weightDecay), sgdWeightDecay: weightDecay,
+                                              gradClip: gradClip > 0 ? gradClip : nil)
+        let config = LearnerConfig(objective: objective, normByStd: !noNormByStd, miniBatches: minibatches,
+                                   microBatchSize: microBatch, temperature: temperature, optimizer: optimizerConfig)
+        let job = LearnJob(model: model, rollouts: rollouts, output: out, config: config, metricsPath: metrics)
+        print(LearnJob.json(try job.run()))
+    }
+
+    /// The preset's loss with the ε flags applied; flags that do not belong to the loss are rejected.
+    func loss(_ base: PolicyLoss) throws -> PolicyLoss {
+        let dispoFlags = [epsPosLow, epsPosHigh, epsNegLow, epsNegHigh].contains { $0 != nil }
+        let pairFlags = epsLow != nil || epsHigh != nil
+        var loss = base
+        switch base {
+        case .dispo(var c):
+            guard !pairFlags else { throw ValidationError("dispo takes --eps-pos-*/--eps-neg-*, not --eps-low/--eps-high") }
+            c.epsPosLow = epsPosLow ?? c.epsPosLow; c.epsPosHigh = epsPosHigh ?? c.epsPosHigh
+            c.epsNegLow = epsNegLow ?? c.epsNegLow; c.epsNegHigh = epsNegHigh ?? c.epsNegHigh
+            loss = .dispo(c)
+        case .cispo(var c):
+            guard !dispoFlags else { throw ValidationError("cispo takes --eps-low/--eps-high") }
+            c.epsLow = epsLow ?? c.epsLow; c.epsHigh = epsHigh ?? c.epsHigh
+            loss = .cispo(c)
+        case .ppoClip(var c):
+            guard !dispoFlags else { throw ValidationError("\(algorithm) takes --eps-low/--eps-high") }
+            c.epsLow = epsLow ?? c.epsLow; c.epsHigh = epsHigh ?? c.epsHigh
+            loss = .ppoClip(c)
+        case .reinforce:
+            guard !dispoFlags, !pairFlags else { throw ValidationError("reinforce has no ε") }
+        }
+        try loss.validate()
+        return loss
+    }
+}

@@ -1,0 +1,61 @@
+// A quick speed check of one training step (forward + backward + AdamW), not a benchmark: runs only with
+// DISPO_ENGINE_SPEED=1, meant for `swift test -c release`. Shape (a) of the engine issue: hidden 256,
+// 4 layers, 4 heads, ffn 768, vocab 512, batch 16 × 256.
+import DispoEngine
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Process CPU seconds (all threads): robust to other processes sharing the cores, unlike wall time.
+func cpuSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+final class EngineSpeedCheck: XCTestCase {
+    func test_training_step_speed() throws {
+        guard ProcessInfo.processInfo.environment["DISPO_ENGINE_SPEED"] == "1" else { throw XCTSkip("set DISPO_ENGINE_SPEED=1") }
+        let threads = Int(ProcessInfo.processInfo.environment["DISPO_THREADS"] ?? "1") ?? 1
+        Gemm.setThreads(threads)
+        let config = ModelConfig(modelType: "llama", vocabSize: 512, hiddenSize: 256, intermediateSize: 768,
+                                 numHiddenLayers: 4, numAttentionHeads: 4)
+        let model = Transformer(config: config)
+        model.initializeRandom(seed: 1)
+        let opt = AdamW(layout: model.layout, config: AdamWConfig(weightDecay: 0.1))
+        let (B, T) = (16, 256)
+        let seqs = (0..<B).map { b in (0..<T).map { Int32(($0 * 31 + b * 17) % 512) } }
+        let batch = TokenBatch(sequences: seqs)
+        let c = [Float](repeating: -1 / Float(B * T), count: B * T)
+        var times: [Double] = []
+        var phases = [0.0, 0.0, 0.0]
+        for _ in 0..<4 {
+            let t0 = cpuSeconds()
+            _ = try model.forward(batch)
+            let t1 = cpuSeconds()
+            try model.backward(logProbCoefficients: c)
+            let t2 = cpuSeconds()
+            opt.update(parameters: model.parameters, gradients: model.gradients, lr: 1e-3)
+            model.zeroGradients()
+            let t3 = cpuSeconds()
+            times.append(t3 - t0)
+            phases = [t1 - t0, t2 - t1, t3 - t2]
+        }
+        let best = times.dropFirst().min()!
+        // Calibration: sgemm (4096 × 768 × 256) now, on this machine, in CPU seconds.
+        let (M, K, Nn) = (4096, 256, 768)
+        let A = [Float](repeating: 0.5, count: M * K), W = [Float](repeating: 0.25, count: Nn * K)
+        var Cm = [Float](repeating: 0, count: M * Nn)
+        let g0 = cpuSeconds()
+        for _ in 0..<10 { Gemm.run(transA: false, transB: true, M: M, N: Nn, K: K, A: A, lda: K, B: W, ldb: K, beta: 0, C: &Cm, ldc: Nn) }
+        let peak = 10 * 2 * Double(M * K * Nn) / (cpuSeconds() - g0) / 1e9
+        print(String(format: "sgemm 4096×256×768 now: %.1f GFLOP per CPU-s", peak))
+        let P = Double(model.parameterCount), N = Double(B * T)
+        // 6·N·P for the matmuls plus attention: 4 layers · 12 · B · T² · C / 2 (causal half computed fully here: ×2).
+        let flops = 6 * N * P + 4 * 12 * Double(B) * Double(T * T) * 256
+        print(String(format: "training step (a), %d BLAS thread(s): %.3f CPU-s, %.0f tokens per CPU-s, %.1f GFLOP per CPU-s; last fwd %.3f bwd %.3f adam %.3f",
+                     threads, best, N / best, flops / best / 1e9, phases[0], phases[1], phases[2]))
+    }
+}

@@ -1,0 +1,102 @@
+// Whole-model behaviour: finite-difference gradients of every tensor, micro-batch accumulation, independence
+// from padding and batch composition, cross-entropy, and loud misuse.
+import DispoEngine
+import XCTest
+
+final class TransformerTests: XCTestCase {
+    let sequences: [[Int32]] = [[1, 5, 2, 9, 4], [3, 3, 7], [10, 0, 6, 8]]
+
+    func test_whole_model_gradients_match_finite_differences() throws {
+        for tied in [false, true] {
+            let model = tinyModel(tied: tied)
+            let batch = TokenBatch(sequences: sequences)
+            let c = randomFloats(batch.B * batch.T, seed: 21), e = randomFloats(batch.B * batch.T, seed: 22, scale: 0.5)
+            func loss() -> Double {
+                let s = try! model.forward(batch, temperature: 0.8)
+                var sum = 0.0
+                for i in 0..<c.count { sum += Double(c[i]) * Double(s.logProbs[i]) + Double(e[i]) * Double(s.entropies[i]) }
+                return sum
+            }
+            _ = try model.forward(batch, temperature: 0.8)
+            model.zeroGradients()
+            try model.backward(logProbCoefficients: c, entropyCoefficients: e)
+            let grads = Array(model.gradients.buffer)
+            for view in model.layout.tensors {
+                let picks = Array(Set([0, view.count / 2, view.count - 1, (view.count * 7) / 11])).sorted()
+                checkGradient("\(tied ? "tied" : "untied") \(view.name)", x: model.parameters[view.offset], indices: picks,
+                              analytic: { grads[view.offset + $0] }, loss: loss, eps: 2e-3, atol: 1e-3, rtol: 1e-2)
+            }
+        }
+    }
+
+    func test_gradient_accumulation_over_micro_batches_equals_full_batch() throws {
+        let model = tinyModel(family: "qwen2")
+        let full = TokenBatch(sequences: sequences)
+        let c = randomFloats(full.B * full.T, seed: 31)
+        _ = try model.forward(full)
+        try model.backward(logProbCoefficients: c)
+        let whole = Array(model.gradients.buffer)
+        model.zeroGradients()
+        // Micro-batch 1: sequences 0 and 1 (T = 5); micro-batch 2: sequence 2 alone (T = 4).
+        let first = TokenBatch(sequences: Array(sequences[0..<2]))
+        _ = try model.forward(first)
+        try model.backward(logProbCoefficients: Array(c[0..<(2 * full.T)]))
+        let second = TokenBatch(sequences: [sequences[2]])
+        _ = try model.forward(second)
+        try model.backward(logProbCoefficients: Array(c[(2 * full.T)..<(2 * full.T + 4)]))
+        XCTAssertLessThan(relativeError(model.gradients.base, whole, count: whole.count), 1e-6)
+    }
+
+    func test_scores_do_not_depend_on_padding_or_batch_composition() throws {
+        let model = tinyModel()
+        let alone = try model.forward(TokenBatch(sequences: [sequences[1]]))
+        let padded = try model.forward(TokenBatch(sequences: sequences, T: 7))
+        for t in 0..<2 {
+            XCTAssertEqual(alone.logProbs[t], padded.logProbs[7 + t], accuracy: 1e-6)
+            XCTAssertEqual(alone.entropies[t], padded.entropies[7 + t], accuracy: 1e-6)
+        }
+        for t in 2..<7 { XCTAssertEqual(padded.logProbs[7 + t], 0, "padding is not scored") }
+    }
+
+    func test_score_from_masks_prompt_tokens() throws {
+        let model = tinyModel()
+        let batch = TokenBatch(sequences: [sequences[0]], scoreFrom: [3])
+        XCTAssertEqual(batch.targets, [-1, -1, 9, 4, -1])
+        let s = try model.forward(batch)
+        XCTAssertEqual(s.logProbs[0], 0)
+        XCTAssertLessThan(s.logProbs[2], 0)
+    }
+
+    func test_cross_entropy_is_mean_negative_logprob_and_its_gradient() throws {
+        let model = tinyModel()
+        let batch = TokenBatch(sequences: sequences)
+        let s = try model.forward(batch)
+        let loss = try model.backwardCrossEntropy(scores: s)
+        let targets = batch.targets.indices.filter { batch.targets[$0] >= 0 }
+        XCTAssertEqual(loss, -targets.map { Double(s.logProbs[$0]) }.reduce(0, +) / Double(targets.count), accuracy: 1e-9)
+        let ce = Array(model.gradients.buffer)
+        model.zeroGradients()
+        _ = try model.forward(batch)
+        var c = [Float](repeating: 0, count: batch.targets.count)
+        for i in targets { c[i] = -1 / Float(targets.count) }
+        try model.backward(logProbCoefficients: c)
+        XCTAssertEqual(Array(model.gradients.buffer), ce)
+    }
+
+    func test_backward_without_forward_fails_loudly() throws {
+        let model = tinyModel()
+        XCTAssertThrowsError(try model.backward(logProbCoefficients: [])) { XCTAssertEqual($0 as? EngineError, .backwardWithoutForward) }
+        let batch = TokenBatch(sequences: sequences)
+        _ = try model.forward(batch)
+        try model.backward(logProbCoefficients: [Float](repeating: 1, count: batch.B * batch.T))
+        XCTAssertThrowsError(try model.backward(logProbCoefficients: [Float](repeating: 1, count: batch.B * batch.T)),
+                             "a second backward after one forward")
+    }
+
+    func test_bad_batches_are_rejected() {
+        let model = tinyModel()
+        XCTAssertThrowsError(try model.forward(TokenBatch(sequences: [[1, 11]])), "token outside the vocabulary")
+        XCTAssertThrowsError(try model.forward(TokenBatch(B: 1, T: 2, tokens: [1, 2], targets: [2, -1], lengths: [3])))
+        XCTAssertThrowsError(try model.forward(TokenBatch(sequences: [[1, 2]]), temperature: 0))
+    }
+}

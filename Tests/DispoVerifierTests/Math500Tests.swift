@@ -1,0 +1,42 @@
+// Every MATH-500 gold answer, boxed in a response, grades correct against itself and incorrect against
+// a different problem's (different) answer. Reads ../shared/data/math/math500/test.jsonl.
+import DispoVerifier
+import Foundation
+import XCTest
+
+final class Math500Tests: XCTestCase {
+    func test_math500_gold_answers_match_themselves_and_not_others() throws {
+        // Given the 500 gold answers
+        let url = try TestPaths.shared("data/math/math500/test.jsonl",
+                                       test: "test_math500_gold_answers_match_themselves_and_not_others")
+        let answers = try TestPaths.jsonLines(url).map { try XCTUnwrap($0["answer"] as? String) }
+        XCTAssertEqual(answers.count, 500)
+        var failures: [String] = []
+        for (k, answer) in answers.enumerated() {
+            let response = "Working through the problem carefully.\nThe final answer is $\\boxed{\(answer)}$."
+            // When graded against itself, Then correct
+            let own = MathVerifier.grade(response: response, gold: answer)
+            if !own.correct { failures.append("#\(k) self: \(answer) → \(own.reason)") }
+            // When graded against the next problem with a different answer, Then incorrect
+            var j = (k + 1) % answers.count
+            while AnswerNormalizer.normalize(answers[j]) == AnswerNormalizer.normalize(answer) || answers[j] == answer {
+                j = (j + 1) % answers.count
+            }
+            let other = MathVerifier.grade(response: response, gold: answers[j])
+            if other.correct { failures.append("#\(k) vs #\(j): \(answer) ≡ \(answers[j]) (\(other.reason))") }
+        }
+        XCTAssertTrue(failures.isEmpty, failures.joined(separator: "\n"))
+    }
+
+    func test_aime_amc_gsm8k_golds_match_themselves() throws {
+        for file in ["aime24/test.jsonl", "aime25/test.jsonl", "amc23/test.jsonl", "gsm8k/test.jsonl"] {
+            let url = try TestPaths.shared("data/math/" + file, test: "test_aime_amc_gsm8k_golds_match_themselves")
+            for row in try TestPaths.jsonLines(url) {
+                let gold = "\(row["answer"] ?? "")"
+                let final = gold.components(separatedBy: "####").last!.trimmingCharacters(in: .whitespaces)
+                let verdict = MathVerifier.grade(response: "So the answer is \\boxed{\(final)}.", gold: gold)
+                XCTAssertTrue(verdict.correct, "\(file): \(final) vs \(gold.suffix(40)): \(verdict.reason)")
+            }
+        }
+    }
+}
