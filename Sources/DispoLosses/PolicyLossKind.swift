@@ -60,8 +60,13 @@ extension PolicyLoss: Codable {
     private enum KindKey: String, CodingKey { case kind }
 
     public init(from decoder: any Decoder) throws {
-        let kindName = try decoder.container(keyedBy: KindKey.self).decode(String.self, forKey: .kind)
-        switch try PolicyLossKind.named(kindName) {
+        let container = try decoder.container(keyedBy: KindKey.self)
+        let kindName = try container.decode(String.self, forKey: .kind)
+        guard let kind = PolicyLossKind(rawValue: kindName) else {
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription:
+                "one of \(PolicyLossKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        switch kind {
         case .dispo: self = .dispo(try DISPOConfig(from: decoder))
         case .cispo: self = .cispo(try CISPOConfig(from: decoder))
         case .ppoClip: self = .ppoClip(try PPOClipConfig(from: decoder))

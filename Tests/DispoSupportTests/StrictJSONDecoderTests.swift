@@ -1,0 +1,41 @@
+// StrictJSONDecoder: Codable types read with paths, lines and unknown-key rejection.
+import DispoSupport
+import XCTest
+
+final class StrictJSONDecoderTests: XCTestCase {
+    enum Mode: String, Codable { case fast, slow }
+    struct Inner: Codable, Equatable { var rate: Double; var mode: Mode? }
+    struct Outer: Codable, Equatable {
+        var name: String
+        var steps: Int
+        var inner: Inner
+        var list: [Inner]
+        var free: Int?
+    }
+
+    func decode(_ text: String) throws -> Outer {
+        try StrictJSONDecoder().decode(Outer.self, from: JSONParser.parse(text, file: "s.json"), file: "s.json")
+    }
+
+    func test_decodes_valid_document() throws {
+        let o = try decode(#"{"name": "x", "steps": 3, "inner": {"rate": 0.5, "mode": "fast"}, "list": [{"rate": 1}]}"#)
+        XCTAssertEqual(o, Outer(name: "x", steps: 3, inner: Inner(rate: 0.5, mode: .fast), list: [Inner(rate: 1, mode: nil)], free: nil))
+    }
+
+    func test_errors_name_path_and_line() {
+        let cases: [(String, String)] = [
+            ("{\"name\": \"x\", \"steps\": 2.5, \"inner\": {\"rate\": 1}, \"list\": []}", "s.json: $.steps (line 1): expected a whole number, found 2.5"),
+            ("{\"name\": \"x\", \"steps\": 1,\n \"inner\": {\"rate\": \"a\"}, \"list\": []}", "s.json: $.inner.rate (line 2): expected a number, found \"a\""),
+            ("{\"name\": \"x\", \"steps\": 1, \"inner\": {\"rate\": 1},\n \"list\": [{\"rate\": 1, \"rat\": 2}]}",
+             "s.json: $.list[0].rat (line 2): expected one of the keys mode, rate, found unknown key \"rat\" (did you mean \"rate\"?)"),
+            ("{\"name\": \"x\", \"steps\": 1, \"inner\": {\"rate\": 1}, \"list\": [], \"stepz\": 1}", "unknown key \"stepz\" (did you mean \"steps\"?)"),
+            ("{\"name\": \"x\", \"inner\": {\"rate\": 1}, \"list\": []}", "s.json: $ (line 1): expected a key \"steps\""),
+            ("{\"name\": \"x\", \"steps\": 1, \"inner\": {\"rate\": 1, \"mode\": \"medium\"}, \"list\": []}", "s.json: $.inner.mode (line 1)"),
+        ]
+        for (text, expected) in cases {
+            XCTAssertThrowsError(try decode(text), expected) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(error)\n  should contain: \(expected)")
+            }
+        }
+    }
+}
