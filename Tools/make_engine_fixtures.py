@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Golden fixtures for DispoEngine from PyTorch + transformers (the reference implementation).
 
-Builds random-initialised tiny LlamaForCausalLM / Qwen2ForCausalLM models (GQA, q/k/v biases, tied and
-untied embeddings, F32 / BF16 / F16 storage, one sharded) and writes, per model, into
+Builds random-initialised tiny LlamaForCausalLM / Qwen2ForCausalLM / Qwen3ForCausalLM models (GQA, q/k/v
+biases, Qwen3's q/k norm with head_dim ≠ hidden/heads, tied and untied embeddings, F32 / BF16 / F16 storage,
+one sharded) and writes, per model, into
 Tests/DispoEngineTests/Fixtures/<name>/:
   config.json, model.safetensors (or shards + model.safetensors.index.json)   the model as transformers saves it
-  expected.json       (references in float64 from the stored weights) input ids; log-probs and entropies at temperatures 1 and 0.7; the fixed loss
+  expected.json       input ids; log-probs and entropies at temperatures 1 and 0.7; the fixed loss
                       Σ c·log π + Σ e·H (τ = 0.7) with its coefficients; grad norm and AdamW settings;
-                      greedy generations
+                      greedy generations (references in float64 from the stored weights)
   grads.safetensors   gradients of that loss (F32, HF names)
   after_adamw.safetensors   weights after clip_grad_norm_ + one torch.optim.AdamW step (computed in float64,
                       stored F32)
@@ -28,7 +29,8 @@ import shutil
 
 import torch
 from safetensors.torch import save_file
-from transformers import AutoModelForCausalLM, LlamaConfig, Qwen2Config, LlamaForCausalLM, Qwen2ForCausalLM
+from transformers import (AutoModelForCausalLM, LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM,
+                          Qwen3Config, Qwen3ForCausalLM)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "Tests", "DispoEngineTests", "Fixtures")
@@ -41,6 +43,9 @@ SPECS = [
          theta=1000000.0, seed=2),
     dict(name="llama_bias_tied_f16_sharded", family="llama", tied=True, bias=True, dtype=torch.float16,
          shard="30KB", theta=500000.0, seed=3),
+    # Qwen3: per-head q/k RMSNorm, head_dim 16 so NH·HS = 64 differs from hidden 32.
+    dict(name="qwen3_untied_f32", family="qwen3", tied=False, bias=False, dtype=torch.float32, shard=None,
+         theta=1000000.0, seed=4, head_dim=16),
 ]
 SEQUENCES_LENGTHS = [10, 7, 4]
 PROMPTS = [[3, 14, 15, 92, 65], [2, 71, 82]]
@@ -58,9 +63,12 @@ def build(spec):
     if spec["family"] == "llama":
         config = LlamaConfig(attention_bias=spec["bias"], rope_theta=spec["theta"], **common)
         cls = LlamaForCausalLM
-    else:
+    elif spec["family"] == "qwen2":
         config = Qwen2Config(rope_theta=spec["theta"], **common)
         cls = Qwen2ForCausalLM
+    else:
+        config = Qwen3Config(rope_theta=spec["theta"], attention_bias=spec["bias"], head_dim=spec["head_dim"], **common)
+        cls = Qwen3ForCausalLM
     config._attn_implementation = "eager"
     torch.manual_seed(spec["seed"])
     model = cls(config).float()
@@ -146,7 +154,8 @@ def make(spec):
     save_file({k: p.detach().float().contiguous() for k, p in params.items()},
               os.path.join(out, "after_adamw.safetensors"))
     expected["loss"] = {"temperature": LOSS_TEMP, "logprob_coefficients": coeff, "entropy_coefficients": ecoeff,
-                        "value": float(loss.detach()), "grad_norm": float(norm), "reference_precision": "float64", "max_norm": MAX_NORM,
+                        "value": float(loss.detach()), "grad_norm": float(norm), "reference_precision": "float64",
+                        "max_norm": MAX_NORM,
                         "adamw": {"lr": ADAMW["lr"], "beta1": ADAMW["betas"][0], "beta2": ADAMW["betas"][1],
                                   "eps": ADAMW["eps"], "weight_decay": ADAMW["weight_decay"]}}
 

@@ -1,14 +1,17 @@
 // The activation arena of one micro-batch shape: everything the forward pass saves for backward, plus the
 // backward pass's scratch, as offsets into one allocation that is reused across steps (it only grows).
 // Memory in floats, N = B·T:  N·C·(L+1) residuals + L·[N·(4C + QKV + QD + 3F + 2) + B·NH·T²]
-//   + N·(2C + V + 5) final + N·(2C + QKV + QD + 3F) + T² backward scratch.
+//   + N·(2C + V + 5) final + N·(2C + QKV + QD + 3F) + T² backward scratch
+//   (+ L·N·(QD + KVD + NH + KVH) + N·(QD + KVD) with Qwen3's q/k norm).
 // Dimension legend: B batch, T time, N = B·T, C hidden, F intermediate, V vocab, L layers, NH heads,
-// QKV = (NH + 2·KVH)·HS, QD = NH·HS.
+// QKV = (NH + 2·KVH)·HS, QD = NH·HS, KVD = KVH·HS.
 
 public struct ActivationLayout: Sendable {
     public struct Layer: Sendable {
         public var ln1 = 0, rstd1 = 0        // (N, C), (N)
         public var qkv = 0                   // (N, QKV) after rope
+        public var qkPre = 0                 // (N, QD + KVD) q and k before the per-head norm (qwen3)
+        public var qkRstd = 0                // (N, NH + KVH) their rstd (qwen3)
         public var atty = 0                  // (N, QD) attention output before o_proj
         public var probs = 0                 // (B, NH, T, T) softmax probabilities
         public var res2 = 0                  // (N, C) residual after attention
@@ -29,6 +32,7 @@ public struct ActivationLayout: Sendable {
     public private(set) var dRes = 0               // (N, C)
     public private(set) var dLn = 0                // (N, C)
     public private(set) var dQKV = 0               // (N, QKV)
+    public private(set) var dQKPre = 0             // (N, QD + KVD) (qwen3)
     public private(set) var dAtty = 0              // (N, QD)
     public private(set) var dProbs = 0             // (T, T)
     public private(set) var dGateUp = 0            // (N, 2F)
@@ -40,18 +44,19 @@ public struct ActivationLayout: Sendable {
         self.T = T
         let N = B * T, C = config.hiddenSize, F = config.intermediateSize, V = config.vocabSize
         let QKV = config.qkvDim, QD = config.queryDim, NH = config.numAttentionHeads
+        let QK = config.qkNorm ? QD + config.keyValueDim : 0, QKH = config.qkNorm ? NH + config.numKeyValueHeads : 0
         for _ in 0...config.numHiddenLayers { residual.append(take(N * C)) }
         for _ in 0..<config.numHiddenLayers {
             var l = Layer()
             l.ln1 = take(N * C); l.rstd1 = take(N)
-            l.qkv = take(N * QKV); l.atty = take(N * QD); l.probs = take(B * NH * T * T)
+            l.qkv = take(N * QKV); l.qkPre = take(N * QK); l.qkRstd = take(N * QKH); l.atty = take(N * QD); l.probs = take(B * NH * T * T)
             l.res2 = take(N * C); l.ln2 = take(N * C); l.rstd2 = take(N)
             l.gateUp = take(N * 2 * F); l.hidden = take(N * F)
             layers.append(l)
         }
         lnf = take(N * C); rstdf = take(N); logits = take(N * V)
         logSumExp = take(N); logProbs = take(N); entropies = take(N)
-        dRes = take(N * C); dLn = take(N * C); dQKV = take(N * QKV); dAtty = take(N * QD)
+        dRes = take(N * C); dLn = take(N * C); dQKV = take(N * QKV); dQKPre = take(N * QK); dAtty = take(N * QD)
         dProbs = take(T * T); dGateUp = take(N * 2 * F); dHidden = take(N * F)
     }
 

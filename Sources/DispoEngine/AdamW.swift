@@ -63,45 +63,59 @@ public final class AdamW {
         }
     }
 
-    // MARK: state file: magic "DSPADAMW", u32 version 1, u32 0, u64 step, u64 P, m (P f32), v (P f32),
-    // u64 XXH64 of everything before it. Little-endian.
+    // MARK: state file (little-endian): magic "DSPADAMW", u32 version 2, u32 0, u64 step, u64 P,
+    // u64 layout fingerprint, the config as 5 f64 (β₁, β₂, ε, λ, decay-1-D as 0/1), m (P f32), v (P f32),
+    // u64 XXH64 of everything before it.
     static let magic: [UInt8] = Array("DSPADAMW".utf8)
+    static let headerSize = 8 + 4 + 4 + 8 + 8 + 8 + 5 * 8
+
+    /// XXH64 of every tensor's name and shape: the state belongs to this layout only.
+    var fingerprint: UInt64 {
+        XXH64.hash(Array(layout.tensors.map { "\($0.name)\($0.shape)" }.joined(separator: ";").utf8))
+    }
 
     public func save(path: String) throws {
-        var head = AdamW.magic
-        func put(_ x: UInt64, _ bytes: Int) { for k in 0..<bytes { head.append(UInt8((x >> (8 * UInt64(k))) & 0xFF)) } }
-        put(1, 4); put(0, 4); put(UInt64(step), 8); put(UInt64(layout.count), 8)
-        var body = head
+        var body = AdamW.magic
+        func put(_ x: UInt64, _ bytes: Int) { for k in 0..<bytes { body.append(UInt8((x >> (8 * UInt64(k))) & 0xFF)) } }
+        put(2, 4); put(0, 4); put(UInt64(step), 8); put(UInt64(layout.count), 8); put(fingerprint, 8)
+        for x in [config.beta1, config.beta2, config.eps, config.weightDecay, config.decayOneDimensional ? 1 : 0] {
+            put(x.bitPattern, 8)
+        }
         body.append(contentsOf: UnsafeRawBufferPointer(start: m.base, count: m.count * 4))
         body.append(contentsOf: UnsafeRawBufferPointer(start: v.base, count: v.count * 4))
-        let sum = XXH64.hash(body)
-        for k in 0..<8 { body.append(UInt8((sum >> (8 * UInt64(k))) & 0xFF)) }
+        put(XXH64.hash(body), 8)
         try AtomicFile.write(body, to: path)
     }
 
+    /// Restores step and moments saved by `save`; the model layout and the config must be the same.
     public func load(path: String) throws {
         let file = try MappedFile(path: path)
-        let b = file.bytes, P = layout.count
-        let expected = 32 + 8 * P + 8
-        guard b.count >= 32, Array(b[0..<8]) == AdamW.magic else {
+        let b = file.bytes, P = layout.count, H = AdamW.headerSize
+        func u64(_ at: Int) -> UInt64 { b.loadUnaligned(fromByteOffset: at, as: UInt64.self).littleEndian }
+        guard b.count >= H, Array(b[0..<8]) == AdamW.magic else {
             throw InputError(file: path, place: "byte 0", expected: "magic DSPADAMW", hint: "not an optimizer state file")
         }
         let version = b.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian
-        guard version == 1 else { throw InputError(file: path, place: "byte 8", expected: "version 1", found: "\(version)") }
-        let count = Int(b.loadUnaligned(fromByteOffset: 24, as: UInt64.self).littleEndian)
-        guard count == P else {
-            throw InputError(file: path, place: "byte 24", expected: "\(P) parameters (this model)", found: "\(count)",
-                             hint: "state of a different model")
+        guard version == 2 else { throw InputError(file: path, place: "byte 8", expected: "version 2", found: "\(version)") }
+        guard Int(u64(24)) == P, u64(32) == fingerprint else {
+            throw InputError(file: path, place: "byte 24", expected: "the state of this model (\(P) parameters)",
+                             found: "\(u64(24)) parameters, layout fingerprint \(XXH64.hex(u64(32)))", hint: "state of a different model")
         }
+        let expected = H + 8 * P + 8
         guard b.count == expected else { throw InputError(file: path, expected: "\(expected) bytes", found: "\(b.count) bytes") }
-        let stored = b.loadUnaligned(fromByteOffset: expected - 8, as: UInt64.self).littleEndian
-        guard XXH64.hash(UnsafeRawBufferPointer(rebasing: b[0..<(expected - 8)])) == stored else {
+        guard XXH64.hash(UnsafeRawBufferPointer(rebasing: b[0..<(expected - 8)])) == u64(expected - 8) else {
             throw InputError(file: path, place: "byte \(expected - 8)", expected: "matching XXH64 checksum", found: "a mismatch",
                              hint: "file corrupted")
         }
-        step = Int(b.loadUnaligned(fromByteOffset: 16, as: UInt64.self).littleEndian)
-        memcpy(m.base, b.baseAddress! + 32, 4 * P)
-        memcpy(v.base, b.baseAddress! + 32 + 4 * P, 4 * P)
+        let saved = (0..<5).map { Double(bitPattern: u64(40 + 8 * $0)) }
+        let mine = [config.beta1, config.beta2, config.eps, config.weightDecay, config.decayOneDimensional ? 1 : 0]
+        guard saved == mine else {
+            throw InputError(file: path, place: "byte 40", expected: "AdamW settings \(mine) (β₁, β₂, ε, λ, decay 1-D)",
+                             found: "\(saved)", hint: "resume with the settings the run started with")
+        }
+        step = Int(u64(16))
+        memcpy(m.base, b.baseAddress! + H, 4 * P)
+        memcpy(v.base, b.baseAddress! + H + 4 * P, 4 * P)
     }
 }
 

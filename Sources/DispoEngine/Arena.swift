@@ -52,6 +52,8 @@ public struct LayerOffsets: Sendable {
     public var bqkv: Int     // (QKV) or -1
     public var wo: Int       // (C, NH*HS)
     public var bo: Int       // (C) or -1
+    public var qNorm: Int    // (HS) or -1 (qwen3)
+    public var kNorm: Int    // (HS) or -1 (qwen3)
     public var ln2: Int      // (C)
     public var wgateUp: Int  // (2F, C) = gate_proj (F, C) ‖ up_proj (F, C)
     public var wdown: Int    // (C, F)
@@ -86,11 +88,13 @@ public struct ParameterLayout: Sendable {
             }
             let wo = add(p + "self_attn.o_proj.weight", [C, qd])
             let bo = config.outputBias ? add(p + "self_attn.o_proj.bias", [C]) : -1
+            let qn = config.qkNorm ? add(p + "self_attn.q_norm.weight", [config.headDim]) : -1
+            let kn = config.qkNorm ? add(p + "self_attn.k_norm.weight", [config.headDim]) : -1
             let ln2 = add(p + "post_attention_layernorm.weight", [C])
             let wg = add(p + "mlp.gate_proj.weight", [F, C])
             _ = add(p + "mlp.up_proj.weight", [F, C])
             let wd = add(p + "mlp.down_proj.weight", [C, F])
-            layers.append(LayerOffsets(ln1: ln1, wqkv: wq, bqkv: bq, wo: wo, bo: bo, ln2: ln2, wgateUp: wg, wdown: wd))
+            layers.append(LayerOffsets(ln1: ln1, wqkv: wq, bqkv: bq, wo: wo, bo: bo, qNorm: qn, kNorm: kn, ln2: ln2, wgateUp: wg, wdown: wd))
         }
         finalNorm = add("model.norm.weight", [C])
         lmHead = config.tieWordEmbeddings ? embedding : add("lm_head.weight", [V, C])

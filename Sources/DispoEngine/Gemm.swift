@@ -16,6 +16,17 @@ public enum Gemm {
             scale(C, M: M, N: N, ldc: ldc, beta: beta)
             return
         }
+        if M == 1 {
+            // One row: a matrix-vector product, which OpenBLAS runs several times faster than sgemm at M = 1.
+            // C (1, N) = alpha · a · op(B) + beta · C, where a = row 0 of op(A) (stride lda when A is transposed).
+            let incX = Int32(transA ? lda : 1)
+            if transB {
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(N), Int32(K), alpha, B, Int32(ldb), A, incX, beta, C, 1)
+            } else {
+                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(K), Int32(N), alpha, B, Int32(ldb), A, incX, beta, C, 1)
+            }
+            return
+        }
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(M), Int32(N), Int32(K), alpha, A, Int32(lda), B, Int32(ldb), beta, C, Int32(ldc))
     }

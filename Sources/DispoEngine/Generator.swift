@@ -28,7 +28,6 @@ public final class Generator {
     public let model: Transformer
     public let cache: KVCache
     var work: Arena?                  // inference activations, grown on demand
-    var sampler: TokenSampler?
 
     /// Up to `slots` sequences at once, each at most `capacity` tokens (prompt + new).
     public init(model: Transformer, slots: Int, capacity: Int) {
@@ -38,17 +37,25 @@ public final class Generator {
 
     /// Generates for every request (in groups of at most `slots`); results in request order.
     public func generate(_ requests: [GenerationRequest], parameters: SamplingParameters) throws -> [GenerationResult] {
+        var sampler = TokenSampler(parameters: parameters)
+        return try generate(requests, parameters: parameters, sampler: &sampler)
+    }
+
+    /// The same with a custom sampler; `parameters` then only supply maxNewTokens and stopTokens.
+    public func generate(_ requests: [GenerationRequest], parameters: SamplingParameters,
+                         sampler: inout some Sampler) throws -> [GenerationResult] {
         var results: [GenerationResult] = []
         var start = 0
         while start < requests.count {
             let group = Array(requests[start..<min(requests.count, start + cache.slots)])
-            results += try generateGroup(group, parameters: parameters)
+            results += try generateGroup(group, parameters: parameters, sampler: &sampler)
             start += group.count
         }
         return results
     }
 
-    func generateGroup(_ requests: [GenerationRequest], parameters p: SamplingParameters) throws -> [GenerationResult] {
+    func generateGroup(_ requests: [GenerationRequest], parameters p: SamplingParameters,
+                       sampler: inout some Sampler) throws -> [GenerationResult] {
         let V = Int32(model.config.vocabSize)
         for (i, r) in requests.enumerated() {
             guard !r.prompt.isEmpty, r.prompt.allSatisfy({ $0 >= 0 && $0 < V }) else {
@@ -58,7 +65,6 @@ public final class Generator {
                 throw EngineError.invalidBatch("prompt \(i): \(r.prompt.count) + \(p.maxNewTokens) new tokens exceed the cache capacity \(cache.capacity)")
             }
         }
-        if sampler?.parameters != p { sampler = TokenSampler(parameters: p) }
         var rngs = requests.map { SplitMix64(seed: $0.key.seed) }
         var results = requests.map { _ in GenerationResult(tokens: [], logProbs: [], finishReason: .length) }
         var lengths = requests.map(\.prompt.count)          // tokens in the cache after this step, per slot
@@ -71,7 +77,7 @@ public final class Generator {
             var next: [Int] = []
             rows.removeAll(keepingCapacity: true)
             for (i, s) in live.enumerated() {
-                let (token, logProb) = sampler!.pick(logits: logits + i * Int(V), V: Int(V), rng: &rngs[s])
+                let (token, logProb) = sampler.pick(logits: logits + i * Int(V), V: Int(V), rng: &rngs[s])
                 results[s].tokens.append(token)
                 results[s].logProbs.append(logProb)
                 if p.stopTokens.contains(token) {

@@ -57,9 +57,13 @@ extension Generator {
             Embedding.forward(out: A[layout.x], ids: idBuf.baseAddress!, table: W[L.embedding], N: R, C: C)
             for l in 0..<c.numHiddenLayers {
                 let w = L.layers[l]
-                RMSNorm.forward(out: A[layout.ln], rstd: A[layout.rstd], inp: A[layout.x], weight: W[w.ln1], N: R, C: C, eps: eps)
+                RMSNorm.forward(out: A[layout.ln], rstd: A[layout.rstd], inp: A[layout.x], weight: W[w.ln1], N: R, C: C, eps: eps, threads: model.threads)
                 Matmul.forward(out: A[layout.qkv], inp: A[layout.ln], weight: W[w.wqkv], bias: w.bqkv < 0 ? nil : W[w.bqkv],
                                N: R, IC: C, OC: QKV)
+                if w.qNorm >= 0 {
+                    QKNorm.forward(qkv: A[layout.qkv], pre: nil, rstd: nil, qWeight: W[w.qNorm], kWeight: W[w.kNorm],
+                                   N: R, NH: c.numAttentionHeads, KVH: c.numKeyValueHeads, HS: HS, eps: eps)
+                }
                 Rope.apply(qkv: A[layout.qkv], positions: posBuf.baseAddress!, table: model.rope, N: R, rowStride: QKV,
                            heads: c.numAttentionHeads + c.numKeyValueHeads)
                 for (r, row) in rows.enumerated() {
@@ -83,9 +87,9 @@ extension Generator {
                 }
                 Matmul.forward(out: A[layout.x], inp: A[layout.atty], weight: W[w.wo], bias: w.bo < 0 ? nil : W[w.bo],
                                N: R, IC: QD, OC: C, accumulate: true)
-                RMSNorm.forward(out: A[layout.ln], rstd: A[layout.rstd], inp: A[layout.x], weight: W[w.ln2], N: R, C: C, eps: eps)
+                RMSNorm.forward(out: A[layout.ln], rstd: A[layout.rstd], inp: A[layout.x], weight: W[w.ln2], N: R, C: C, eps: eps, threads: model.threads)
                 Matmul.forward(out: A[layout.gateUp], inp: A[layout.ln], weight: W[w.wgateUp], bias: nil, N: R, IC: C, OC: 2 * F)
-                SwiGLU.forward(out: A[layout.hidden], gateUp: A[layout.gateUp], N: R, F: F)
+                SwiGLU.forward(out: A[layout.hidden], gateUp: A[layout.gateUp], N: R, F: F, threads: model.threads)
                 Matmul.forward(out: A[layout.x], inp: A[layout.hidden], weight: W[w.wdown], bias: nil,
                                N: R, IC: F, OC: C, accumulate: true)
             }
@@ -94,7 +98,7 @@ extension Generator {
             (A[layout.last] + s * C).update(from: A[layout.x] + (b.row + b.count - 1) * C, count: C)
         }
         RMSNorm.forward(out: A[layout.lastNorm], rstd: A[layout.lastRstd], inp: A[layout.last], weight: W[L.finalNorm],
-                        N: S, C: C, eps: eps)
+                        N: S, C: C, eps: eps, threads: model.threads)
         Matmul.forward(out: A[layout.logits], inp: A[layout.lastNorm], weight: W[L.lmHead], bias: nil, N: S, IC: C, OC: V)
         return A[layout.logits]
     }

@@ -17,16 +17,20 @@ public struct ModelFamily: Sendable {
     public var architecture: String
     /// Given the config's `attention_bias` (nil when absent): whether q/k/v and o projections carry biases.
     public var biases: @Sendable (_ attentionBias: Bool?) -> (qkv: Bool, output: Bool)
+    /// RMSNorm over each query and key head before rotary embedding (Qwen3's q_norm / k_norm).
+    public var qkNorm: Bool = false
 }
 
 /// `model_type` → family. Llama: `attention_bias` (default false) applies to q, k, v and o.
-/// Qwen2: q, k, v always have biases, o never.
+/// Qwen2: q, k, v always have biases, o never. Qwen3: like Llama, plus per-head q/k RMSNorm.
 public enum ModelRegistry {
     public static let families: [String: ModelFamily] = [
         "llama": ModelFamily(modelType: "llama", architecture: "LlamaForCausalLM",
                              biases: { b in (b ?? false, b ?? false) }),
         "qwen2": ModelFamily(modelType: "qwen2", architecture: "Qwen2ForCausalLM",
                              biases: { _ in (true, false) }),
+        "qwen3": ModelFamily(modelType: "qwen3", architecture: "Qwen3ForCausalLM",
+                             biases: { b in (b ?? false, b ?? false) }, qkNorm: true),
     ]
     public static var knownTypes: [String] { families.keys.sorted() }
 }
@@ -46,6 +50,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public var tieWordEmbeddings: Bool   // default false
     public var qkvBias: Bool
     public var outputBias: Bool
+    public var qkNorm: Bool              // per-head RMSNorm of q and k (qwen3)
     public var hiddenAct: String         // must be "silu"
     public var initializerRange: Double  // default 0.02
     public var bosTokenID: Int?
@@ -91,6 +96,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         let biases: (qkv: Bool, output: Bool) = ModelRegistry.families[modelType]?.biases(attentionBias) ?? (attentionBias ?? false, false)
         self.qkvBias = biases.qkv
         self.outputBias = biases.output
+        self.qkNorm = ModelRegistry.families[modelType]?.qkNorm ?? false
         self.hiddenAct = "silu"
         self.initializerRange = initializerRange
         self.bosTokenID = bosTokenID
@@ -124,6 +130,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         let biases = family.biases(try c.decodeIfPresent(Bool.self, forKey: .attentionBias))
         qkvBias = biases.qkv
         outputBias = biases.output
+        qkNorm = family.qkNorm
         if try c.decodeIfPresent(Bool.self, forKey: .mlpBias) == true { unsupported.append("mlp_bias=true") }
         if try c.decodeIfPresent(Bool.self, forKey: .useSlidingWindow) == true { unsupported.append("use_sliding_window=true") }
         if let types = try c.decodeIfPresent([String].self, forKey: .layerTypes),
@@ -154,7 +161,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         try c.encode(ropeTheta, forKey: .ropeTheta)
         try c.encode(maxPositionEmbeddings, forKey: .maxPositionEmbeddings)
         try c.encode(tieWordEmbeddings, forKey: .tieWordEmbeddings)
-        if modelType == "llama" { try c.encode(qkvBias, forKey: .attentionBias) }
+        if modelType != "qwen2" { try c.encode(qkvBias, forKey: .attentionBias) }
         try c.encode(hiddenAct, forKey: .hiddenAct)
         try c.encode(initializerRange, forKey: .initializerRange)
         try c.encodeIfPresent(bosTokenID, forKey: .bosTokenID)
@@ -169,6 +176,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
             && a.numAttentionHeads == b.numAttentionHeads && a.numKeyValueHeads == b.numKeyValueHeads
             && a.headDim == b.headDim && a.rmsNormEps == b.rmsNormEps && a.ropeTheta == b.ropeTheta
             && a.tieWordEmbeddings == b.tieWordEmbeddings && a.qkvBias == b.qkvBias && a.outputBias == b.outputBias
+            && a.qkNorm == b.qkNorm
     }
 }
 

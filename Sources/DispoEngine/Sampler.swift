@@ -49,8 +49,14 @@ public struct SamplingParameters: Sendable, Equatable {
     }
 }
 
-/// Picks one token from a row of logits. Reuses its scratch across calls; one per sequence or per thread.
-public struct TokenSampler {
+/// Chooses the next token of one sequence from its logits (V), drawing randomness only from that sequence's
+/// `rng`, and reports the token's log-prob. The Generator calls it once per sequence per step.
+public protocol Sampler {
+    mutating func pick(logits: UnsafePointer<Float>, V: Int, rng: inout SplitMix64) -> (token: Int32, logProb: Float)
+}
+
+/// The standard sampler: greedy / temperature / top-k / top-p. Reuses its scratch across calls.
+public struct TokenSampler: Sampler {
     public let parameters: SamplingParameters
     var order: [Int32] = []          // (V) candidate ids, most likely first
     var probs: [Float] = []          // (V) softmax(logits / τ)

@@ -16,9 +16,10 @@ public enum TokenLogProbs {
     /// Rows with a negative target are skipped and get 0.
     public static func forward(logProbs: UnsafeMutablePointer<Float>, entropies: UnsafeMutablePointer<Float>,
                                logSumExp: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>,
-                               targets: UnsafePointer<Int32>, N: Int, V: Int, temperature: Float) {
+                               targets: UnsafePointer<Int32>, N: Int, V: Int, temperature: Float, threads: Int = 1) {
         let invT = 1 / temperature
-        for n in 0..<N {
+        Parallel.chunks(N, threads: threads, minimumPerChunk: 4) { rows in
+        for n in rows {
             let t = Int(targets[n])
             if t < 0 {
                 logProbs[n] = 0; entropies[n] = 0; logSumExp[n] = 0
@@ -40,7 +41,7 @@ public enum TokenLogProbs {
             logSumExp[n] = Float(Double(mu) + logS)
             logProbs[n] = Float(Double(z[t] * invT - mu) - logS)
             entropies[n] = Float(logS - weighted / sum)
-        }
+        }}
     }
 
     /// Overwrites logits (N, V) with ∂L/∂logits for L = Σ_n c[n]·log π_n + e[n]·H_n; logProbCoefficients (N),
@@ -48,9 +49,10 @@ public enum TokenLogProbs {
     public static func backward(logits: UnsafeMutablePointer<Float>, logProbCoefficients: UnsafePointer<Float>,
                                 entropyCoefficients: UnsafePointer<Float>?, targets: UnsafePointer<Int32>,
                                 logSumExp: UnsafePointer<Float>, entropies: UnsafePointer<Float>,
-                                N: Int, V: Int, temperature: Float) {
+                                N: Int, V: Int, temperature: Float, threads: Int = 1) {
         let invT = 1 / temperature
-        for n in 0..<N {
+        Parallel.chunks(N, threads: threads, minimumPerChunk: 4) { rows in
+        for n in rows {
             let z = logits + n * V
             let t = Int(targets[n])
             let c = t < 0 ? 0 : logProbCoefficients[n]
@@ -66,6 +68,6 @@ public enum TokenLogProbs {
                 z[j] = invT * (-c * p - e * p * (logp + H))
             }
             z[t] += invT * c
-        }
+        }}
     }
 }

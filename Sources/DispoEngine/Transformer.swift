@@ -2,7 +2,7 @@
 // returning per-target log-probs and entropies, and backward from per-token coefficients into the gradient
 // arena. The forward is a flat list of layer calls; the backward is the same list reversed (llm.c).
 //   x = embed(ids)
-//   for each layer:  x = x + o_proj(attn(rope(qkv_proj(rmsnorm₁(x)))))
+//   for each layer:  x = x + o_proj(attn(rope(qk_norm(qkv_proj(rmsnorm₁(x))))))   (qk_norm: qwen3 only)
 //                    x = x + down_proj(silu(gate_proj(rmsnorm₂(x))) ⊙ up_proj(rmsnorm₂(x)))
 //   logits = lm_head(rmsnorm_f(x));  log π = log_softmax(logits / τ)
 // Dimension legend: B batch, T time, N = B·T, C hidden, F intermediate, V vocab, L layers, NH/KVH heads,
@@ -68,6 +68,9 @@ public final class Transformer {
     public let gradients: Arena             // (P) accumulated until `zeroGradients()`
     /// Use the naive reference GEMM instead of BLAS (tests only: slow).
     public var useNaiveKernels = false
+    /// Threads for the element-wise layers (norms, SwiGLU, log-softmax); BLAS has its own (`Gemm.setThreads`).
+    /// They never run at the same time, so both may equal the cores given to this model.
+    public var threads = 1
     var activations: Arena?                 // sized by `ActivationLayout`, grows only
     var acts: ActivationLayout?
     let rope: RopeTable

@@ -16,7 +16,7 @@ extension Transformer {
         let C = config.hiddenSize, F = config.intermediateSize, V = config.vocabSize
         let QKV = config.qkvDim, QD = config.queryDim, eps = Float(config.rmsNormEps)
         let shape = AttentionShape(B: B, T: T, NH: config.numAttentionHeads, KVH: config.numKeyValueHeads, HS: config.headDim)
-        let naive = useNaiveKernels
+        let naive = useNaiveKernels, th = threads
         ids.withUnsafeBufferPointer { idsBuf in
         positions.withUnsafeBufferPointer { posBuf in
         lengths.withUnsafeBufferPointer { lenBuf in
@@ -25,9 +25,13 @@ extension Transformer {
             for l in 0..<config.numHiddenLayers {
                 let w = L.layers[l], s = a.layers[l]
                 let x = A[a.residual[l]], xNext = A[a.residual[l + 1]]
-                RMSNorm.forward(out: A[s.ln1], rstd: A[s.rstd1], inp: x, weight: W[w.ln1], N: N, C: C, eps: eps)
+                RMSNorm.forward(out: A[s.ln1], rstd: A[s.rstd1], inp: x, weight: W[w.ln1], N: N, C: C, eps: eps, threads: th)
                 Matmul.forward(out: A[s.qkv], inp: A[s.ln1], weight: W[w.wqkv], bias: w.bqkv < 0 ? nil : W[w.bqkv],
                                N: N, IC: C, OC: QKV, naive: naive)
+                if w.qNorm >= 0 {
+                    QKNorm.forward(qkv: A[s.qkv], pre: A[s.qkPre], rstd: A[s.qkRstd], qWeight: W[w.qNorm], kWeight: W[w.kNorm],
+                                   N: N, NH: shape.NH, KVH: shape.KVH, HS: shape.HS, eps: eps)
+                }
                 Rope.apply(qkv: A[s.qkv], positions: posBuf.baseAddress!, table: rope, N: N, rowStride: QKV,
                            heads: shape.NH + shape.KVH)
                 Attention.forward(out: A[s.atty], probs: A[s.probs], qkv: A[s.qkv], lengths: lenBuf.baseAddress!,
@@ -35,19 +39,19 @@ extension Transformer {
                 A[s.res2].update(from: x, count: N * C)
                 Matmul.forward(out: A[s.res2], inp: A[s.atty], weight: W[w.wo], bias: w.bo < 0 ? nil : W[w.bo],
                                N: N, IC: QD, OC: C, accumulate: true, naive: naive)
-                RMSNorm.forward(out: A[s.ln2], rstd: A[s.rstd2], inp: A[s.res2], weight: W[w.ln2], N: N, C: C, eps: eps)
+                RMSNorm.forward(out: A[s.ln2], rstd: A[s.rstd2], inp: A[s.res2], weight: W[w.ln2], N: N, C: C, eps: eps, threads: th)
                 Matmul.forward(out: A[s.gateUp], inp: A[s.ln2], weight: W[w.wgateUp], bias: nil,
                                N: N, IC: C, OC: 2 * F, naive: naive)
-                SwiGLU.forward(out: A[s.hidden], gateUp: A[s.gateUp], N: N, F: F)
+                SwiGLU.forward(out: A[s.hidden], gateUp: A[s.gateUp], N: N, F: F, threads: th)
                 xNext.update(from: A[s.res2], count: N * C)
                 Matmul.forward(out: xNext, inp: A[s.hidden], weight: W[w.wdown], bias: nil,
                                N: N, IC: F, OC: C, accumulate: true, naive: naive)
             }
             RMSNorm.forward(out: A[a.lnf], rstd: A[a.rstdf], inp: A[a.residual[config.numHiddenLayers]],
-                            weight: W[L.finalNorm], N: N, C: C, eps: eps)
+                            weight: W[L.finalNorm], N: N, C: C, eps: eps, threads: th)
             Matmul.forward(out: A[a.logits], inp: A[a.lnf], weight: W[L.lmHead], bias: nil, N: N, IC: C, OC: V, naive: naive)
             TokenLogProbs.forward(logProbs: A[a.logProbs], entropies: A[a.entropies], logSumExp: A[a.logSumExp],
-                                  logits: A[a.logits], targets: tgtBuf.baseAddress!, N: N, V: V, temperature: temperature)
+                                  logits: A[a.logits], targets: tgtBuf.baseAddress!, N: N, V: V, temperature: temperature, threads: th)
         }}}}
         pendingBackward = true
         return TokenScores(logProbs: Array(UnsafeBufferPointer(start: A[a.logProbs], count: N)),
@@ -68,7 +72,7 @@ extension Transformer {
         let C = config.hiddenSize, F = config.intermediateSize, V = config.vocabSize
         let QKV = config.qkvDim, QD = config.queryDim
         let shape = AttentionShape(B: B, T: T, NH: config.numAttentionHeads, KVH: config.numKeyValueHeads, HS: config.headDim)
-        let naive = useNaiveKernels
+        let naive = useNaiveKernels, th = threads
         let entropy = entropyCoefficients ?? []
         ids.withUnsafeBufferPointer { idsBuf in
         positions.withUnsafeBufferPointer { posBuf in
@@ -79,22 +83,22 @@ extension Transformer {
             TokenLogProbs.backward(logits: A[a.logits], logProbCoefficients: cBuf.baseAddress!,
                                    entropyCoefficients: entropyCoefficients == nil ? nil : eBuf.baseAddress!,
                                    targets: tgtBuf.baseAddress!, logSumExp: A[a.logSumExp], entropies: A[a.entropies],
-                                   N: N, V: V, temperature: temperature)
+                                   N: N, V: V, temperature: temperature, threads: th)
             Matmul.backward(dInp: A[a.dLn], dWeight: G[L.lmHead], dBias: nil, dOut: A[a.logits], inp: A[a.lnf],
                             weight: W[L.lmHead], N: N, IC: C, OC: V, naive: naive)
             A[a.dRes].initialize(repeating: 0, count: N * C)
             RMSNorm.backward(dInp: A[a.dRes], dWeight: G[L.finalNorm], dOut: A[a.dLn],
-                             inp: A[a.residual[config.numHiddenLayers]], weight: W[L.finalNorm], rstd: A[a.rstdf], N: N, C: C)
+                             inp: A[a.residual[config.numHiddenLayers]], weight: W[L.finalNorm], rstd: A[a.rstdf], N: N, C: C, threads: th)
             for l in (0..<config.numHiddenLayers).reversed() {
                 let w = L.layers[l], s = a.layers[l]
                 // x_next = res2 + down(h): dRes flows to res2 unchanged.
                 Matmul.backward(dInp: A[a.dHidden], dWeight: G[w.wdown], dBias: nil, dOut: A[a.dRes], inp: A[s.hidden],
                                 weight: W[w.wdown], N: N, IC: F, OC: C, naive: naive)
-                SwiGLU.backward(dGateUp: A[a.dGateUp], dOut: A[a.dHidden], gateUp: A[s.gateUp], N: N, F: F)
+                SwiGLU.backward(dGateUp: A[a.dGateUp], dOut: A[a.dHidden], gateUp: A[s.gateUp], N: N, F: F, threads: th)
                 Matmul.backward(dInp: A[a.dLn], dWeight: G[w.wgateUp], dBias: nil, dOut: A[a.dGateUp], inp: A[s.ln2],
                                 weight: W[w.wgateUp], N: N, IC: C, OC: 2 * F, naive: naive)
                 RMSNorm.backward(dInp: A[a.dRes], dWeight: G[w.ln2], dOut: A[a.dLn], inp: A[s.res2], weight: W[w.ln2],
-                                 rstd: A[s.rstd2], N: N, C: C)
+                                 rstd: A[s.rstd2], N: N, C: C, threads: th)
                 // res2 = x + o_proj(atty): dRes flows to x unchanged.
                 Matmul.backward(dInp: A[a.dAtty], dWeight: G[w.wo], dBias: w.bo < 0 ? nil : G[w.bo], dOut: A[a.dRes],
                                 inp: A[s.atty], weight: W[w.wo], N: N, IC: QD, OC: C, naive: naive)
@@ -102,10 +106,15 @@ extension Transformer {
                                    probs: A[s.probs], lengths: lenBuf.baseAddress!, shape: shape, naive: naive)
                 Rope.apply(qkv: A[a.dQKV], positions: posBuf.baseAddress!, table: rope, N: N, rowStride: QKV,
                            heads: shape.NH + shape.KVH, inverse: true)
+                if w.qNorm >= 0 {
+                    QKNorm.backward(dQKV: A[a.dQKV], dQWeight: G[w.qNorm], dKWeight: G[w.kNorm], scratch: A[a.dQKPre],
+                                    pre: A[s.qkPre], rstd: A[s.qkRstd], qWeight: W[w.qNorm], kWeight: W[w.kNorm],
+                                    N: N, NH: shape.NH, KVH: shape.KVH, HS: shape.HS)
+                }
                 Matmul.backward(dInp: A[a.dLn], dWeight: G[w.wqkv], dBias: w.bqkv < 0 ? nil : G[w.bqkv],
                                 dOut: A[a.dQKV], inp: A[s.ln1], weight: W[w.wqkv], N: N, IC: C, OC: QKV, naive: naive)
                 RMSNorm.backward(dInp: A[a.dRes], dWeight: G[w.ln1], dOut: A[a.dLn], inp: A[a.residual[l]],
-                                 weight: W[w.ln1], rstd: A[s.rstd1], N: N, C: C)
+                                 weight: W[w.ln1], rstd: A[s.rstd1], N: N, C: C, threads: th)
             }
             Embedding.backward(dTable: G[L.embedding], dOut: A[a.dRes], ids: idsBuf.baseAddress!, N: N, C: C)
         }}}}}}

@@ -5,7 +5,7 @@ import DispoEngine
 import DispoSupport
 
 public struct OptimizerConfig: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable { case adamw, sgd }
+    public enum Kind: String, Codable, Sendable, CaseIterable { case adamw, sgd }
 
     public var kind = Kind.adamw
     public var schedule = LearningRateSchedule(kind: .constant, peak: 1e-5)

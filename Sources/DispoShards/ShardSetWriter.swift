@@ -158,8 +158,8 @@ public final class ShardSetWriter {
 
     /// Why `metadata` is not UTF-8 text of the form `{…}` (whitespace around allowed), or nil.
     static func metadataProblem(_ metadata: [UInt8]) -> String? {
-        let space: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
-        let first = metadata.firstIndex { !space.contains($0) }, last = metadata.lastIndex { !space.contains($0) }
+        let isText = { (b: UInt8) in b != 0x20 && b != 0x09 && b != 0x0A && b != 0x0D }
+        let first = metadata.firstIndex(where: isText), last = metadata.lastIndex(where: isText)
         guard let first, let last, metadata[first] == UInt8(ascii: "{"), metadata[last] == UInt8(ascii: "}"), first < last else {
             return InputError.excerpt(String(decoding: metadata, as: UTF8.self))
         }

@@ -43,6 +43,11 @@ public indirect enum JSONValue: Sendable, Equatable {
 public struct JSONNodeValue: Sendable {
     public var value: JSONValue
     public var line: Int
+
+    public init(value: JSONValue, line: Int) {
+        self.value = value
+        self.line = line
+    }
 }
 
 public enum JSONParser {

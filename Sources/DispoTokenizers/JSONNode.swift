@@ -68,6 +68,15 @@ struct JSONNode {
         throw error("an integer")
     }
 
+    /// A token id: an integer in 0..<2^24 (vocabularies are far smaller; this bounds the id tables).
+    func tokenID() throws -> TokenID {
+        let value = try int()
+        guard value >= 0, value < JSONNode.maxTokenID else { throw error("a token id in 0..<\(JSONNode.maxTokenID)") }
+        return TokenID(value)
+    }
+
+    static let maxTokenID = 1 << 24
+
     func bool() throws -> Bool {
         if let bool = value as? Bool { return bool }
         throw error("true or false")

@@ -46,24 +46,24 @@ final class ScanBuffers {
         var i = start
         while i < end {
             let b0 = UInt32(bytes[i])
-            var value: UInt32
-            var length: Int
-            if b0 < 0x80 {
-                value = b0; length = 1
-            } else if b0 < 0xE0 {
-                value = (b0 & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F); length = 2
-            } else if b0 < 0xF0 {
-                value = (b0 & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F); length = 3
+            let length = b0 < 0x80 ? 1 : b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : 4
+            let value: UInt32
+            if i + length > end {
+                value = 0xFFFD  // a truncated sequence (never from a String): one replacement scalar for the rest
+            } else if length == 1 {
+                value = b0
+            } else if length == 2 {
+                value = (b0 & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F)
+            } else if length == 3 {
+                value = (b0 & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F)
             } else {
                 value = (b0 & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12 | UInt32(bytes[i + 2] & 0x3F) << 6
                     | UInt32(bytes[i + 3] & 0x3F)
-                length = 4
             }
-            if i + length > end { value = 0xFFFD; length = end - i }  // truncated sequence: never from a String
             scalars.append(value)
             classes.append(value < 0x10000 ? table[Int(value)] : ScalarClass.of(value).rawValue)
             offsets.append(i)
-            i += length
+            i = min(i + length, end)
         }
         offsets.append(end)
     }

@@ -35,7 +35,7 @@ struct PostProcessor: Sendable {
                                          expected: "a key of \(node.path).special_tokens", found: InputError.excerpt(name))
                     }
                     let entry = try node.required("special_tokens").required(name)
-                    let ids = try entry.required("ids").array().map { TokenID(try $0.int()) }
+                    let ids = try entry.required("ids").array().map { try $0.tokenID() }
                     if seenSequence { suffix += ids } else { prefix += ids }
                 } else if item["Sequence"] != nil {
                     seenSequence = true

@@ -38,7 +38,7 @@ struct TokenizerConfig {
             }
             for node in try root["additional_special_tokens"]?.array() ?? [] { specialNames.insert(try node.tokenContent()) }
             for (key, node) in try root["added_tokens_decoder"]?.members() ?? [] {
-                guard let id = Int32(key) else { throw InputError(file: configPath, place: node.path, expected: "an integer id as key", found: key) }
+                guard let id = Int32(key), id >= 0, Int(id) < JSONNode.maxTokenID else { throw InputError(file: configPath, place: node.path, expected: "an integer id as key", found: key) }
                 byID[id] = try addedToken(node, id: id, defaultSpecial: false)
             }
         }
@@ -54,7 +54,7 @@ struct TokenizerConfig {
         }
         if fm.fileExists(atPath: addedPath) {
             for (content, node) in try JSONNode.read(addedPath).members() {
-                let id = TokenID(try node.int())
+                let id = try node.tokenID()
                 if byID[id] == nil {
                     let special = specialNames.contains(content)
                     byID[id] = AddedToken(id: id, content: content, special: special, normalized: !special)

@@ -43,7 +43,7 @@ enum TokenizerFiles {
         }
         var added: [AddedToken] = []
         for node in try root["added_tokens"]?.array() ?? [] {
-            added.append(try TokenizerConfig.addedToken(node, id: TokenID(try node.required("id").int()), defaultSpecial: false))
+            added.append(try TokenizerConfig.addedToken(node, id: try node.required("id").tokenID(), defaultSpecial: false))
         }
         return BPEParts(
             file: file, vocabulary: vocabulary, merges: merges, mergePlace: { "$.model.merges[\($0)]" },
@@ -108,8 +108,9 @@ enum TokenizerFiles {
         var vocabulary: [String: TokenID] = [:]
         vocabulary.reserveCapacity(object.count)
         for (token, value) in object {
-            guard let number = value as? NSNumber, let id = Int32(exactly: number.doubleValue), id >= 0 else {
-                throw InputError(file: node.file, place: "\(node.path).\(token)", expected: "a non-negative integer id",
+            guard let number = value as? NSNumber, let id = Int32(exactly: number.doubleValue), id >= 0,
+                  Int(id) < JSONNode.maxTokenID else {
+                throw InputError(file: node.file, place: "\(node.path).\(token)", expected: "a token id in 0..<\(JSONNode.maxTokenID)",
                                  found: JSONNode.describe(value))
             }
             vocabulary[token] = id

@@ -59,7 +59,8 @@ public enum TokenizerLoader {
         let root = try JSONNode.parse(data, file: file)
         guard root["model"] != nil else {
             throw InputError(file: file, place: "$", expected: "a tokenizer.json (with \"model\") or a char vocabulary (\"type\": \"char\")",
-                             found: JSONNode.describe(root.value))
+                             found: JSONNode.describe(root.value),
+                             hint: url.lastPathComponent == "vocab.json" ? "for vocab.json + merges.txt, pass their directory" : nil)
         }
         return try loadTokenizerJSON(file, name: name, data: data, root: root)
     }

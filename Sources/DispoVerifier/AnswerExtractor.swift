@@ -31,9 +31,10 @@ public enum AnswerExtractor {
     /// The final answer of `response`, or nil when it states none.
     public static func extract(from response: String) -> ExtractedAnswer? {
         withBytes(response) { bytes in
-            let line = lastAnswerLine(bytes)
+            // Only an answer line after the last box can beat it, so with a box only its tail is searched.
             let box = Boxed.lastBox(in: bytes)
-            if let box, line == nil || box.start > line!.start {
+            let line = lastAnswerLine(bytes, after: box?.start ?? -1)
+            if let box, line == nil {
                 return ExtractedAnswer(text: string(bytes[box.content]), source: .boxed)
             }
             if let line { return ExtractedAnswer(text: string(bytes[line.content]), source: .answerLine) }
@@ -45,10 +46,10 @@ public enum AnswerExtractor {
         }
     }
 
-    /// The last `answer\s*:\s*<rest of line>`; `start` is the position of the colon.
-    static func lastAnswerLine(_ b: UnsafeBufferPointer<UInt8>) -> (start: Int, content: Range<Int>)? {
+    /// The last `answer\s*:\s*<rest of line>` whose colon lies after `after`; `start` is the colon.
+    static func lastAnswerLine(_ b: UnsafeBufferPointer<UInt8>, after: Int = -1) -> (start: Int, content: Range<Int>)? {
         var k = b.count - 1
-        while k >= 6 {
+        while k >= 6, k > after {
             defer { k -= 1 }
             guard b[k] == Byte.colon else { continue }
             var w = k - 1

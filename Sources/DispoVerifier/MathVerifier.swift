@@ -1,7 +1,7 @@
 // The math verifier: a response and a gold answer in, a verdict out (ALGORITHMS.md §5).
 // Extract (AnswerExtractor) → normalise both sides (AnswerNormalizer) → compare, in order: equal strings,
-// equal numbers (NumericValue, 1e-6 relative), equal structures (StructuredAnswer), and, for answers that
-// are words only, equal words ignoring case. Empty or missing answers are incorrect.
+// equal numbers (NumericValue, 1e-6 relative), equal structures (StructuredAnswer), the same terms of a
+// sum in another order (SumTerms), and, for answers that are words only, equal words ignoring case. Empty or missing answers are incorrect.
 // Pure text processing: no shelling out, no interpreter, no regular expressions; every step is linear
 // (the order-free set match is quadratic in at most 64 elements), so any input finishes quickly.
 
@@ -10,7 +10,7 @@ public struct Verdict: Sendable, Equatable, Codable {
     public var correct: Bool
     /// The answer found in the response, before normalisation; nil when none was found.
     public var extracted: String?
-    /// Why: `match: string|numeric|tuple|interval|set|matrix|choice|words`, `mismatch`, `no answer found`,
+    /// Why: `match: string|numeric|tuple|interval|set|matrix|choice|terms|words`, `mismatch`, `no answer found`,
     /// `empty answer`, `empty gold answer`, `answer too long`, `gold answer too long`.
     public var reason: String
 
@@ -65,6 +65,7 @@ public enum MathVerifier {
             return aNum.matches(gNum) ? "match: numeric" : nil
         }
         if let reason = StructuredAnswer.compare(a, g) { return reason }
+        if SumTerms.equal(a, g) { return "match: terms" }
         if a.count == g.count, g.allSatisfy(isLetter), a.allSatisfy(isLetter),
            zip(a, g).allSatisfy({ lower($0) == lower($1) }) {
             return "match: words"

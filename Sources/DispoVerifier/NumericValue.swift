@@ -16,10 +16,14 @@ public struct NumericValue: Sendable, Equatable {
     public var value: Double
     /// The value before a `%` sign divided it by 100 (`50\%` → 50), when there was one.
     public var percentOf: Double?
+    /// The digits of a plain integer literal (sign kept, leading zeros dropped): integers compare exactly,
+    /// so 11111111101 ≠ 11111111100 although they agree to 1e-6.
+    public var integerDigits: String?
 
-    public init(value: Double, percentOf: Double? = nil) {
+    public init(value: Double, percentOf: Double? = nil, integerDigits: String? = nil) {
         self.value = value
         self.percentOf = percentOf
+        self.integerDigits = integerDigits
     }
 
     /// Parses a normalised answer; nil unless the whole text is a finite constant.
@@ -32,11 +36,22 @@ public struct NumericValue: Sendable, Equatable {
         var parser = Parser(b: bytes)
         guard let v = parser.sum(), parser.i == bytes.count, v.isFinite else { return nil }
         let percent = parser.percentCount == 1 && bytes.last == UInt8(ascii: "%") ? v * 100 : nil
-        return NumericValue(value: v, percentOf: percent)
+        return NumericValue(value: v, percentOf: percent, integerDigits: integerDigits(bytes))
     }
 
-    /// Equal within 1e-6 relative (exactly, at zero); a percentage also equals its number (50% ≡ 50 ≡ 0.5).
+    private static func integerDigits(_ b: [UInt8]) -> String? {
+        let negative = b.first == UInt8(ascii: "-")
+        let digits = b.dropFirst(negative ? 1 : 0)
+        guard !digits.isEmpty, digits.allSatisfy(isDigit) else { return nil }
+        let significant = digits.drop { $0 == UInt8(ascii: "0") }
+        if significant.isEmpty { return "0" }
+        return (negative ? "-" : "") + String(decoding: significant, as: UTF8.self)
+    }
+
+    /// Equal within 1e-6 relative (exactly, at zero, and between two integer literals); a percentage also
+    /// equals its number (50% ≡ 50 ≡ 0.5).
     public func matches(_ other: NumericValue) -> Bool {
+        if let mine = integerDigits, let theirs = other.integerDigits { return mine == theirs }
         let mine = [value] + (percentOf.map { [$0] } ?? [])
         let theirs = [other.value] + (other.percentOf.map { [$0] } ?? [])
         return mine.contains { a in theirs.contains { b in NumericValue.close(a, b) } }
@@ -52,6 +67,9 @@ private struct Parser {
     var i = 0
     var depth = 0
     var percentCount = 0
+    /// For mixed numbers: the last atom was an integer literal; the last `\frac` had integer parts.
+    var lastAtomWasInteger = false
+    var lastFracWasInteger = false
     static let maxDepth = 48
 
     init(b: [UInt8]) { self.b = b }
@@ -92,9 +110,6 @@ private struct Parser {
         }
         return v
     }
-
-    var lastAtomWasInteger = false
-    var lastFracWasInteger = false
 
     mutating func unary() -> Double? {
         if let c = peek(), c == UInt8(ascii: "-") || c == UInt8(ascii: "+") {

@@ -10,6 +10,9 @@ struct Dispo: AsyncParsableCommand {
         abstract: "Reinforcement learning for mathematical reasoning on CPUs, built around DISPO.",
         subcommands: [
             GenCommand.self,
+            ValidateCommand.self,
+            RunCommand.self,
+            ResumeCommand.self,
             LearnCommand.self,
             GradeCommand.self,
             ShardCommand.self,

@@ -28,11 +28,14 @@ enum Dispo {
     }
 
     @discardableResult
-    static func run(_ arguments: [String], stdin: String? = nil) throws -> DispoRun {
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> DispoRun {
         let process = Process()
         process.executableURL = try executable
         process.arguments = arguments
         process.currentDirectoryURL = packageRoot
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -51,7 +54,8 @@ enum Dispo {
         group.wait()
         let errData = errBox.data
         process.waitUntilExit()
-        return DispoRun(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+        let status = process.terminationReason == .uncaughtSignal ? process.terminationStatus : process.terminationStatus
+        return DispoRun(status: status, stdout: String(decoding: outData, as: UTF8.self),
                         stderr: String(decoding: errData, as: UTF8.self))
     }
 }

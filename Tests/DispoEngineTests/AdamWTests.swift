@@ -85,5 +85,11 @@ final class AdamWTests: XCTestCase {
         XCTAssertThrowsError(try optB.load(path: dir + "/bad.state")) { XCTAssertTrue("\($0)".contains("checksum")) }
         let other = AdamW(layout: tinyModel(tied: true).layout, config: config)
         XCTAssertThrowsError(try other.load(path: dir + "/adam.state")) { XCTAssertTrue($0 is InputError) }
+        var foreign = Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/adam.state")))
+        foreign[32] ^= 1   // a layout with the same parameter count but other tensors
+        try AtomicFile.write(foreign, to: dir + "/foreign.state")
+        XCTAssertThrowsError(try optB.load(path: dir + "/foreign.state")) { XCTAssertTrue("\($0)".contains("fingerprint")) }
+        let otherSettings = AdamW(layout: a.layout, config: AdamWConfig(beta1: 0.9, beta2: 0.99, weightDecay: 0.1))
+        XCTAssertThrowsError(try otherSettings.load(path: dir + "/adam.state")) { XCTAssertTrue("\($0)".contains("AdamW settings")) }
     }
 }

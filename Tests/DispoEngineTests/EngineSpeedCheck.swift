@@ -24,15 +24,16 @@ final class EngineSpeedCheck: XCTestCase {
                                  numHiddenLayers: 4, numAttentionHeads: 4)
         let model = Transformer(config: config)
         model.initializeRandom(seed: 1)
+        model.threads = threads
         let opt = AdamW(layout: model.layout, config: AdamWConfig(weightDecay: 0.1))
         let (B, T) = (16, 256)
         let seqs = (0..<B).map { b in (0..<T).map { Int32(($0 * 31 + b * 17) % 512) } }
         let batch = TokenBatch(sequences: seqs)
         let c = [Float](repeating: -1 / Float(B * T), count: B * T)
-        var times: [Double] = []
+        var times: [Double] = [], walls: [Double] = []
         var phases = [0.0, 0.0, 0.0]
         for _ in 0..<4 {
-            let t0 = cpuSeconds()
+            let t0 = cpuSeconds(), w0 = Date()
             _ = try model.forward(batch)
             let t1 = cpuSeconds()
             try model.backward(logProbCoefficients: c)
@@ -41,9 +42,10 @@ final class EngineSpeedCheck: XCTestCase {
             model.zeroGradients()
             let t3 = cpuSeconds()
             times.append(t3 - t0)
+            walls.append(Date().timeIntervalSince(w0))
             phases = [t1 - t0, t2 - t1, t3 - t2]
         }
-        let best = times.dropFirst().min()!
+        let best = times.dropFirst().min()!, bestWall = walls.dropFirst().min()!
         // Calibration: sgemm (4096 × 768 × 256) now, on this machine, in CPU seconds.
         let (M, K, Nn) = (4096, 256, 768)
         let A = [Float](repeating: 0.5, count: M * K), W = [Float](repeating: 0.25, count: Nn * K)
@@ -51,11 +53,35 @@ final class EngineSpeedCheck: XCTestCase {
         let g0 = cpuSeconds()
         for _ in 0..<10 { Gemm.run(transA: false, transB: true, M: M, N: Nn, K: K, A: A, lda: K, B: W, ldb: K, beta: 0, C: &Cm, ldc: Nn) }
         let peak = 10 * 2 * Double(M * K * Nn) / (cpuSeconds() - g0) / 1e9
-        print(String(format: "sgemm 4096×256×768 now: %.1f GFLOP per CPU-s", peak))
+        print(String(format: "sgemm 4096×256×768 now: %.1f GFLOP per CPU-s", peak) + " (OpenBLAS kernel \(BLASRuntime.coreName))")
         let P = Double(model.parameterCount), N = Double(B * T)
         // 6·N·P for the matmuls plus attention: 4 layers · 12 · B · T² · C / 2 (causal half computed fully here: ×2).
         let flops = 6 * N * P + 4 * 12 * Double(B) * Double(T * T) * 256
-        print(String(format: "training step (a), %d BLAS thread(s): %.3f CPU-s, %.0f tokens per CPU-s, %.1f GFLOP per CPU-s; last fwd %.3f bwd %.3f adam %.3f",
-                     threads, best, N / best, flops / best / 1e9, phases[0], phases[1], phases[2]))
+        print(String(format: "training step (a), %d BLAS thread(s): %.3f CPU-s, %.0f tokens per CPU-s, %.1f GFLOP per CPU-s; last fwd %.3f bwd %.3f adam %.3f; wall %.3f s = %.0f tokens/s",
+                     threads, best, N / best, flops / best / 1e9, phases[0], phases[1], phases[2], bestWall, N / bestWall))
+    }
+
+    /// Sampling throughput for shape (a): 64-token prompts, 128 new tokens, batch 1 and 16.
+    func test_sampling_speed() throws {
+        guard ProcessInfo.processInfo.environment["DISPO_ENGINE_SPEED"] == "1" else { throw XCTSkip("set DISPO_ENGINE_SPEED=1") }
+        Gemm.setThreads(Int(ProcessInfo.processInfo.environment["DISPO_THREADS"] ?? "1") ?? 1)
+        let config = ModelConfig(modelType: "llama", vocabSize: 512, hiddenSize: 256, intermediateSize: 768,
+                                 numHiddenLayers: 4, numAttentionHeads: 4)
+        let model = Transformer(config: config)
+        model.initializeRandom(seed: 1)
+        for batch in [1, 16] {
+            let generator = Generator(model: model, slots: batch, capacity: 192)
+            let requests = (0..<batch).map { b in
+                GenerationRequest(prompt: (0..<64).map { Int32(($0 * 7 + b) % 512) }, key: SampleKey(runSeed: 1, prompt: UInt64(b)))
+            }
+            let p = SamplingParameters(temperature: 1, maxNewTokens: 128)
+            _ = try generator.generate(requests, parameters: p)
+            let t0 = cpuSeconds(), w0 = Date()
+            let results = try generator.generate(requests, parameters: p)
+            let cpu = cpuSeconds() - t0, wall = Date().timeIntervalSince(w0)
+            let tokens = results.map(\.tokens.count).reduce(0, +)
+            print(String(format: "sampling (a) batch %d: %d new tokens, %.0f tokens per CPU-s (%.0f per wall-s)",
+                         batch, tokens, Double(tokens) / cpu, Double(tokens) / wall))
+        }
     }
 }

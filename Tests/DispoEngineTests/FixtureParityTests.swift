@@ -48,11 +48,15 @@ final class FixtureParityTests: XCTestCase {
             let model = try Transformer.load(directory: Fixtures.root + "/" + name)
             let expected = try Expected.load(name)
             let batch = TokenBatch(sequences: expected.sequences)
+            var worst = 0.0
+            defer { print("\(name): worst relative error of log-probs and entropies \(worst)") }
             for (key, tau) in [("1.0", Float(1)), ("0.7", Float(0.7))] {
                 let scores = try model.forward(batch, temperature: tau)
                 for (b, row) in expected.logprobs[key]!.enumerated() {
                     for (t, want) in row.enumerated() {
                         let got = scores.logProbs[b * batch.T + t]
+                        let wantH0 = expected.entropies[key]![b][t], gotH0 = scores.entropies[b * batch.T + t]
+                        worst = max(worst, Double(abs(got - want) / abs(want)), Double(abs(gotH0 - wantH0) / abs(wantH0)))
                         XCTAssertLessThanOrEqual(abs(got - want), 1e-4 * abs(want), "\(name) τ=\(key) logprob (\(b), \(t))")
                         let wantH = expected.entropies[key]![b][t], gotH = scores.entropies[b * batch.T + t]
                         XCTAssertLessThanOrEqual(abs(gotH - wantH), 1e-4 * abs(wantH), "\(name) τ=\(key) entropy (\(b), \(t))")
@@ -82,8 +86,11 @@ final class FixtureParityTests: XCTestCase {
             for view in model.layout.tensors {
                 try grads.read(view.name, shape: view.shape, into: reference[view.offset])
             }
+            var worst = 0.0
+            defer { print("\(name): worst relative error of a gradient tensor \(worst)") }
             for view in model.layout.tensors {
                 let err = relativeError(model.gradients[view.offset], reference[view.offset], count: view.count)
+                worst = max(worst, err)
                 XCTAssertLessThanOrEqual(err, 1e-4, "\(name) gradient \(view.name)")
             }
 

@@ -4,7 +4,11 @@ import XCTest
 
 final class GemmTests: XCTestCase {
     func test_sgemm_matches_naive_for_every_transpose_and_stride() {
-        let (M, N, K) = (7, 5, 9)
+        for M in [7, 1] { check(M: M) }
+    }
+
+    func check(M: Int) {
+        let (N, K) = (5, 9)
         for transA in [false, true] {
             for transB in [false, true] {
                 let lda = (transA ? M : K) + 2, ldb = (transB ? K : N) + 3, ldc = N + 1
@@ -48,5 +52,16 @@ final class GemmTests: XCTestCase {
         try model.backward(logProbCoefficients: randomFloats(10, seed: 3))
         for i in 0..<10 { XCTAssertEqual(fast.logProbs[i], slow.logProbs[i], accuracy: 1e-5) }
         XCTAssertLessThan(relativeError(fastGrads, model.gradients.base, count: fastGrads.count), 1e-5)
+    }
+}
+
+final class BLASRuntimeTests: XCTestCase {
+    func test_recommends_a_kernel_only_for_generic_fallbacks() {
+        XCTAssertEqual(BLASRuntime.recommendedCoreType(cpuFlags: ["avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq"],
+                                                       current: "Prescott"), "SkylakeX")
+        XCTAssertEqual(BLASRuntime.recommendedCoreType(cpuFlags: ["avx2", "fma"], current: "Prescott"), "Haswell")
+        XCTAssertNil(BLASRuntime.recommendedCoreType(cpuFlags: ["avx2", "fma"], current: "Zen"))
+        XCTAssertNil(BLASRuntime.recommendedCoreType(cpuFlags: ["sse3"], current: "Prescott"))
+        XCTAssertFalse(BLASRuntime.coreName.isEmpty)
     }
 }

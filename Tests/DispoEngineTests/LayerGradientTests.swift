@@ -119,4 +119,26 @@ final class LayerGradientTests: XCTestCase {
         Embedding.backward(dTable: &dTable, dOut: [1, 2, 3, 4, 5, 6], ids: ids, N: 3, C: 2)
         XCTAssertEqual(dTable, [0, 0, 0, 0, 6, 8, 0, 0])
     }
+
+    func test_qk_norm_gradients() {
+        let (N, NH, KVH, HS) = (2, 2, 1, 4)
+        let QKV = (NH + 2 * KVH) * HS, QK = (NH + KVH) * HS
+        let x = Floats(randomFloats(N * QKV, seed: 12, scale: 2))
+        let qw = Floats(randomFloats(HS, seed: 13)), kw = Floats(randomFloats(HS, seed: 14))
+        let probe = randomFloats(N * QKV, seed: 15)
+        func loss() -> Double {
+            var y = x.array
+            QKNorm.forward(qkv: &y, pre: nil, rstd: nil, qWeight: qw.p, kWeight: kw.p, N: N, NH: NH, KVH: KVH, HS: HS, eps: 1e-6)
+            return dot(y, probe)
+        }
+        var y = x.array, pre = [Float](repeating: 0, count: N * QK), rstd = [Float](repeating: 0, count: N * (NH + KVH))
+        QKNorm.forward(qkv: &y, pre: &pre, rstd: &rstd, qWeight: qw.p, kWeight: kw.p, N: N, NH: NH, KVH: KVH, HS: HS, eps: 1e-6)
+        XCTAssertEqual(Array(y[(QK)..<QKV]), Array(x.array[(QK)..<QKV]), "v is untouched")
+        var d = probe, dq = [Float](repeating: 0, count: HS), dk = dq, scratch = [Float](repeating: 0, count: N * QK)
+        QKNorm.backward(dQKV: &d, dQWeight: &dq, dKWeight: &dk, scratch: &scratch, pre: pre, rstd: rstd, qWeight: qw.p,
+                        kWeight: kw.p, N: N, NH: NH, KVH: KVH, HS: HS)
+        checkGradient("dqkv", x: x.p, indices: Array(0..<(N * QKV)), analytic: { d[$0] }, loss: loss, eps: 1e-3)
+        checkGradient("dq_norm", x: qw.p, indices: Array(0..<HS), analytic: { dq[$0] }, loss: loss, eps: 1e-3)
+        checkGradient("dk_norm", x: kw.p, indices: Array(0..<HS), analytic: { dk[$0] }, loss: loss, eps: 1e-3)
+    }
 }

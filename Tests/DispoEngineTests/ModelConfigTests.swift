@@ -20,6 +20,10 @@ final class ModelConfigTests: XCTestCase {
         XCTAssertTrue(qwen.qkvBias)
         XCTAssertFalse(qwen.outputBias, "qwen2 has q/k/v biases only")
         XCTAssertEqual(qwen.ropeTheta, 1_000_000)
+        let qwen3 = try ModelConfig.load(path: Fixtures.root + "/qwen3_untied_f32/config.json")
+        XCTAssertTrue(qwen3.qkNorm)
+        XCTAssertFalse(qwen3.qkvBias || qwen.qkNorm)
+        XCTAssertEqual(qwen3.headDim * qwen3.numAttentionHeads, 2 * qwen3.hiddenSize, "explicit head_dim")
     }
 
     func test_defaults_apply_to_absent_keys() throws {

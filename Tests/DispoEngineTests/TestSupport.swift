@@ -6,7 +6,7 @@ import XCTest
 
 enum Fixtures {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
-    static let names = ["llama_untied_f32", "qwen2_tied_bf16", "llama_bias_tied_f16_sharded"]
+    static let names = ["llama_untied_f32", "qwen2_tied_bf16", "llama_bias_tied_f16_sharded", "qwen3_untied_f32"]
 }
 
 func randomFloats(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
@@ -50,9 +50,10 @@ func relativeError(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: 
 }
 
 /// A tiny config exercising GQA and every bias: V 11, C 8, F 12, L 2, NH 2, KVH 1, HS 4.
+/// Qwen3 gets head size 6, so NH·HS = 12 ≠ C.
 func tinyConfig(tied: Bool = false, bias: Bool = true, family: String = "llama") -> ModelConfig {
     ModelConfig(modelType: family, vocabSize: 11, hiddenSize: 8, intermediateSize: 12, numHiddenLayers: 2,
-                numAttentionHeads: 2, numKeyValueHeads: 1, ropeTheta: 100, maxPositionEmbeddings: 64,
+                numAttentionHeads: 2, numKeyValueHeads: 1, headDim: family == "qwen3" ? 6 : nil, ropeTheta: 100, maxPositionEmbeddings: 64,
                 tieWordEmbeddings: tied, attentionBias: bias, initializerRange: 0.5)
 }
 

@@ -7,8 +7,8 @@ final class TransformerTests: XCTestCase {
     let sequences: [[Int32]] = [[1, 5, 2, 9, 4], [3, 3, 7], [10, 0, 6, 8]]
 
     func test_whole_model_gradients_match_finite_differences() throws {
-        for tied in [false, true] {
-            let model = tinyModel(tied: tied)
+        for (tied, family) in [(false, "llama"), (true, "llama"), (false, "qwen3")] {
+            let model = tinyModel(tied: tied, family: family)
             let batch = TokenBatch(sequences: sequences)
             let c = randomFloats(batch.B * batch.T, seed: 21), e = randomFloats(batch.B * batch.T, seed: 22, scale: 0.5)
             func loss() -> Double {
@@ -23,7 +23,7 @@ final class TransformerTests: XCTestCase {
             let grads = Array(model.gradients.buffer)
             for view in model.layout.tensors {
                 let picks = Array(Set([0, view.count / 2, view.count - 1, (view.count * 7) / 11])).sorted()
-                checkGradient("\(tied ? "tied" : "untied") \(view.name)", x: model.parameters[view.offset], indices: picks,
+                checkGradient("\(family) \(tied ? "tied" : "untied") \(view.name)", x: model.parameters[view.offset], indices: picks,
                               analytic: { grads[view.offset + $0] }, loss: loss, eps: 2e-3, atol: 1e-3, rtol: 1e-2)
             }
         }
@@ -98,5 +98,24 @@ final class TransformerTests: XCTestCase {
         XCTAssertThrowsError(try model.forward(TokenBatch(sequences: [[1, 11]])), "token outside the vocabulary")
         XCTAssertThrowsError(try model.forward(TokenBatch(B: 1, T: 2, tokens: [1, 2], targets: [2, -1], lengths: [3])))
         XCTAssertThrowsError(try model.forward(TokenBatch(sequences: [[1, 2]]), temperature: 0))
+    }
+
+    func test_element_wise_threads_give_identical_results() throws {
+        let model = tinyModel(family: "qwen3")
+        let seqs: [[Int32]] = (0..<4).map { (b: Int) -> [Int32] in
+            (0..<20).map { (t: Int) -> Int32 in Int32((t * 3 + b * 5) % 11) }
+        }
+        let batch = TokenBatch(sequences: seqs)
+        let c = randomFloats(batch.B * batch.T, seed: 41), e = randomFloats(batch.B * batch.T, seed: 42)
+        var outputs: [([Float], [Float])] = []
+        for threads in [1, 2] {
+            model.threads = threads
+            model.zeroGradients()
+            let s = try model.forward(batch, temperature: 0.9)
+            try model.backward(logProbCoefficients: c, entropyCoefficients: e)
+            outputs.append((s.logProbs + s.entropies, Array(model.gradients.buffer)))
+        }
+        XCTAssertEqual(outputs[0].0, outputs[1].0)
+        XCTAssertEqual(outputs[0].1, outputs[1].1)
     }
 }

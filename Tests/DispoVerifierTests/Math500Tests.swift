@@ -28,6 +28,28 @@ final class Math500Tests: XCTestCase {
         XCTAssertTrue(failures.isEmpty, failures.joined(separator: "\n"))
     }
 
+    func test_math500_answers_with_the_last_digit_changed_do_not_match() throws {
+        // Given each gold answer with a digit (units with powers aside: `cm^2` vs `cm^3` is not checked)
+        let url = try TestPaths.shared("data/math/math500/test.jsonl",
+                                       test: "test_math500_answers_with_the_last_digit_changed_do_not_match")
+        var failures: [String] = [], checked = 0
+        for row in try TestPaths.jsonLines(url) {
+            let answer = try XCTUnwrap(row["answer"] as? String)
+            guard !answer.contains("\\mbox"), let k = answer.utf8.lastIndex(where: { $0 >= 48 && $0 <= 57 }) else { continue }
+            // When its last digit d becomes (d + 1) mod 10
+            var bytes = Array(answer.utf8)
+            let at = answer.utf8.distance(from: answer.utf8.startIndex, to: k)
+            bytes[at] = 48 + (bytes[at] - 48 + 1) % 10
+            let changed = String(decoding: bytes, as: UTF8.self)
+            checked += 1
+            // Then it no longer matches
+            let verdict = MathVerifier.grade(response: "\\boxed{\(changed)}", gold: answer)
+            if verdict.correct { failures.append("\(changed) ≡ \(answer) (\(verdict.reason))") }
+        }
+        XCTAssertGreaterThan(checked, 450)
+        XCTAssertTrue(failures.isEmpty, failures.joined(separator: "\n"))
+    }
+
     func test_aime_amc_gsm8k_golds_match_themselves() throws {
         for file in ["aime24/test.jsonl", "aime25/test.jsonl", "amc23/test.jsonl", "gsm8k/test.jsonl"] {
             let url = try TestPaths.shared("data/math/" + file, test: "test_aime_amc_gsm8k_golds_match_themselves")

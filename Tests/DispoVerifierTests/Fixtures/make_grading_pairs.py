@@ -39,7 +39,8 @@ core = [
  (".0000672",".0000672",T,"leading dot"),("0.0000672",".0000672",T,"leading zero"),("6.72\\times10^{-5}",".0000672",T,"scientific"),
  ("0.000067",".0000672",F,"rounded"),(".35625",".35625",T,"decimal"),("0.35625",".35625",T,"decimal"),("0.3562",".35625",F,"decimal"),
  ("2^{10}","1024",T,"power"),("1024","2^{10}",T,"power"),("2.50","2.5",T,"trailing zero"),("4","4.0001",F,"close but not 1e-6"),
- ("9","6",F,"different"),("42","24",F,"different"),("1000","100",F,"different"),("0","0",T,"zero"),("0","0.0",T,"zero"),("0","1",F,"zero"),
+ ("11111111101","11,\\! 111,\\! 111,\\! 100",F,"large integers compare exactly"),("-0","0",T,"negative zero"),
+ ("100000000000000000001","100000000000000000000",F,"integers beyond double precision"),("9","6",F,"different"),("42","24",F,"different"),("1000","100",F,"different"),("0","0",T,"zero"),("0","0.0",T,"zero"),("0","1",F,"zero"),
  # degrees and units
  ("90","90^\\circ",T,"degrees"),("90^\\circ","90",T,"degrees"),("90^{\\circ}","90^\\circ",T,"degrees"),("90°","90^\\circ",T,"unicode degree"),
  ("90 degrees","90^\\circ",T,"degree word"),("\\text{90 degrees}","90^\\circ",T,"text degrees"),("80^\\circ","90^\\circ",F,"degrees"),
@@ -53,6 +54,10 @@ core = [
  ("k = 2+3 = 5","5",T,"chain"),("(a,b) = (2,3)","(2,3)",T,"tuple of names"),("(a, b) = (3, 2)","(2,3)",F,"tuple of names"),
  ("x_1 = 4","4",T,"subscripted name"),("\\theta = \\frac{\\pi}{3}","\\frac{\\pi}{3}",T,"greek name"),("2+3=5","5",T,"arithmetic chain"),("f(x) = x^2","x^2",T,"function name lhs"),
  # expressions kept as text
+ ("x+2n+1","x+1+2n",T,"qwen grader: reordered terms"),("1+x^2","x^2+1",T,"reordered terms"),("x^2-1","1-x^2",F,"terms with signs"),
+ ("-5i+6","6-5i",T,"complex reordered"),("a-b","b-a",F,"terms with signs"),("2+2k","2k+2",T,"reordered terms"),("2k+3","2k+2",F,"terms"),
+ ("x^{-1}+1","1+x^{-1}",T,"negative exponent is not a term break"),("x^-1+1","1-x^1",F,"negative exponent"),
+ ("y=x+1","y = 1+x",T,"line with reordered terms"),("x+1,2","2,x+1",T,"list of sums"),("1\\pm x","x\\pm 1",F,"pm is not a sum"),
  ("p-q","p - q",T,"expression"),("q-p","p - q",F,"expression"),("6-5i","6 - 5i",T,"complex"),("6+5i","6 - 5i",F,"complex"),
  ("-2+7i","-2 + 7i",T,"complex"),("x^5-x^4+x^3-x^2+x-1","x^5 - x^4 + x^3 - x^2 + x - 1",T,"polynomial"),
  ("x^5-x^4+x^3-x^2+x+1","x^5 - x^4 + x^3 - x^2 + x - 1",F,"polynomial"),("\\cot x","\\cot x",T,"function"),("\\tan x","\\cot x",F,"function"),
@@ -140,6 +145,13 @@ extra = [
  ("The final answer is $\\boxed{\\$18.90}$","\\$18.90",T,"escaped dollar in box"),("$\\boxed{90^\\circ}$","90",T,"degrees in box"),
  ("\\boxed{5}","",F,"empty gold"),("\\boxedx{5}","5",F,"not a box command"),("Therefore \\boxed{-\\frac{35}{9}}","-\\frac{35}{9}",T,"negative fraction"),
  ("Therefore \\boxed{\\frac{-35}{9}}","-\\frac{35}{9}",T,"sign inside fraction"),("Therefore \\boxed{\\frac{35}{9}}","-\\frac{35}{9}",F,"sign"),
+ ("Answer: The answer is 5","5",F,"math_dapo takes the whole answer line"),("\\boxed{1} or \\boxed{2}","1",F,"only the last box counts"),
+ ("The answer is 5 and then \\boxed{6}","5",F,"box preferred over the answer is"),("Answer:    ","5",F,"empty answer line"),
+ ("#### 1,000,000","1000000",T,"gsm8k millions"),("#### -5","-5",T,"gsm8k negative"),("Answer: 025","25",T,"aime answer line"),
+ ("So $x = \\boxed{44}$. We check our answer: $17 \\cdot 44 = 748$.","44",T,"answer label inside a sentence is not an answer line"),
+ ("Let me verify the answer: it works.\n\\boxed{12}","12",T,"answer label mid-line"),
+ ("## Final Answer: 12","12",T,"markdown heading answer line"),("The final answer: 12","12",T,"the final answer line"),
+ ("> Answer: 12","12",T,"quoted answer line"),("the answer: 12","12",T,"the answer line"),
 ]
 for resp, gold, ok, note in extra:
     rows.append({"response": resp, "gold": gold, "correct": ok, "note": note})

@@ -1,0 +1,38 @@
+// Which OpenBLAS kernel runs, and a better one when the detection failed. Debian's OpenBLAS 0.3.21 picks its
+// kernel at load time from the CPU model; on CPUs newer than the library (e.g. the Xeon with AVX-512 and AMX
+// these machines report) it falls back to the SSE3 `Prescott` kernel, 4–8× slower than the AVX2 (`Haswell`)
+// or AVX-512 (`SkylakeX`) ones. The choice can only be changed through OPENBLAS_CORETYPE before the library
+// loads, so a program that cares (the CLI, benchmarks) checks `recommendedCoreType` at start-up and re-executes
+// itself with the variable set, or asks the user to set it.
+
+import COpenBLAS
+import Foundation
+
+public enum BLASRuntime {
+    /// OpenBLAS's name of the kernel in use, e.g. "Haswell", "SkylakeX", "Prescott".
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
+    /// OPENBLAS_CORETYPE worth setting, or nil when the loaded kernel already fits the CPU (or the user set it).
+    public static func recommendedCoreType(cpuFlags: Set<String>? = nil, current: String? = nil) -> String? {
+        if cpuFlags == nil, ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] != nil { return nil }
+        let flags = cpuFlags ?? Self.cpuFlags()
+        let core = (current ?? coreName).lowercased()
+        let generic = ["prescott", "katmai", "coppermine", "northwood", "core2", "penryn", "dunnington", "nehalem",
+                       "atom", "unknown"]
+        guard generic.contains(core) else { return nil }
+        if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]) { return "SkylakeX" }
+        if flags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
+        return nil
+    }
+
+    /// The CPU feature flags of /proc/cpuinfo (empty where it does not exist).
+    public static func cpuFlags() -> Set<String> {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+              let colon = line.firstIndex(of: ":") else { return [] }
+        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+    }
+}

@@ -1,0 +1,80 @@
+// metrics.jsonl: one JSON object per learner step, appended and flushed as steps finish. On resume the
+// file is cut back to the lines of the steps the checkpoint holds, so a resumed run's log has each step
+// exactly once.
+
+import DispoSupport
+import Foundation
+
+public final class MetricsLog {
+    public let path: String
+    public private(set) var lines: Int
+    public private(set) var last: [String: Double] = [:]
+    private let handle: FileHandle
+
+    public init(path: String, keepLines: Int) throws {
+        self.path = path
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        let kept = text.split(separator: "\n", omittingEmptySubsequences: true).prefix(keepLines)
+        try AtomicFile.write(kept.map { $0 + "\n" }.joined(), to: path)
+        lines = kept.count
+        if let lastLine = kept.last, let object = try? JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any] {
+            last = object.compactMapValues { ($0 as? NSNumber)?.doubleValue }
+        }
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw SystemError(file: path, operation: "open for appending", code: errno)
+        }
+        self.handle = handle
+        handle.seekToEndOfFile()
+    }
+
+    deinit { try? handle.close() }
+
+    public func append(step: Int, _ values: [String: Double]) throws {
+        var values = values
+        values["step"] = Double(step)
+        try handle.write(contentsOf: Data((LearnJob.json(values) + "\n").utf8))
+        try handle.synchronize()
+        lines += 1
+        last = values
+    }
+}
+
+enum StepMetrics {
+    /// Rollout metrics of a step batch (ALGORITHMS.md §6 names).
+    static func rollout(_ batch: StepBatch, staleness: Int) -> [String: Double] {
+        let responses = batch.groups.flatMap(\.responses)
+        let n = Double(max(1, responses.count))
+        let lengths = responses.map { Double($0.tokens.count) }
+        let correct = responses.filter { $0.score.verdict.correct }
+        let incorrect = responses.filter { !$0.score.verdict.correct }
+        func mean(_ xs: [Double]) -> Double { xs.isEmpty ? 0 : xs.reduce(0, +) / Double(xs.count) }
+        return [
+            "acc/mean": Double(correct.count) / n,
+            "response_length/mean": mean(lengths),
+            "response_length/max": lengths.max() ?? 0,
+            "response_length/min": lengths.min() ?? 0,
+            "response_length/clip_ratio": Double(responses.filter { !$0.stopped }.count) / n,
+            "response_length/correct_mean": mean(correct.map { Double($0.tokens.count) }),
+            "response_length/incorrect_mean": mean(incorrect.map { Double($0.tokens.count) }),
+            "response/repetition_rate": Double(responses.filter { $0.score.repetition.isRepetitive }.count) / n,
+            "response/no_answer_rate": Double(responses.filter { $0.score.verdict.isFormatFailure }.count) / n,
+            "train/num_gen_batches": Double(batch.generationBatches),
+            "train/groups_sampled": Double(batch.groupsSampled),
+            "train/staleness/mean": Double(staleness),
+            "train/staleness/max": Double(staleness),
+            "train/policy_version": Double(batch.version),
+            "timing_s/sample": batch.sampleSeconds,
+            "timing_s/verify": batch.verifySeconds,
+            "perf/samples_per_s": n / max(batch.sampleSeconds, 1e-9),
+        ]
+    }
+
+    /// The progress line of a step.
+    static func line(step: Int, of total: Int, _ v: [String: Double]) -> String {
+        String(format: "step %d/%d  acc %.3f  reward %.3f  len %.1f  entropy %.3f  clip+ %.3f/%.3f  clip- %.3f/%.3f  sample %.1fs  learn %.1fs",
+               step, total, v["acc/mean"] ?? 0, v["critic/score/mean"] ?? 0, v["response_length/mean"] ?? 0,
+               v["actor/entropy"] ?? 0, v["dispo/clipfrac_pos_high"] ?? 0, v["dispo/clipfrac_pos_low"] ?? 0,
+               v["dispo/clipfrac_neg_high"] ?? 0, v["dispo/clipfrac_neg_low"] ?? 0,
+               v["timing_s/sample"] ?? 0, v["timing_s/learn"] ?? 0)
+    }
+}

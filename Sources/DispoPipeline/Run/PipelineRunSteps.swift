@@ -1,0 +1,99 @@
+// The pieces of a run around the streaming loop: warm start, evaluation, checkpoints, restore, final model.
+
+import DispoEngine
+import DispoShards
+import DispoSupport
+import Foundation
+
+extension PipelineRun {
+    func snapshot(_ model: Transformer) -> [Float] {
+        Array(UnsafeBufferPointer(start: model.parameters.base, count: model.parameterCount))
+    }
+
+    func warmStart() throws {
+        guard let sft = context.spec.sft, sft.steps > 0 else { return }
+        let started = Date()
+        let data = try ShardSet(directory: sft.data)
+        let warm = SupervisedWarmStart(data: data, steps: sft.steps, batchSize: sft.batchSize, lr: sft.lr,
+                                       warmupSteps: sft.warmupSteps, seed: context.spec.seed)
+        let bar = ProgressBar(label: "warm start", total: sft.steps)
+        let loss = try warm.run(context.learnerModel) { step, loss in bar.update(step, extra: String(format: "loss %.3f", loss)) }
+        bar.finish(sft.steps)
+        log(String(format: "warm start: %d steps, final loss %.4f, %.1fs", sft.steps, loss, Date().timeIntervalSince(started)))
+    }
+
+    /// Evaluates the learner's current weights on the held-out problems; writes `eval-LABEL.json`.
+    @discardableResult
+    func evaluate(label: String) throws -> EvalResult? {
+        guard !context.evalProblems.isEmpty else { return nil }
+        let started = Date()
+        context.samplerModel.parameters.copy(from: context.learnerModel.parameters)
+        let spec = context.spec
+        var parameters = context.samplingParameters
+        parameters.temperature = spec.eval.temperature ?? spec.rollout.temperature
+        let generator = context.newGenerator(context.samplerModel, slots: 256)
+        let sampler = RolloutSampler(generator: generator, tokenizer: context.tokenizer, scorer: context.scorer,
+                                     parameters: parameters, seed: spec.seed)
+        let result = try Evaluator(sampler: sampler, samples: spec.eval.samples, greedy: spec.eval.greedy).run(context.evalProblems)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(Array(try encoder.encode(result.metrics)), to: context.runDir + "/eval-\(label).json")
+        log(String(format: "eval %@: mean@%d %.3f ± %.3f, pass@%d %.3f, maj@%d %.3f%@ (%d problems, %.1fs)", label,
+                   spec.eval.samples, result.meanAtK, result.standardError, spec.eval.samples, result.passAtK,
+                   spec.eval.samples, result.majAtK, result.greedy.map { String(format: ", greedy %.3f", $0) } ?? "",
+                   result.problems, Date().timeIntervalSince(started)))
+        return result
+    }
+
+    func readEval(_ label: String) -> EvalResult? {
+        guard let data = FileManager.default.contents(atPath: context.runDir + "/eval-\(label).json"),
+              let m = try? JSONDecoder().decode([String: Double].self, from: data) else { return nil }
+        var r = EvalResult()
+        r.meanAtK = m["eval/mean@k"] ?? 0
+        r.greedy = m["eval/greedy"]
+        r.standardError = m["eval/mean@k_stderr"] ?? 0
+        return r
+    }
+
+    func checkpoint(learner: Learner, state: CheckpointState, store: PolicyStore) async throws {
+        let k = context.spec.rollout.maxStaleness
+        var versions: [Int: [Float]] = [:]
+        // Versions the sampler still needs for steps after `state.steps`, other than the current weights.
+        for (v, w) in await store.retained(from: max(0, state.steps - k)) where v < state.steps { versions[v] = w }
+        var state = state
+        state.versions = versions.keys.sorted()
+        try Checkpoints.write(directory: checkpointDir, model: context.learnerModel, optimizer: learner.optimizer, state: state,
+                              versions: versions, tokenizerFiles: context.tokenizerFiles, keep: context.spec.checkpoint.keep)
+    }
+
+    func restore(_ steps: Int, learner: Learner, store: PolicyStore) async throws -> CheckpointState {
+        let directory = checkpointDir + "/" + Checkpoints.name(steps)
+        let state = try Checkpoints.readState(directory)
+        guard state.specHash == context.specHash else {
+            throw InputError(file: directory + "/state.json", expected: "spec hash \(context.specHash) (the run's spec.json)",
+                             found: state.specHash, hint: "the spec changed since this checkpoint; start a new run")
+        }
+        try context.learnerModel.loadWeights(directory: directory)
+        try learner.optimizer.restore(step: state.optimizerStep,
+                                      adamwState: learner.optimizer.adamw == nil ? nil : directory + "/optimizer.bin")
+        for v in state.versions {
+            await store.publish(v, weights: try Checkpoints.readVersion(directory, v, count: context.learnerModel.parameterCount))
+        }
+        return state
+    }
+
+    func writeFinal() throws {
+        let final = context.runDir + "/final"
+        let temporary = context.runDir + "/.final-tmp"
+        try? FileManager.default.removeItem(atPath: temporary)
+        try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+        try context.learnerModel.save(directory: temporary)
+        for file in context.tokenizerFiles {
+            try AtomicFile.write(Array(try Data(contentsOf: URL(fileURLWithPath: file))),
+                                 to: temporary + "/" + URL(fileURLWithPath: file).lastPathComponent)
+        }
+        try? FileManager.default.removeItem(atPath: final)
+        try FileManager.default.moveItem(atPath: temporary, toPath: final)
+    }
+}
+

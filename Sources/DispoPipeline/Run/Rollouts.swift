@@ -1,0 +1,71 @@
+// Sampling and scoring groups of responses: G samples per prompt from the engine's generator, each seeded
+// by (run seed, step, problem index, sample index), decoded and scored by the verifier and filters.
+
+import DispoEngine
+import DispoSupport
+import DispoTokenizers
+import DispoVerifier
+
+/// One scored response.
+public struct ScoredResponse: Sendable {
+    public var tokens: [TokenID]
+    public var logProbs: [Float]
+    public var stopped: Bool
+    public var score: ResponseScore
+}
+
+/// G responses to one problem, sampled with one policy version.
+public struct ScoredGroup: Sendable {
+    public var problem: Problem
+    public var step: Int
+    public var version: Int
+    public var responses: [ScoredResponse]
+
+    public var accuracies: [Double] { responses.map { $0.score.verdict.correct ? 1 : 0 } }
+
+    /// The learner's view: one rollout per response, grouped by problem.
+    public var rollouts: [Rollout] {
+        responses.map { r in
+            Rollout(promptIDs: problem.prompt, responseIDs: r.tokens, oldLogProbs: r.logProbs, reward: r.score.reward,
+                    group: "\(step):\(problem.index)", correct: r.score.verdict.correct, truncated: r.score.maskedFromLoss)
+        }
+    }
+}
+
+/// `sample` drives the generator and must run on one thread at a time (the sampler's); `score` touches only
+/// the tokenizer and scorer, which are Sendable, and may run from any number of verifier workers.
+public struct RolloutSampler: @unchecked Sendable {
+    public let generator: Generator
+    public let tokenizer: any Tokenizer
+    public let scorer: ResponseScorer
+    public let parameters: SamplingParameters
+    public let seed: UInt64
+
+    public init(generator: Generator, tokenizer: any Tokenizer, scorer: ResponseScorer, parameters: SamplingParameters, seed: UInt64) {
+        self.generator = generator
+        self.tokenizer = tokenizer
+        self.scorer = scorer
+        self.parameters = parameters
+        self.seed = seed
+    }
+
+    /// Samples `samples` responses for each problem (in one batched call) with keys under `step`.
+    public func sample(_ problems: [Problem], samples: Int, step: UInt64) throws -> [[GenerationResult]] {
+        let requests = problems.flatMap { p in
+            (0..<samples).map { GenerationRequest(prompt: p.prompt, key: SampleKey(runSeed: seed, step: step, prompt: UInt64(p.index), sample: UInt64($0))) }
+        }
+        let results = try generator.generate(requests, parameters: parameters)
+        return problems.indices.map { Array(results[($0 * samples)..<(($0 + 1) * samples)]) }
+    }
+
+    /// Decodes and scores one generation.
+    public func score(_ result: GenerationResult, problem: Problem) -> ScoredResponse {
+        let stopped = result.finishReason == .stop
+        let body = stopped ? Array(result.tokens.dropLast()) : result.tokens
+        let text = (try? tokenizer.decode(body, skipSpecialTokens: true)) ?? ""
+        var score = scorer.score(response: text, gold: problem.answer, tokens: body, length: result.tokens.count,
+                                 endedWithEOS: stopped)
+        score.truncated = score.truncated || !stopped
+        return ScoredResponse(tokens: result.tokens, logProbs: result.logProbs, stopped: stopped, score: score)
+    }
+}

@@ -1,0 +1,221 @@
+// Spec sections: algorithm, rollouts, training steps, optimizer, evaluation, checkpoints, channels, threads.
+
+import DispoEngine
+import DispoLosses
+import DispoSupport
+
+public struct AlgorithmSection: Codable, Sendable, Equatable {
+    /// Preset: grpo, dapo, cispo, dispo, reinforce.
+    public var name: AlgorithmPreset = .dispo
+    /// Overrides the preset's loss, e.g. {"kind": "dispo", "eps_neg_high": 2}.
+    public var loss: PolicyLoss?
+    public var aggregation: AggregationMode?
+    /// Constant of seq-mean-token-sum-norm; default rollout.max_new_tokens.
+    public var aggregationConstant: Double?
+    public var normByStd = true
+    public var entropyCoef: Float = 0
+    public var klCoef: Float = 0
+    public var klEstimator: KLEstimator = .k3
+
+    enum CodingKeys: String, CodingKey {
+        case name, loss, aggregation, aggregationConstant = "aggregation_constant", normByStd = "norm_by_std"
+        case entropyCoef = "entropy_coef", klCoef = "kl_coef", klEstimator = "kl_estimator"
+    }
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decodeIfPresent(AlgorithmPreset.self, forKey: .name) ?? .dispo
+        loss = try c.decodeIfPresent(PolicyLoss.self, forKey: .loss)
+        aggregation = try c.decodeIfPresent(AggregationMode.self, forKey: .aggregation)
+        aggregationConstant = try c.decodeIfPresent(Double.self, forKey: .aggregationConstant)
+        normByStd = try c.decodeIfPresent(Bool.self, forKey: .normByStd) ?? true
+        entropyCoef = try c.decodeIfPresent(Float.self, forKey: .entropyCoef) ?? 0
+        klCoef = try c.decodeIfPresent(Float.self, forKey: .klCoef) ?? 0
+        klEstimator = try c.decodeIfPresent(KLEstimator.self, forKey: .klEstimator) ?? .k3
+    }
+
+    /// The objective this section describes.
+    public func objective(maxNewTokens: Int) -> PolicyObjective {
+        PolicyObjective(loss: loss ?? name.loss, aggregation: aggregation ?? name.aggregation,
+                        regularizers: Regularizers(entropyCoefficient: entropyCoef, klCoefficient: klCoef, klEstimator: klEstimator))
+    }
+}
+
+public struct RolloutSection: Codable, Sendable, Equatable {
+    /// G: responses per prompt.
+    public var groupSize = 8
+    /// B: groups per learner step.
+    public var promptsPerStep = 32
+    /// Prompts sampled per generation batch (dynamic sampling draws more batches); default prompts_per_step.
+    public var genBatchPrompts: Int?
+    public var maxNewTokens = 64
+    public var temperature: Float = 1
+    public var topP: Float = 1
+    public var topK = 0
+    /// k: rollouts of step s are sampled with policy version max(0, s − k).
+    public var maxStaleness = 1
+
+    enum CodingKeys: String, CodingKey {
+        case groupSize = "group_size", promptsPerStep = "prompts_per_step", genBatchPrompts = "gen_batch_prompts"
+        case maxNewTokens = "max_new_tokens", temperature, topP = "top_p", topK = "top_k", maxStaleness = "max_staleness"
+    }
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = RolloutSection()
+        groupSize = try c.decodeIfPresent(Int.self, forKey: .groupSize) ?? d.groupSize
+        promptsPerStep = try c.decodeIfPresent(Int.self, forKey: .promptsPerStep) ?? d.promptsPerStep
+        genBatchPrompts = try c.decodeIfPresent(Int.self, forKey: .genBatchPrompts)
+        maxNewTokens = try c.decodeIfPresent(Int.self, forKey: .maxNewTokens) ?? d.maxNewTokens
+        temperature = try c.decodeIfPresent(Float.self, forKey: .temperature) ?? d.temperature
+        topP = try c.decodeIfPresent(Float.self, forKey: .topP) ?? d.topP
+        topK = try c.decodeIfPresent(Int.self, forKey: .topK) ?? d.topK
+        maxStaleness = try c.decodeIfPresent(Int.self, forKey: .maxStaleness) ?? d.maxStaleness
+    }
+}
+
+public struct TrainSection: Codable, Sendable, Equatable {
+    public var steps = 100
+    /// K: optimizer updates per step (the step's batch split in order).
+    public var miniBatches = 1
+    /// Sequences per forward/backward pass (bounds activation memory).
+    public var microBatchSize = 64
+
+    enum CodingKeys: String, CodingKey { case steps, miniBatches = "mini_batches", microBatchSize = "micro_batch_size" }
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        steps = try c.decodeIfPresent(Int.self, forKey: .steps) ?? 100
+        miniBatches = try c.decodeIfPresent(Int.self, forKey: .miniBatches) ?? 1
+        microBatchSize = try c.decodeIfPresent(Int.self, forKey: .microBatchSize) ?? 64
+    }
+}
+
+public struct OptimizerSection: Codable, Sendable, Equatable {
+    public var kind: OptimizerConfig.Kind = .adamw
+    public var lr = 1e-5
+    public var beta1 = 0.9
+    public var beta2 = 0.999
+    public var eps = 1e-8
+    public var weightDecay = 0.0
+    /// Global gradient-norm clip; 0 = off.
+    public var gradClip = 1.0
+    public var schedule: LearningRateSchedule.Kind = .constant
+    public var warmupSteps = 0
+    public var minLRRatio = 0.0
+
+    enum CodingKeys: String, CodingKey {
+        case kind, lr, beta1, beta2, eps, weightDecay = "weight_decay", gradClip = "grad_clip", schedule
+        case warmupSteps = "warmup_steps", minLRRatio = "min_lr_ratio"
+    }
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = OptimizerSection()
+        kind = try c.decodeIfPresent(OptimizerConfig.Kind.self, forKey: .kind) ?? d.kind
+        lr = try c.decodeIfPresent(Double.self, forKey: .lr) ?? d.lr
+        beta1 = try c.decodeIfPresent(Double.self, forKey: .beta1) ?? d.beta1
+        beta2 = try c.decodeIfPresent(Double.self, forKey: .beta2) ?? d.beta2
+        eps = try c.decodeIfPresent(Double.self, forKey: .eps) ?? d.eps
+        weightDecay = try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? d.weightDecay
+        gradClip = try c.decodeIfPresent(Double.self, forKey: .gradClip) ?? d.gradClip
+        schedule = try c.decodeIfPresent(LearningRateSchedule.Kind.self, forKey: .schedule) ?? d.schedule
+        warmupSteps = try c.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? d.warmupSteps
+        minLRRatio = try c.decodeIfPresent(Double.self, forKey: .minLRRatio) ?? d.minLRRatio
+    }
+
+    /// The optimizer of `steps` learner steps of `miniBatches` updates each.
+    public func config(totalUpdates: Int) -> OptimizerConfig {
+        OptimizerConfig(kind: kind, schedule: LearningRateSchedule(kind: schedule, peak: lr, warmupSteps: warmupSteps,
+                                                                     totalSteps: totalUpdates, minRatio: minLRRatio),
+                        adamw: AdamWConfig(beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay),
+                        sgdWeightDecay: weightDecay, gradClip: gradClip > 0 ? gradClip : nil)
+    }
+}
+
+public struct EvalSection: Codable, Sendable, Equatable {
+    /// Evaluate every this many steps (0 = only before and after).
+    public var every = 0
+    /// k of mean@k / pass@k / maj@k.
+    public var samples = 4
+    /// Sampling temperature of evaluation; default rollout.temperature.
+    public var temperature: Float?
+    /// Also report greedy accuracy.
+    public var greedy = true
+
+    enum CodingKeys: String, CodingKey { case every, samples, temperature, greedy }
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        every = try c.decodeIfPresent(Int.self, forKey: .every) ?? 0
+        samples = try c.decodeIfPresent(Int.self, forKey: .samples) ?? 4
+        temperature = try c.decodeIfPresent(Float.self, forKey: .temperature)
+        greedy = try c.decodeIfPresent(Bool.self, forKey: .greedy) ?? true
+    }
+}
+
+public struct CheckpointSection: Codable, Sendable, Equatable {
+    /// Write a checkpoint every this many steps (0 = only at the end and on SIGINT/SIGTERM).
+    public var every = 10
+    /// Keep the newest this many checkpoints.
+    public var keep = 2
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: AnyCodingKey.self)
+        every = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("every")) ?? 10
+        keep = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("keep")) ?? 2
+    }
+}
+
+/// Capacities of the bounded channels between stages, in elements.
+public struct ChannelSection: Codable, Sendable, Equatable {
+    public var prompts = 256
+    public var groups = 64
+    public var batches = 2
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: AnyCodingKey.self)
+        prompts = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("prompts")) ?? 256
+        groups = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("groups")) ?? 64
+        batches = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("batches")) ?? 2
+    }
+}
+
+/// Threads of the stages. Sampler and learner each run on their own thread with one BLAS thread
+/// (`blas`); keep sampler + learner ≤ cores.
+public struct ThreadSection: Codable, Sendable, Equatable {
+    public var sampler = 1
+    public var learner = 1
+    public var blas = 1
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: AnyCodingKey.self)
+        sampler = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("sampler")) ?? 1
+        learner = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("learner")) ?? 1
+        blas = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("blas")) ?? 1
+    }
+}
+
+public struct AnyCodingKey: CodingKey {
+    public var stringValue: String
+    public var intValue: Int? { nil }
+    public init(_ s: String) { stringValue = s }
+    public init?(stringValue: String) { self.stringValue = stringValue }
+    public init?(intValue: Int) { nil }
+}

@@ -1,0 +1,74 @@
+// Pipelines end to end with the built `dispo`: validation errors, determinism whatever the channel
+// capacities, and kill -9 at several moments (including halfway through a checkpoint write) followed by
+// `dispo resume`, which must end with weights bit-identical to an uninterrupted run.
+import Foundation
+import XCTest
+
+final class PipelineRunTests: XCTestCase {
+    /// Shards of the bundled task in a scratch directory, and `--set` overrides pointing smoke.json at them.
+    private func smokeArguments() throws -> (dir: String, sets: [String]) {
+        let dir = try scratchDirectory()
+        let shard = try Dispo.run(["shard", "Data/arithmetic/problems.jsonl", "--tokenizer", "Data/tokenizers/char",
+                                   "--out", dir + "/data", "--response-field", "solution", "--split", "test=0.1",
+                                   "--seed", "1", "--quiet"])
+        XCTAssertEqual(shard.status, 0, shard.stderr)
+        let sets = ["data.train=\"\(dir)/data/train\"", "data.eval=\"\(dir)/data/test\"", "sft.data=\"\(dir)/data/train\""]
+        return (dir, sets.flatMap { ["--set", $0] })
+    }
+
+    private func weights(_ runDir: String) throws -> Data {
+        try Data(contentsOf: URL(fileURLWithPath: runDir + "/final/model.safetensors"))
+    }
+
+    func test_validate_reports_path_and_allowed_values() throws {
+        let (_, sets) = try smokeArguments()
+        XCTAssertEqual(try Dispo.run(["validate", "Pipelines/smoke.json"] + sets).status, 0)
+        let bad = try Dispo.run(["validate", "Pipelines/smoke.json"] + sets + ["--set", "rollout.temprature=0.5"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("$.rollout.temprature"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("did you mean \"temperature\"?"), bad.stderr)
+        let range = try Dispo.run(["validate", "Pipelines/smoke.json"] + sets + ["--set", "train.mini_batches=3"])
+        XCTAssertTrue(range.stderr.contains("$.train.mini_batches: expected a divisor of the step's batch"), range.stderr)
+        let missing = try Dispo.run(["validate", "Pipelines/smoke.json", "--set", "data.train=\"/nonexistent\""])
+        XCTAssertTrue(missing.stderr.contains("$.data.train: expected a shard set directory"), missing.stderr)
+    }
+
+    func test_run_is_deterministic_across_channel_capacities() throws {
+        let (dir, sets) = try smokeArguments()
+        let a = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/a"] + sets)
+        XCTAssertEqual(a.status, 0, a.stderr)
+        let b = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/b"] + sets
+                              + ["--set", "channels.batches=1", "--set", "channels.groups=1"])
+        XCTAssertEqual(b.status, 0, b.stderr)
+        XCTAssertEqual(try weights(dir + "/a"), try weights(dir + "/b"))
+        for file in ["spec.json", "metrics.jsonl", "summary.json", "eval-before.json", "eval-after.json", "final/config.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/a/" + file), file)
+        }
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/a/summary.json"))) as! [String: Any]
+        XCTAssertEqual(summary["steps"] as? Int, 6)
+        XCTAssertNotNil(summary["accuracy_before"] as? Double)
+        XCTAssertNotNil(summary["accuracy_after"] as? Double)
+        let lines = try String(contentsOfFile: dir + "/a/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 6)
+    }
+
+    func test_killed_runs_resume_to_identical_weights() throws {
+        let (dir, sets) = try smokeArguments()
+        let reference = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/ref"] + sets)
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+        let expected = try weights(dir + "/ref")
+        // Kill points: after step 1 (before any step checkpoint), after step 3, and halfway through writing
+        // checkpoints 2 and 6 (the last).
+        for (i, fault) in ["step:1", "step:3", "checkpoint-write:2", "checkpoint-write:6"].enumerated() {
+            let runDir = dir + "/kill\(i)"
+            let killed = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", runDir] + sets, environment: ["DISPO_FAULT": fault])
+            XCTAssertEqual(killed.status, 9, "\(fault): the process should die by SIGKILL; stderr: \(killed.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: runDir + "/final"), fault)
+            let resumed = try Dispo.run(["resume", runDir])
+            XCTAssertEqual(resumed.status, 0, "\(fault): \(resumed.stderr)")
+            XCTAssertEqual(try weights(runDir), expected, "\(fault): resumed weights differ from the uninterrupted run")
+            let lines = try String(contentsOfFile: runDir + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+            XCTAssertEqual(lines.count, 6, "\(fault): each step logged once")
+        }
+    }
+}
