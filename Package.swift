@@ -10,7 +10,7 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "dispo",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "dispo", targets: ["dispo"]),
         .library(name: "DispoShards", targets: ["DispoShards"]),

@@ -1,7 +1,7 @@
 // The activation arena of one micro-batch shape: everything the forward pass saves for backward, plus the
 // backward pass's scratch, as offsets into one allocation that is reused across steps (it only grows).
-// Memory in floats, N = B·T:  N·C·(L+1) residuals + L·[N·(4C + QKV + QD + 3F + 2) + B·NH·T²]
-//   + N·(2C + V + 5) final + N·(2C + QKV + QD + 3F) + T² backward scratch
+// Memory in floats, N = B·T:  N·C·(L+1) residuals + L·N·(4C + QKV + QD + 3F + 2 + NH)
+//   + N·(2C + V + 5) final + N·(2C + QKV + QD + 3F) + 2T² scratch
 //   (+ L·N·(QD + KVD + NH + KVH) + N·(QD + KVD) with Qwen3's q/k norm).
 // Dimension legend: B batch, T time, N = B·T, C hidden, F intermediate, V vocab, L layers, NH heads,
 // QKV = (NH + 2·KVH)·HS, QD = NH·HS, KVD = KVH·HS.
@@ -13,7 +13,7 @@ public struct ActivationLayout: Sendable {
         public var qkPre = 0                 // (N, QD + KVD) q and k before the per-head norm (qwen3)
         public var qkRstd = 0                // (N, NH + KVH) their rstd (qwen3)
         public var atty = 0                  // (N, QD) attention output before o_proj
-        public var probs = 0                 // (B, NH, T, T) softmax probabilities
+        public var attLse = 0                // (B, NH, T) log-sum-exp of each attention score row
         public var res2 = 0                  // (N, C) residual after attention
         public var ln2 = 0, rstd2 = 0        // (N, C), (N)
         public var gateUp = 0                // (N, 2F)
@@ -34,6 +34,7 @@ public struct ActivationLayout: Sendable {
     public private(set) var dQKV = 0               // (N, QKV)
     public private(set) var dQKPre = 0             // (N, QD + KVD) (qwen3)
     public private(set) var dAtty = 0              // (N, QD)
+    public private(set) var probs = 0              // (T, T) attention probabilities of one head (forward, backward)
     public private(set) var dProbs = 0             // (T, T)
     public private(set) var dGateUp = 0            // (N, 2F)
     public private(set) var dHidden = 0            // (N, F)
@@ -49,7 +50,7 @@ public struct ActivationLayout: Sendable {
         for _ in 0..<config.numHiddenLayers {
             var l = Layer()
             l.ln1 = take(N * C); l.rstd1 = take(N)
-            l.qkv = take(N * QKV); l.qkPre = take(N * QK); l.qkRstd = take(N * QKH); l.atty = take(N * QD); l.probs = take(B * NH * T * T)
+            l.qkv = take(N * QKV); l.qkPre = take(N * QK); l.qkRstd = take(N * QKH); l.atty = take(N * QD); l.attLse = take(B * NH * T)
             l.res2 = take(N * C); l.ln2 = take(N * C); l.rstd2 = take(N)
             l.gateUp = take(N * 2 * F); l.hidden = take(N * F)
             layers.append(l)
@@ -57,7 +58,7 @@ public struct ActivationLayout: Sendable {
         lnf = take(N * C); rstdf = take(N); logits = take(N * V)
         logSumExp = take(N); logProbs = take(N); entropies = take(N)
         dRes = take(N * C); dLn = take(N * C); dQKV = take(N * QKV); dQKPre = take(N * QK); dAtty = take(N * QD)
-        dProbs = take(T * T); dGateUp = take(N * 2 * F); dHidden = take(N * F)
+        probs = take(T * T); dProbs = take(T * T); dGateUp = take(N * 2 * F); dHidden = take(N * F)
     }
 
     private mutating func take(_ n: Int) -> Int {

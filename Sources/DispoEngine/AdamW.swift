@@ -42,8 +42,9 @@ public final class AdamW {
         v = Arena(count: layout.count)
     }
 
-    /// One update of `parameters` (P) from `gradients` (P) at learning rate `lr`.
-    public func update(parameters: Arena, gradients: Arena, lr: Double) {
+    /// One update of `parameters` (P) from `gradients` (P) at learning rate `lr`, element-wise over `threads`
+    /// chunks of each tensor (bit-identical for any thread count).
+    public func update(parameters: Arena, gradients: Arena, lr: Double, threads: Int = 1) {
         precondition(parameters.count == layout.count && gradients.count == layout.count, "AdamW: arena size mismatch")
         step += 1
         let b1 = Float(config.beta1), b2 = Float(config.beta2), eps = Float(config.eps)
@@ -53,12 +54,14 @@ public final class AdamW {
         for view in layout.tensors {
             let decay = config.decayOneDimensional || !ParameterLayout.isOneDimensional(view) ? decayed : 1
             let p = parameters[view.offset], g = gradients[view.offset], mm = m[view.offset], vv = v[view.offset]
-            for i in 0..<view.count {
-                let gi = g[i]
-                p[i] *= decay
-                mm[i] += (1 - b1) * (gi - mm[i])
-                vv[i] = b2 * vv[i] + (1 - b2) * gi * gi
-                p[i] -= stepSize * mm[i] / (vv[i].squareRoot() / bc2Sqrt + eps)
+            Parallel.chunks(view.count, threads: threads, minimumPerChunk: 1 << 16) { range in
+                for i in range {
+                    let gi = g[i]
+                    p[i] *= decay
+                    mm[i] += (1 - b1) * (gi - mm[i])
+                    vv[i] = b2 * vv[i] + (1 - b2) * gi * gi
+                    p[i] -= stepSize * mm[i] / (vv[i].squareRoot() / bc2Sqrt + eps)
+                }
             }
         }
     }

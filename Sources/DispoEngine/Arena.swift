@@ -94,7 +94,8 @@ public struct ParameterLayout: Sendable {
             let wg = add(p + "mlp.gate_proj.weight", [F, C])
             _ = add(p + "mlp.up_proj.weight", [F, C])
             let wd = add(p + "mlp.down_proj.weight", [C, F])
-            layers.append(LayerOffsets(ln1: ln1, wqkv: wq, bqkv: bq, wo: wo, bo: bo, qNorm: qn, kNorm: kn, ln2: ln2, wgateUp: wg, wdown: wd))
+            layers.append(LayerOffsets(ln1: ln1, wqkv: wq, bqkv: bq, wo: wo, bo: bo, qNorm: qn, kNorm: kn, ln2: ln2,
+                                       wgateUp: wg, wdown: wd))
         }
         finalNorm = add("model.norm.weight", [C])
         lmHead = config.tieWordEmbeddings ? embedding : add("lm_head.weight", [V, C])

@@ -2,11 +2,14 @@
 // kernel at load time from the CPU model; on CPUs newer than the library (e.g. the Xeon with AVX-512 and AMX
 // these machines report) it falls back to the SSE3 `Prescott` kernel, 4–8× slower than the AVX2 (`Haswell`)
 // or AVX-512 (`SkylakeX`) ones. The choice can only be changed through OPENBLAS_CORETYPE before the library
-// loads, so a program that cares (the CLI, benchmarks) checks `recommendedCoreType` at start-up and re-executes
-// itself with the variable set, or asks the user to set it.
+// loads, so a program that cares (the CLI, benchmarks) calls `reexecWithRecommendedKernel()` at start-up, or
+// asks the user to set the variable.
 
 import COpenBLAS
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 public enum BLASRuntime {
     /// OpenBLAS's name of the kernel in use, e.g. "Haswell", "SkylakeX", "Prescott".
@@ -26,6 +29,22 @@ public enum BLASRuntime {
         if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]) { return "SkylakeX" }
         if flags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
         return nil
+    }
+
+    /// When `recommendedCoreType()` names a better kernel, sets OPENBLAS_CORETYPE and re-executes this program
+    /// (/proc/self/exe) with the same arguments, so OpenBLAS loads with that kernel; does not return then.
+    /// Call it first thing in `main`, before any thread starts. Returns (doing nothing) when no better kernel is
+    /// known, when it already re-executed once (DISPO_BLAS_REEXEC is set), or when exec fails.
+    public static func reexecWithRecommendedKernel() {
+        #if os(Linux)
+        guard ProcessInfo.processInfo.environment["DISPO_BLAS_REEXEC"] == nil, let core = recommendedCoreType() else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        setenv("DISPO_BLAS_REEXEC", "1", 1)
+        var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) }
+        argv.append(nil)
+        execv("/proc/self/exe", argv)
+        for p in argv { free(p) }          // exec failed: go on with the loaded kernel
+        #endif
     }
 
     /// The CPU feature flags of /proc/cpuinfo (empty where it does not exist).

@@ -1,6 +1,6 @@
 // Batched incremental decoding with a KV cache. One `advance` call runs the model on a set of new rows, each
-// (slot, position, token); rows of one slot are consecutive positions. Prefill passes all prompt rows at
-// once, each decode step one row per live sequence: the same code path. For every layer the new rows' keys
+// (slot, position, token); rows of one slot are consecutive positions. Prefill passes the prompt rows in chunks
+// of at most `prefillRows`, each decode step one row per live sequence: the same code path. For every layer the new rows' keys
 // and values go into the cache first, then each slot's block of queries attends to cache rows 0...position.
 // Only the last row of each slot gets logits. Sequences that stop leave the batch; the others go on.
 // Dimension legend: R rows this call, S slots, C hidden, F intermediate, V vocab, NH/KVH heads, HS head size,
@@ -28,6 +28,9 @@ public final class Generator {
     public let model: Transformer
     public let cache: KVCache
     var work: Arena?                  // inference activations, grown on demand
+    var prefillLogits: Arena?         // (S, V) logits after each prompt
+    /// At most this many prompt tokens go through the model at once, bounding the work arena.
+    public var prefillRows = 2048
 
     /// Up to `slots` sequences at once, each at most `capacity` tokens (prompt + new).
     public init(model: Transformer, slots: Int, capacity: Int) {
@@ -62,18 +65,18 @@ public final class Generator {
                 throw EngineError.invalidBatch("prompt \(i): needs at least one token, all in 0..<\(V)")
             }
             guard r.prompt.count + p.maxNewTokens <= cache.capacity else {
-                throw EngineError.invalidBatch("prompt \(i): \(r.prompt.count) + \(p.maxNewTokens) new tokens exceed the cache capacity \(cache.capacity)")
+                throw EngineError.invalidBatch("prompt \(i): \(r.prompt.count) + \(p.maxNewTokens) new tokens exceed the cache "
+                                               + "capacity \(cache.capacity)")
             }
         }
         var rngs = requests.map { SplitMix64(seed: $0.key.seed) }
         var results = requests.map { _ in GenerationResult(tokens: [], logProbs: [], finishReason: .length) }
         var lengths = requests.map(\.prompt.count)          // tokens in the cache after this step, per slot
         var live = Array(requests.indices)
-        // Prefill: all prompt rows.
+        guard p.maxNewTokens > 0 else { return results }
+        var logits = try prefill(requests)                  // (live, V) in slot order of `live`
         var rows: [(slot: Int, position: Int, token: Int32)] = []
-        for (s, r) in requests.enumerated() { for (t, id) in r.prompt.enumerated() { rows.append((s, t, id)) } }
-        while !live.isEmpty && p.maxNewTokens > 0 {
-            let logits = try advance(rows: rows)            // (live, V) in slot order of `live`
+        while true {
             var next: [Int] = []
             rows.removeAll(keepingCapacity: true)
             for (i, s) in live.enumerated() {
@@ -89,7 +92,40 @@ public final class Generator {
                 }
             }
             live = next
+            if live.isEmpty { break }
+            logits = try advance(rows: rows)
         }
         return results
+    }
+
+    /// Runs every prompt through the model in chunks of at most `prefillRows` rows (a prompt may span chunks:
+    /// its earlier positions are already in the cache) and returns the logits (S, V) after each prompt's last
+    /// token, in slot order.
+    func prefill(_ requests: [GenerationRequest]) throws -> UnsafeMutablePointer<Float> {
+        let V = model.config.vocabSize, S = requests.count
+        if prefillLogits == nil || prefillLogits!.count < S * V { prefillLogits = nil; prefillLogits = Arena(count: S * V) }
+        let out = prefillLogits!
+        var rows: [(slot: Int, position: Int, token: Int32)] = []
+        func flush() throws {
+            guard !rows.isEmpty else { return }
+            let logits = try advance(rows: rows)
+            var block = -1, previous = -1
+            for (r, row) in rows.enumerated() {
+                if row.slot != previous { block += 1; previous = row.slot }
+                let isLastOfSlot = r + 1 == rows.count || rows[r + 1].slot != row.slot
+                if isLastOfSlot && row.position == requests[row.slot].prompt.count - 1 {
+                    (out[row.slot * V]).update(from: logits + block * V, count: V)
+                }
+            }
+            rows.removeAll(keepingCapacity: true)
+        }
+        for (s, r) in requests.enumerated() {
+            for (t, id) in r.prompt.enumerated() {
+                rows.append((s, t, id))
+                if rows.count == prefillRows { try flush() }
+            }
+        }
+        try flush()
+        return out.base
     }
 }

@@ -57,7 +57,8 @@ extension Generator {
             Embedding.forward(out: A[layout.x], ids: idBuf.baseAddress!, table: W[L.embedding], N: R, C: C)
             for l in 0..<c.numHiddenLayers {
                 let w = L.layers[l]
-                RMSNorm.forward(out: A[layout.ln], rstd: A[layout.rstd], inp: A[layout.x], weight: W[w.ln1], N: R, C: C, eps: eps, threads: model.threads)
+                RMSNorm.forward(out: A[layout.ln], rstd: A[layout.rstd], inp: A[layout.x], weight: W[w.ln1], N: R, C: C, eps: eps,
+                                threads: model.threads)
                 Matmul.forward(out: A[layout.qkv], inp: A[layout.ln], weight: W[w.wqkv], bias: w.bqkv < 0 ? nil : W[w.bqkv],
                                N: R, IC: C, OC: QKV)
                 if w.qNorm >= 0 {
@@ -87,7 +88,8 @@ extension Generator {
                 }
                 Matmul.forward(out: A[layout.x], inp: A[layout.atty], weight: W[w.wo], bias: w.bo < 0 ? nil : W[w.bo],
                                N: R, IC: QD, OC: C, accumulate: true)
-                RMSNorm.forward(out: A[layout.ln], rstd: A[layout.rstd], inp: A[layout.x], weight: W[w.ln2], N: R, C: C, eps: eps, threads: model.threads)
+                RMSNorm.forward(out: A[layout.ln], rstd: A[layout.rstd], inp: A[layout.x], weight: W[w.ln2], N: R, C: C, eps: eps,
+                                threads: model.threads)
                 Matmul.forward(out: A[layout.gateUp], inp: A[layout.ln], weight: W[w.wgateUp], bias: nil, N: R, IC: C, OC: 2 * F)
                 SwiGLU.forward(out: A[layout.hidden], gateUp: A[layout.gateUp], N: R, F: F, threads: model.threads)
                 Matmul.forward(out: A[layout.x], inp: A[layout.hidden], weight: W[w.wdown], bias: nil,

@@ -56,7 +56,8 @@ extension Transformer {
                 }
                 guard let view = layout.tensor(named: name) else {
                     if name.hasSuffix("rotary_emb.inv_freq") || (config.tieWordEmbeddings && name == "lm_head.weight") { continue }
-                    throw InputError(file: file.path, place: "tensor \(name)", expected: "only tensors of a \(config.modelType) model with this config",
+                    throw InputError(file: file.path, place: "tensor \(name)",
+                                     expected: "only tensors of a \(config.modelType) model with this config",
                                      found: "unexpected tensor")
                 }
                 guard !loaded.contains(name) else {

@@ -49,11 +49,6 @@ public final class RopeTable {
     }
 }
 
-#if canImport(Glibc)
-@inline(__always) private func _sin(_ x: Double) -> Double { Glibc.sin(x) }
-#else
-@inline(__always) private func _sin(_ x: Double) -> Double { Darwin.sin(x) }
-#endif
 
 public enum Rope {
     /// Rotates q (heads 0..<NH) and k (heads NH..<NH+KVH) of each row of qkv (N, QKV) in place;

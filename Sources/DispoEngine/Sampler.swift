@@ -58,7 +58,7 @@ public protocol Sampler {
 /// The standard sampler: greedy / temperature / top-k / top-p. Reuses its scratch across calls.
 public struct TokenSampler: Sampler {
     public let parameters: SamplingParameters
-    var order: [Int32] = []          // (V) candidate ids, most likely first
+    var order: [Int32] = []          // (≤ V) candidate ids, most likely first
     var probs: [Float] = []          // (V) softmax(logits / τ)
 
     public init(parameters: SamplingParameters) { self.parameters = parameters }
@@ -90,12 +90,27 @@ public struct TokenSampler: Sampler {
             }
             return (Int32(best), logProb(best))
         }
-        // Candidates sorted by probability (ties: lower id first), cut by top-k, then by top-p.
-        if order.count != V { order = (0..<V).map { Int32($0) } } else { for j in 0..<V { order[j] = Int32(j) } }
+        // Candidates sorted by probability (ties: lower id first), cut by top-k, then by top-p. Sorting all V
+        // tokens costs O(V log V) per token (151k for Qwen), so only tokens with p ≥ threshold are sorted, the
+        // threshold falling by 10³ until the candidates surely hold the kept set: at least top-k of them, or
+        // the top-p mass (every token left out is less likely than every candidate).
+        let k = parameters.topK > 0 ? min(parameters.topK, V) : V
+        var threshold = probs[best] * 1e-3
+        while true {
+            order.removeAll(keepingCapacity: true)
+            var mass = 0.0
+            for j in 0..<V where probs[j] >= threshold {
+                order.append(Int32(j))
+                mass += Double(probs[j])
+            }
+            let enough = (parameters.topK > 0 && order.count >= k) || (parameters.topP < 1 && mass >= Double(parameters.topP) * sum)
+            if enough || threshold == 0 { break }
+            threshold = threshold > 1e-30 ? threshold * 1e-3 : 0
+        }
         probs.withUnsafeBufferPointer { p in
             order.sort { p[Int($0)] != p[Int($1)] ? p[Int($0)] > p[Int($1)] : $0 < $1 }
         }
-        var keep = parameters.topK > 0 ? min(parameters.topK, V) : V
+        var keep = min(k, order.count)
         if parameters.topP < 1 {
             var acc = 0.0
             for i in 0..<keep {

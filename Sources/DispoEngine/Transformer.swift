@@ -105,16 +105,23 @@ public final class Transformer {
             } else if view.name.hasSuffix(".bias") {
                 for i in 0..<view.count { p[i] = 0 }
             } else {
-                for i in 0..<view.count { p[i] = Float(std * Self.gaussian(&rng)) }
+                var i = 0
+                while i < view.count {
+                    let (a, b) = Self.gaussianPair(&rng)
+                    p[i] = Float(std * a)
+                    if i + 1 < view.count { p[i + 1] = Float(std * b) }
+                    i += 2
+                }
             }
         }
     }
 
-    static func gaussian(_ rng: inout SplitMix64) -> Double {
-        // Box–Muller on two uniforms in (0, 1].
-        let u1 = (Double(rng.next() >> 11) + 1) / 9007199254740992.0
-        let u2 = Double(rng.next() >> 11) / 9007199254740992.0
-        return (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
+    /// Two independent N(0, 1) draws from two uniforms in (0, 1] (Box–Muller).
+    static func gaussianPair(_ rng: inout SplitMix64) -> (Double, Double) {
+        let u1 = (Double(rng.next() >> 11) + 1) * 0x1p-53
+        let u2 = Double(rng.next() >> 11) * 0x1p-53
+        let r = (-2 * _log(u1)).squareRoot(), angle = 2 * Double.pi * u2
+        return (r * _cos(angle), r * _sin(angle))
     }
 
     /// Checks the batch and copies its integer inputs; grows the activation arena when needed.
@@ -122,7 +129,8 @@ public final class Transformer {
         let B = batch.B, T = batch.T, N = B * T
         guard B > 0, T > 0 else { throw EngineError.invalidBatch("B and T must be positive, got \(B)×\(T)") }
         guard batch.tokens.count == N, batch.targets.count == N, batch.lengths.count == B else {
-            throw EngineError.invalidBatch("tokens and targets need B·T = \(N) entries and lengths B = \(B); got \(batch.tokens.count), \(batch.targets.count), \(batch.lengths.count)")
+            throw EngineError.invalidBatch("tokens and targets need B·T = \(N) entries and lengths B = \(B); got "
+                + "\(batch.tokens.count), \(batch.targets.count), \(batch.lengths.count)")
         }
         ids.removeAll(keepingCapacity: true)
         positions.removeAll(keepingCapacity: true)
@@ -157,8 +165,10 @@ public final class Transformer {
 import Glibc
 @inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }
 @inline(__always) func _cos(_ x: Double) -> Double { Glibc.cos(x) }
+@inline(__always) func _sin(_ x: Double) -> Double { Glibc.sin(x) }
 #elseif canImport(Darwin)
 import Darwin
 @inline(__always) func _log(_ x: Double) -> Double { Darwin.log(x) }
 @inline(__always) func _cos(_ x: Double) -> Double { Darwin.cos(x) }
+@inline(__always) func _sin(_ x: Double) -> Double { Darwin.sin(x) }
 #endif

@@ -13,6 +13,8 @@ public struct LearnJob {
     public var output: String
     public var config: LearnerConfig
     public var metricsPath: String?
+    /// With a rollout shard set: replay only this learner step.
+    public var step: Int?
 
     public init(model: String, rollouts: String, output: String, config: LearnerConfig, metricsPath: String? = nil) {
         self.model = model
@@ -29,7 +31,7 @@ public struct LearnJob {
     /// Runs the update; returns the metrics.
     public func run() throws -> [String: Double] {
         let transformer = try Transformer.load(directory: model)
-        let batch = try RolloutFile.read(rollouts, vocabularySize: transformer.config.vocabSize)
+        let batch = try RolloutFile.read(rollouts, vocabularySize: transformer.config.vocabSize, step: step)
         var config = self.config
         if config.objective.aggregation == .seqMeanTokenSumNorm, config.aggregationConstant <= 1 {
             config.aggregationConstant = Double(batch.map(\.responseIDs.count).max() ?? 1)

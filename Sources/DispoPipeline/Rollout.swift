@@ -8,6 +8,7 @@
 // with the same `group` (a number or string) share an advantage baseline. `correct` defaults to reward > 0;
 // `truncated` (hit the length limit without EOS) defaults to false.
 
+import DispoShards
 import DispoSupport
 import Foundation
 
@@ -33,8 +34,14 @@ public struct Rollout: Sendable, Equatable {
 }
 
 public enum RolloutFile {
-    /// Reads every rollout of a JSONL file; an invalid line is an error naming the file, line and field.
-    public static func read(_ path: String, vocabularySize: Int? = nil) throws -> [Rollout] {
+    /// Reads every rollout of a JSONL file, or of a shard set written by the pipeline's rollout recorder
+    /// (optionally only those of learner step `step`); an invalid line or record is an error naming the
+    /// file and the line or record.
+    public static func read(_ path: String, vocabularySize: Int? = nil, step: Int? = nil) throws -> [Rollout] {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            return try readShards(path, step: step)
+        }
         let file = try MappedFile(path: path)
         var rollouts: [Rollout] = []
         var lineNumber = 0
@@ -48,6 +55,33 @@ public enum RolloutFile {
             rollouts.append(try rollout(from: reader, vocabularySize: vocabularySize))
         }
         guard !rollouts.isEmpty else { throw InputError(file: path, expected: "at least one rollout line", found: "none") }
+        return rollouts
+    }
+
+    /// Rollouts recorded as shards: tokens = prompt + response, metadata with `prompt_tokens`, `old_logprobs`,
+    /// `reward`, `group`, `correct`, `masked`, `step`.
+    static func readShards(_ directory: String, step: Int?) throws -> [Rollout] {
+        let set = try ShardSet(directory: directory)
+        var rollouts: [Rollout] = []
+        try set.scan { index, record in
+            func fail(_ expected: String) -> InputError {
+                InputError(file: directory, place: "record \(index)", expected: expected, found: record.metadataText,
+                           hint: "not a rollout shard set written by dispo run")
+            }
+            guard let m = try? JSONSerialization.jsonObject(with: Data(record.metadata)) as? [String: Any],
+                  let p = m["prompt_tokens"] as? Int, let old = m["old_logprobs"] as? [Double],
+                  let reward = (m["reward"] as? NSNumber)?.doubleValue, let group = m["group"] as? String,
+                  let recordStep = m["step"] as? Int, p >= 1, p + old.count == record.tokens.count else {
+                throw fail("rollout metadata (prompt_tokens, old_logprobs, reward, group, step) matching the tokens")
+            }
+            guard step == nil || step == recordStep else { return }
+            rollouts.append(Rollout(promptIDs: Array(record.tokens[..<p]), responseIDs: Array(record.tokens[p...]),
+                                    oldLogProbs: old.map { Float($0) }, reward: reward, group: group,
+                                    correct: m["correct"] as? Bool, truncated: m["masked"] as? Bool ?? false))
+        }
+        guard !rollouts.isEmpty else {
+            throw InputError(file: directory, expected: step.map { "rollouts of step \($0)" } ?? "at least one rollout", found: "none")
+        }
         return rollouts
     }
 

@@ -14,6 +14,8 @@ struct Dispo: AsyncParsableCommand {
             RunCommand.self,
             ResumeCommand.self,
             LearnCommand.self,
+            EvalCommand.self,
+            PlotCommand.self,
             GradeCommand.self,
             ShardCommand.self,
             ShardsCommand.self,
@@ -28,6 +30,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks, each against its baseline measured in the same run.",
-        subcommands: [BenchShardsCommand.self, BenchTokenizerCommand.self]
+        subcommands: [BenchShardsCommand.self, BenchTokenizerCommand.self, BenchVerifierCommand.self, BenchLossesCommand.self]
     )
 }

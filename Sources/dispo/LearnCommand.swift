@@ -16,7 +16,8 @@ struct LearnCommand: AsyncParsableCommand {
         """)
 
     @Option(help: "Input model directory (config.json + safetensors).") var model: String
-    @Option(help: "Rollouts (JSONL).") var rollouts: String
+    @Option(help: "Rollouts: a JSONL file, or a rollout shard set from a run (RUN_DIR/rollouts/steps-…).") var rollouts: String
+    @Option(help: "With a rollout shard set: replay only this learner step.") var step: Int?
     @Option(help: "Output model directory.") var out: String
     @Option(help: "Algorithm preset: \(AlgorithmPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
     var algorithm: String = "dispo"
@@ -57,7 +58,8 @@ struct LearnCommand: AsyncParsableCommand {
                                               gradClip: gradClip > 0 ? gradClip : nil)
         let config = LearnerConfig(objective: objective, normByStd: !noNormByStd, miniBatches: minibatches,
                                    microBatchSize: microBatch, temperature: temperature, optimizer: optimizerConfig)
-        let job = LearnJob(model: model, rollouts: rollouts, output: out, config: config, metricsPath: metrics)
+        var job = LearnJob(model: model, rollouts: rollouts, output: out, config: config, metricsPath: metrics)
+        job.step = step
         print(LearnJob.json(try job.run()))
     }
 

@@ -119,13 +119,8 @@ struct ShardCommand: AsyncParsableCommand {
     }
 
     static func codec(_ name: String, level: Int) throws -> ShardCodec {
-        switch name {
-        case "zstd":
-            guard (1...22).contains(level) else { throw ValidationError("--level must be in 1...22 for zstd") }
-            return .zstd(level: level)
-        case "lz4": return .lz4
-        case "none": return ShardCodec.none
-        default: throw ValidationError("--codec must be zstd, lz4 or none, not \(name)")
-        }
+        guard ["zstd", "lz4", "none"].contains(name) else { throw ValidationError("--codec must be zstd, lz4 or none, not \(name)") }
+        return try ShardCodec.parse(name, level: level)
     }
+
 }

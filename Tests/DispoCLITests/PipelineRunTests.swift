@@ -1,6 +1,7 @@
 // Pipelines end to end with the built `dispo`: validation errors, determinism whatever the channel
 // capacities, and kill -9 at several moments (including halfway through a checkpoint write) followed by
 // `dispo resume`, which must end with weights bit-identical to an uninterrupted run.
+import DispoShards
 import Foundation
 import XCTest
 
@@ -52,6 +53,34 @@ final class PipelineRunTests: XCTestCase {
         XCTAssertEqual(lines.count, 6)
     }
 
+    /// The step of every recorded rollout, in segment order.
+    private func recordedSteps(_ runDir: String) throws -> [Int] {
+        let segments = try FileManager.default.contentsOfDirectory(atPath: runDir + "/rollouts").sorted()
+        XCTAssertTrue(segments.allSatisfy { $0.hasPrefix("steps-") }, "\(segments)")
+        return try segments.flatMap { segment -> [Int] in
+            let set = try ShardSet(directory: runDir + "/rollouts/" + segment)
+            return try (0..<set.count).map { i in
+                let m = try JSONSerialization.jsonObject(with: Data(set.record(at: i).metadata)) as! [String: Any]
+                return m["step"] as! Int
+            }
+        }
+    }
+
+    func test_recorded_rollouts_replay_with_dispo_learn() throws {
+        let (dir, sets) = try smokeArguments()
+        let run = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/r"] + sets)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(try recordedSteps(dir + "/r"), (1...6).flatMap { Array(repeating: $0, count: 16) })
+        let cat = try Dispo.run(["shards", "cat", dir + "/r/rollouts/steps-000001-000002", "--limit", "1",
+                                 "--tokenizer", "Data/tokenizers/char"])
+        XCTAssertEqual(cat.status, 0, cat.stderr)
+        XCTAssertTrue(cat.stdout.contains("\"old_logprobs\""), cat.stdout)
+        let replay = try Dispo.run(["learn", "--model", dir + "/r/final", "--rollouts", dir + "/r/rollouts/steps-000005-000006",
+                                    "--step", "6", "--out", dir + "/replayed", "--lr", "0.001"])
+        XCTAssertEqual(replay.status, 0, replay.stderr)
+        XCTAssertTrue(replay.stdout.contains("\"train/rollouts\":16"), replay.stdout)
+    }
+
     func test_killed_runs_resume_to_identical_weights() throws {
         let (dir, sets) = try smokeArguments()
         let reference = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/ref"] + sets)
@@ -69,6 +98,7 @@ final class PipelineRunTests: XCTestCase {
             XCTAssertEqual(try weights(runDir), expected, "\(fault): resumed weights differ from the uninterrupted run")
             let lines = try String(contentsOfFile: runDir + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
             XCTAssertEqual(lines.count, 6, "\(fault): each step logged once")
+            XCTAssertEqual(try recordedSteps(runDir), (1...6).flatMap { Array(repeating: $0, count: 16) }, "\(fault): each rollout recorded once")
         }
     }
 }

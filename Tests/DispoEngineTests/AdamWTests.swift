@@ -92,4 +92,20 @@ final class AdamWTests: XCTestCase {
         let otherSettings = AdamW(layout: a.layout, config: AdamWConfig(beta1: 0.9, beta2: 0.99, weightDecay: 0.1))
         XCTAssertThrowsError(try otherSettings.load(path: dir + "/adam.state")) { XCTAssertTrue("\($0)".contains("AdamW settings")) }
     }
+
+    func test_threaded_update_is_bit_identical() {
+        let config = ModelConfig(modelType: "llama", vocabSize: 2000, hiddenSize: 128, intermediateSize: 8,
+                                 numHiddenLayers: 1, numAttentionHeads: 2)   // embedding: 256k floats, 4 chunks
+        var results: [[Float]] = []
+        for threads in [1, 2] {
+            let model = Transformer(config: config)
+            model.initializeRandom(seed: 3)
+            let g = randomFloats(model.parameterCount, seed: 4)
+            for i in 0..<g.count { model.gradients.base[i] = g[i] }
+            let opt = AdamW(layout: model.layout, config: AdamWConfig(weightDecay: 0.1))
+            for _ in 0..<2 { opt.update(parameters: model.parameters, gradients: model.gradients, lr: 0.01, threads: threads) }
+            results.append(Array(model.parameters.buffer))
+        }
+        XCTAssertEqual(results[0], results[1])
+    }
 }

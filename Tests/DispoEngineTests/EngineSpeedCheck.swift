@@ -84,4 +84,35 @@ final class EngineSpeedCheck: XCTestCase {
                          batch, tokens, Double(tokens) / cpu, Double(tokens) / wall))
         }
     }
+
+    /// A Qwen2.5-0.5B-shaped model (random init) does one training step; prints time and peak RSS.
+    /// Runs only with DISPO_ENGINE_BIG=B×T (e.g. 1x256); expect a minute of CPU and ~9 GB + activations.
+    func test_qwen_half_billion_training_step() throws {
+        guard let shape = ProcessInfo.processInfo.environment["DISPO_ENGINE_BIG"] else { throw XCTSkip("set DISPO_ENGINE_BIG=BxT") }
+        let parts = shape.split(separator: "x").compactMap { Int($0) }
+        let (B, T) = (parts[0], parts[1])
+        Gemm.setThreads(1)
+        let config = ModelConfig(modelType: "qwen2", vocabSize: 151_936, hiddenSize: 896, intermediateSize: 4864,
+                                 numHiddenLayers: 24, numAttentionHeads: 14, numKeyValueHeads: 2, ropeTheta: 1_000_000,
+                                 maxPositionEmbeddings: 32768, tieWordEmbeddings: true)
+        let model = Transformer(config: config)
+        let t0 = cpuSeconds()
+        model.initializeRandom(seed: 1)
+        let opt = AdamW(layout: model.layout, config: AdamWConfig(weightDecay: 0.1))
+        let seqs: [[Int32]] = (0..<B).map { b in (0..<T).map { t in Int32((t * 7919 + b * 104_729) % 151_936) } }
+        let batch = TokenBatch(sequences: seqs)
+        let t1 = cpuSeconds()
+        let scores = try model.forward(batch)
+        let t2 = cpuSeconds()
+        try model.backwardCrossEntropy(scores: scores)
+        let t3 = cpuSeconds()
+        GradientClipping.clip(model.gradients, maxNorm: 1)
+        opt.update(parameters: model.parameters, gradients: model.gradients, lr: 1e-4)
+        let t4 = cpuSeconds()
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let loss = -scores.logProbs.reduce(0.0) { $0 + Double($1) } / Double(B * (T - 1))
+        print(String(format: "qwen2.5-0.5B shape, %d params, B×T = %d×%d: init %.1f s, forward %.1f s, backward %.1f s, clip+AdamW %.1f s (CPU); loss %.3f; peak RSS %.2f GiB",
+                     model.parameterCount, B, T, t1 - t0, t2 - t1, t3 - t2, t4 - t3, loss, Double(usage.ru_maxrss) / 1048576))
+    }
 }

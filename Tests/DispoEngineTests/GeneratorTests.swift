@@ -3,6 +3,9 @@
 import DispoEngine
 import DispoSupport
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 
 final class GeneratorTests: XCTestCase {
     func test_batched_greedy_generation_matches_transformers() throws {
@@ -49,6 +52,11 @@ final class GeneratorTests: XCTestCase {
             let alone = try Generator(model: model, slots: 1, capacity: 16).generate([r], parameters: p)[0]
             XCTAssertEqual(alone.tokens, batched[i].tokens, "request \(i) alone vs in a batch")
         }
+        let chunked = Generator(model: model, slots: 4, capacity: 16)
+        chunked.prefillRows = 2                                            // prompts split across chunks
+        let chunkedResults = try chunked.generate(requests, parameters: p)
+        XCTAssertEqual(chunkedResults.map(\.tokens), batched.map(\.tokens))
+        for (a, b) in zip(chunkedResults.flatMap(\.logProbs), batched.flatMap(\.logProbs)) { XCTAssertEqual(a, b, accuracy: 1e-5) }
         let otherSeed = try generator.generate([GenerationRequest(prompt: prompts[0], key: SampleKey(runSeed: 43, step: 3, prompt: 0))], parameters: p)
         XCTAssertEqual(otherSeed[0].tokens.count, 6)
     }
@@ -63,7 +71,7 @@ final class GeneratorTests: XCTestCase {
             [GenerationRequest(prompt: [1, 2], key: SampleKey(runSeed: 1, prompt: 0)),
              GenerationRequest(prompt: [3], key: SampleKey(runSeed: 1, prompt: 1))],
             parameters: .greedy(maxNewTokens: 8, stopTokens: [stop]))
-        XCTAssertEqual(stopped[0].tokens, Array(free[0].tokens[0...2]))
+        XCTAssertEqual(stopped[0].tokens, Array(free[0].tokens[0...free[0].tokens.firstIndex(of: stop)!]))
         XCTAssertEqual(stopped[0].finishReason, .stop)
         if let k = free[1].tokens.firstIndex(of: stop) {
             XCTAssertEqual(stopped[1].tokens, Array(free[1].tokens[0...k]))
@@ -98,5 +106,39 @@ final class GeneratorTests: XCTestCase {
         // Same key, same stream.
         XCTAssertEqual(SampleKey(runSeed: 1, step: 2, prompt: 3, sample: 4).seed, SampleKey(runSeed: 1, step: 2, prompt: 3, sample: 4).seed)
         XCTAssertNotEqual(SampleKey(runSeed: 1, step: 2, prompt: 3, sample: 4).seed, SampleKey(runSeed: 1, step: 2, prompt: 4, sample: 3).seed)
+    }
+
+    /// The sampler sorts only likely candidates; a full sort of the vocabulary must pick the same tokens.
+    func test_candidate_filtering_matches_a_full_sort() {
+        let V = 3000
+        for (topK, topP) in [(0, Float(0.9)), (40, Float(1)), (40, Float(0.5)), (2000, Float(0.999)), (0, Float(0.9999))] {
+            var sampler = TokenSampler(parameters: SamplingParameters(temperature: 0.8, topP: topP, topK: topK))
+            for trial in 0..<20 {
+                let logits = randomFloats(V, seed: UInt64(1000 + trial), scale: Float(2 + trial % 5))
+                var rng = SplitMix64(seed: UInt64(trial)), copy = rng
+                let got = sampler.pick(logits: logits, V: V, rng: &rng).token
+                // Reference: the same probabilities, every token sorted.
+                let m = logits.max()!
+                let probs = logits.map { expf(($0 - m) / 0.8) }
+                let sum = probs.reduce(0.0) { $0 + Double($1) }
+                let order = (0..<V).sorted { probs[$0] != probs[$1] ? probs[$0] > probs[$1] : $0 < $1 }
+                var keep = topK > 0 ? topK : V
+                if topP < 1 {
+                    var acc = 0.0
+                    for i in 0..<keep {
+                        acc += Double(probs[order[i]])
+                        if acc >= Double(topP) * sum { keep = i + 1; break }
+                    }
+                }
+                let kept = order[0..<keep].reduce(0.0) { $0 + Double(probs[$1]) }
+                let target = Double(copy.next() >> 11) * 0x1p-53 * kept
+                var acc = 0.0, want = order[0]
+                for i in 0..<keep {
+                    acc += Double(probs[order[i]])
+                    if acc > target { want = order[i]; break }
+                }
+                XCTAssertEqual(Int(got), want, "topK \(topK) topP \(topP) trial \(trial)")
+            }
+        }
     }
 }

@@ -64,21 +64,26 @@ final class LayerGradientTests: XCTestCase {
         let qkv = Floats(randomFloats(s.B * s.T * s.QKV, seed: 8))
         var probe = randomFloats(s.B * s.T * s.QD, seed: 9)
         for t in 3..<4 { for i in 0..<s.QD { probe[(1 * s.T + t) * s.QD + i] = 0 } }  // padding has no gradient
-        var probs = [Float](repeating: 0, count: s.B * s.NH * s.T * s.T)
+        var lse = [Float](repeating: 0, count: s.B * s.NH * s.T), p = [Float](repeating: 0, count: s.T * s.T)
         func loss() -> Double {
             var out = [Float](repeating: 0, count: s.B * s.T * s.QD)
-            Attention.forward(out: &out, probs: &probs, qkv: qkv.p, lengths: lengths, shape: s)
+            Attention.forward(out: &out, logSumExp: &lse, scratch: &p, qkv: qkv.p, lengths: lengths, shape: s)
             return dot(out, probe)
         }
         _ = loss()
-        var dqkv = [Float](repeating: 0, count: qkv.count), scratch = [Float](repeating: 0, count: s.T * s.T)
-        Attention.backward(dQKV: &dqkv, scratch: &scratch, dOut: probe, qkv: qkv.p, probs: probs, lengths: lengths, shape: s)
+        var dqkv = [Float](repeating: 0, count: qkv.count), dp = [Float](repeating: 0, count: s.T * s.T)
+        Attention.backward(dQKV: &dqkv, probs: &p, dProbs: &dp, dOut: probe, qkv: qkv.p, logSumExp: lse,
+                           lengths: lengths, shape: s)
         checkGradient("dqkv", x: qkv.p, indices: Array(0..<qkv.count), analytic: { dqkv[$0] }, loss: loss, eps: 1e-3)
-        // Naive kernels agree with BLAS.
-        var o1 = [Float](repeating: 0, count: s.B * s.T * s.QD), o2 = o1, p2 = probs
-        Attention.forward(out: &o1, probs: &probs, qkv: qkv.p, lengths: lengths, shape: s)
-        Attention.forward(out: &o2, probs: &p2, qkv: qkv.p, lengths: lengths, shape: s, naive: true)
+        // Naive kernels agree with BLAS, forward and backward.
+        var o1 = [Float](repeating: 0, count: s.B * s.T * s.QD), o2 = o1, lse2 = lse
+        Attention.forward(out: &o1, logSumExp: &lse, scratch: &p, qkv: qkv.p, lengths: lengths, shape: s)
+        Attention.forward(out: &o2, logSumExp: &lse2, scratch: &p, qkv: qkv.p, lengths: lengths, shape: s, naive: true)
         for i in 0..<o1.count { XCTAssertEqual(o1[i], o2[i], accuracy: 1e-6) }
+        var d2 = dqkv
+        Attention.backward(dQKV: &d2, probs: &p, dProbs: &dp, dOut: probe, qkv: qkv.p, logSumExp: lse,
+                           lengths: lengths, shape: s, naive: true)
+        for i in 0..<d2.count { XCTAssertEqual(d2[i], dqkv[i], accuracy: 1e-5) }
     }
 
     func test_logprob_and_entropy_gradients_with_temperature() {
@@ -142,3 +147,4 @@ final class LayerGradientTests: XCTestCase {
         checkGradient("dk_norm", x: kw.p, indices: Array(0..<HS), analytic: { dk[$0] }, loss: loss, eps: 1e-3)
     }
 }
+

@@ -80,7 +80,12 @@ public final class PipelineRun: @unchecked Sendable {
         }
         await store.publish(state.steps, weights: snapshot(context.learnerModel))
         let metrics = try MetricsLog(path: metricsPath, keepLines: state.metricsLines)
-        state = try await loop(learner: learner, store: store, state: state, metrics: metrics)
+        let identity = context.tokenizer.identity
+        let recorder = try RolloutRecorder(runDir: context.runDir, tokenizer: ShardTokenizerInfo(
+            name: identity.name, kind: identity.kind, hash: identity.hash, vocabularySize: context.tokenizer.vocabularySize),
+            resumingAfter: state.steps)
+        state = try await loop(learner: learner, store: store, state: state, metrics: metrics, recorder: recorder)
+        try recorder.seal()
         try await checkpoint(learner: learner, state: state, store: store)
         let stopped = state.steps < spec.train.steps
         var after: EvalResult?
@@ -100,7 +105,8 @@ public final class PipelineRun: @unchecked Sendable {
     }
 
     /// The streaming loop from `state.steps` to the spec's steps, or until asked to stop.
-    func loop(learner: Learner, store: PolicyStore, state start: CheckpointState, metrics: MetricsLog) async throws -> CheckpointState {
+    func loop(learner: Learner, store: PolicyStore, state start: CheckpointState, metrics: MetricsLog,
+              recorder: RolloutRecorder) async throws -> CheckpointState {
         let spec = context.spec
         var state = start
         guard state.steps < spec.train.steps else { return state }
@@ -114,6 +120,7 @@ public final class PipelineRun: @unchecked Sendable {
                 try await producer.value
                 throw InputError(file: context.runDir, expected: "a batch for step \(state.steps)", found: "the sampler stopped")
             }
+            try recorder.record(batch)
             let learnStarted = Date()
             let rollouts = batch.groups.flatMap(\.rollouts)
             let exclusive = Exclusive(learner)
@@ -139,6 +146,7 @@ public final class PipelineRun: @unchecked Sendable {
             log(StepMetrics.line(step: state.steps, of: spec.train.steps, values))
             FaultInjection.point("step", state.steps)
             if spec.checkpoint.every > 0, state.steps % spec.checkpoint.every == 0 {
+                try recorder.seal()
                 try await checkpoint(learner: learner, state: state, store: store)
             }
         }

@@ -21,7 +21,7 @@ extension PipelineSpec {
         try check(rollout.topP > 0 && rollout.topP <= 1, "$.rollout.top_p", "a number in (0, 1]", rollout.topP)
         try check(rollout.topK >= 0, "$.rollout.top_k", "a whole number ≥ 0 (0 = off)", rollout.topK)
         try check((0...8).contains(rollout.maxStaleness), "$.rollout.max_staleness", "a whole number in [0, 8]", rollout.maxStaleness)
-        try positive(train.steps, "$.train.steps")
+        try check(train.steps >= 0, "$.train.steps", "a whole number ≥ 0 (0 = warm start and evaluation only)", train.steps)
         try positive(train.miniBatches, "$.train.mini_batches")
         try positive(train.microBatchSize, "$.train.micro_batch_size")
         let batch = rollout.promptsPerStep * rollout.groupSize

@@ -1,0 +1,70 @@
+// The rollout recorder: every rollout of the run (prompt and response ids, log-probs, reward, verdict,
+// flags, policy version, step) written to shard sets in RUN_DIR/rollouts/, so that a collapse can be
+// studied after the fact: `dispo shards cat RUN_DIR/rollouts/steps-000001-000010 --tokenizer …` prints
+// them, and `dispo learn --rollouts RUN_DIR/rollouts/steps-… --step 7` replays one step's update.
+//
+// One shard set per segment of steps between checkpoints: written as `.segment-from-S`, finished and
+// renamed to `steps-S-E` before the checkpoint of step E is written. On resume from step C every segment
+// that is incomplete or ends after C is removed (those steps are sampled again, identically).
+
+import DispoShards
+import DispoSupport
+import Foundation
+
+final class RolloutRecorder {
+    let directory: String
+    let tokenizer: ShardTokenizerInfo
+    private var writer: ShardSetWriter?
+    private var first = 0
+    private var last = 0
+
+    init(runDir: String, tokenizer: ShardTokenizerInfo, resumingAfter steps: Int) throws {
+        directory = runDir + "/rollouts"
+        self.tokenizer = tokenizer
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for entry in try FileManager.default.contentsOfDirectory(atPath: directory) {
+            let keep = entry.hasPrefix("steps-") && (Int(entry.split(separator: "-").last ?? "") ?? Int.max) <= steps
+            if !keep { try FileManager.default.removeItem(atPath: directory + "/" + entry) }
+        }
+    }
+
+    /// Appends the rollouts of one step.
+    func record(_ batch: StepBatch) throws {
+        if writer == nil {
+            first = batch.step + 1
+            writer = try ShardSetWriter(directory: directory + "/.segment-from-\(first)",
+                                        options: ShardWriterOptions(blockBytes: 256 << 10, threads: 1, overwrite: true),
+                                        tokenizer: tokenizer, command: "dispo run (rollout recorder)",
+                                        info: ["content": "rollouts"])
+        }
+        for group in batch.groups {
+            for (i, r) in group.responses.enumerated() {
+                let meta: [String: Any] = [
+                    "step": batch.step + 1, "version": group.version, "problem_id": group.problem.id,
+                    "problem_index": group.problem.index, "group": "\(batch.step + 1):\(group.problem.index)", "sample": i,
+                    "reward": r.score.reward, "correct": r.score.verdict.correct, "extracted": r.score.verdict.extracted ?? NSNull(),
+                    "reason": r.score.verdict.reason, "truncated": r.score.truncated, "masked": r.score.maskedFromLoss,
+                    "repetitive": r.score.repetition.isRepetitive, "finish_reason": r.stopped ? "stop" : "length",
+                    "old_logprobs": r.logProbs.map { Double($0) }, "prompt_tokens": group.problem.prompt.count,
+                    "answer": group.problem.answer,
+                ]
+                let json = try JSONSerialization.data(withJSONObject: meta, options: [.sortedKeys])
+                try writer!.append(TokenRecord(tokens: group.problem.prompt + r.tokens,
+                                               lossMask: [UInt8](repeating: 0, count: group.problem.prompt.count)
+                                                   + [UInt8](repeating: 1, count: r.tokens.count),
+                                               metadata: Array(json)))
+            }
+        }
+        last = batch.step + 1
+    }
+
+    /// Finishes the open segment (before a checkpoint is written).
+    func seal() throws {
+        guard let w = writer else { return }
+        _ = try w.finish()
+        writer = nil
+        let final = directory + String(format: "/steps-%06d-%06d", first, last)
+        try? FileManager.default.removeItem(atPath: final)
+        try FileManager.default.moveItem(atPath: directory + "/.segment-from-\(first)", toPath: final)
+    }
+}

@@ -1,0 +1,36 @@
+// `dispo plot`: SVG charts of one or more run directories, overlaid. Parses arguments and calls
+// DispoPipeline.RunPlots.
+
+import ArgumentParser
+import DispoPipeline
+
+struct PlotCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plot",
+        abstract: "SVG charts of run directories (overlaid): accuracy, reward, entropy, length, clip fractions, throughput.",
+        discussion: """
+        Reads each RUN_DIR's metrics.jsonl and eval-*.json. Charts: accuracy.svg (train acc/mean per step, held-out \
+        mean@k and greedy accuracy at step 0, the eval steps and the last step), reward.svg, entropy.svg, \
+        response_length.svg, repetition.svg, clip_fractions.svg (the four DISPO regimes), throughput.svg, \
+        grad_norm.svg, pg_loss.svg, and index.html showing them all. A chart whose metrics no run logged is \
+        not written. The legend names each run by its directory.
+        """)
+
+    @Argument(help: "Run directories (each holding metrics.jsonl).") var runDirs: [String]
+    @Option(help: "Output directory (default: RUN_DIR/plots for one run, plots for several).") var out: String?
+
+    func validate() throws {
+        guard !runDirs.isEmpty else { throw ValidationError("give at least one run directory") }
+    }
+
+    func run() async throws {
+        let output = out ?? RunPlots.defaultOutput(runDirs)
+        let written = try RunPlots.write(runDirectories: runDirs, to: output)
+        if written.isEmpty {
+            print("no charts: the runs have logged no metrics yet")
+            return
+        }
+        print("wrote \(written.count) charts to \(output)/ (open index.html):")
+        for path in written { print("  \(path)") }
+    }
+}
