@@ -2,6 +2,7 @@
 // its own file. Errors from the libraries (InputError, SystemError) print as one clear line and exit 1.
 
 import ArgumentParser
+import DispoEngine
 
 @main
 struct Dispo: AsyncParsableCommand {
@@ -24,6 +25,23 @@ struct Dispo: AsyncParsableCommand {
             EnvCommand.self,
         ]
     )
+
+    /// OpenBLAS 0.3.21 falls back to a slow generic kernel on CPUs newer than it knows; restart once with
+    /// OPENBLAS_CORETYPE set to the kernel the CPU supports (skipped when the user set it, or with
+    /// DISPO_BLAS_REEXEC=0). Then parse and run as usual.
+    static func main() async {
+        BLASRuntime.reexecWithRecommendedKernel()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 struct BenchCommand: AsyncParsableCommand {

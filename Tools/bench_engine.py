@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""PyTorch CPU baseline for `dispo bench engine`: the same work as the Swift side, same thread count.
+
+Parts (one per run, chosen with --part):
+  train   one training step = forward + cross-entropy backward + AdamW step (fp32) of a random-initialised
+          LlamaForCausalLM of the given shape on a B x T batch of random tokens; --warmup steps, then --steps timed.
+  sample  transformers `generate` with its KV cache: B prompts of --prompt-tokens random tokens, exactly
+          --new-tokens new tokens each (no EOS), sampling at temperature 1 without top-k/top-p (or --greedy).
+Prints one JSON line per measurement:
+  {"part", "torch_version", "transformers_version", "threads", "tokens", "seconds": [wall per repeat],
+   "cpu_seconds": [process CPU per repeat], "params"}
+
+Needs torch (CPU) and transformers:
+  python3 -m venv .venv-torch && .venv-torch/bin/pip install "torch==2.13.0+cpu" transformers \
+      --extra-index-url https://download.pytorch.org/whl/cpu
+then pass --python .venv-torch/bin/python to `dispo bench engine`.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+try:
+    import torch
+    import transformers
+    from transformers import LlamaConfig, LlamaForCausalLM
+except ImportError as error:
+    print("bench_engine.py: torch and transformers are needed for " + sys.executable + f" ({error}).\n"
+          "Install them with:  python3 -m venv .venv-torch && .venv-torch/bin/pip install \"torch==2.13.0+cpu\" "
+          "transformers --extra-index-url https://download.pytorch.org/whl/cpu\n"
+          "then pass --python .venv-torch/bin/python", file=sys.stderr)
+    sys.exit(3)
+
+
+def make_model(a):
+    config = LlamaConfig(vocab_size=a.vocab, hidden_size=a.hidden, intermediate_size=a.ffn, num_hidden_layers=a.layers,
+                         num_attention_heads=a.heads, num_key_value_heads=a.kv_heads, max_position_embeddings=4096,
+                         rms_norm_eps=1e-6, rope_theta=10000.0, tie_word_embeddings=False, attention_bias=False,
+                         bos_token_id=None, eos_token_id=None, pad_token_id=0)
+    torch.manual_seed(a.seed)
+    model = LlamaForCausalLM(config).float()
+    return model
+
+
+def clock():
+    return time.perf_counter(), time.process_time()
+
+
+def train(a, model):
+    model.train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
+    g = torch.Generator().manual_seed(a.seed + 1)
+    ids = torch.randint(0, a.vocab, (a.batch, a.length), generator=g)
+    walls, cpus = [], []
+    for step in range(a.warmup + a.steps):
+        w0, c0 = clock()
+        out = model(input_ids=ids, labels=ids)
+        out.loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=False)
+        w1, c1 = clock()
+        if step >= a.warmup:
+            walls.append(w1 - w0)
+            cpus.append(c1 - c0)
+    return a.batch * a.length, walls, cpus
+
+
+def sample(a, model):
+    model.eval()
+    g = torch.Generator().manual_seed(a.seed + 2)
+    ids = torch.randint(0, a.vocab, (a.batch, a.prompt_tokens), generator=g)
+    mask = torch.ones_like(ids)
+    kwargs = dict(max_new_tokens=a.new_tokens, min_new_tokens=a.new_tokens, use_cache=True, pad_token_id=0,
+                  eos_token_id=None)
+    if a.greedy:
+        kwargs.update(do_sample=False)
+    else:
+        kwargs.update(do_sample=True, temperature=1.0, top_k=0, top_p=1.0)
+    walls, cpus = [], []
+    with torch.inference_mode():
+        for step in range(a.warmup + a.steps):
+            w0, c0 = clock()
+            out = model.generate(input_ids=ids, attention_mask=mask, **kwargs)
+            w1, c1 = clock()
+            assert out.shape == (a.batch, a.prompt_tokens + a.new_tokens), out.shape
+            if step >= a.warmup:
+                walls.append(w1 - w0)
+                cpus.append(c1 - c0)
+    return a.batch * a.new_tokens, walls, cpus
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--part", choices=["train", "sample"], required=True)
+    p.add_argument("--name", default=None, help="label echoed in the output")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--hidden", type=int, default=256)
+    p.add_argument("--layers", type=int, default=4)
+    p.add_argument("--heads", type=int, default=4)
+    p.add_argument("--kv-heads", type=int, default=None)
+    p.add_argument("--ffn", type=int, default=768)
+    p.add_argument("--vocab", type=int, default=512)
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--length", type=int, default=256)
+    p.add_argument("--prompt-tokens", type=int, default=64)
+    p.add_argument("--new-tokens", type=int, default=128)
+    p.add_argument("--greedy", action="store_true")
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--steps", type=int, default=3)
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args()
+    if a.kv_heads is None:
+        a.kv_heads = a.heads
+    torch.set_num_threads(a.threads)
+    transformers.logging.set_verbosity_error()
+    model = make_model(a)
+    tokens, walls, cpus = (train if a.part == "train" else sample)(a, model)
+    print(json.dumps({"part": a.name or a.part, "torch_version": torch.__version__,
+                      "transformers_version": transformers.__version__, "threads": torch.get_num_threads(),
+                      "tokens": tokens, "seconds": walls, "cpu_seconds": cpus,
+                      "params": sum(t.numel() for t in model.parameters())}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
