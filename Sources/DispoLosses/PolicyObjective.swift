@@ -41,9 +41,9 @@ extension PolicyObjective {
         let tokenLoss = loss.tokenLoss
         let n = batch.tokenCount
         var coefficients = [Float](repeating: 0, count: n)
-        var entropyCoefficients: [Float]? = regularizers.entropyCoefficient != 0 && batch.entropies != nil
-            ? [Float](repeating: 0, count: n) : nil
-        var metrics = LossMetrics()
+        let entropyBonus = regularizers.entropyCoefficient != 0 && batch.entropies != nil
+        var entropyCoefficients: [Float]? = entropyBonus ? [Float](repeating: 0, count: n) : nil
+        var tally = Tally()
         var total = 0.0, pgTotal = 0.0
         for s in 0..<batch.sequenceCount {
             let range = batch.range(of: s)
@@ -59,10 +59,10 @@ extension PolicyObjective {
                 let contribution = Double(weight * m) * Double(term.value)
                 pgTotal += contribution
                 total += contribution
-                record(term, advantage: a, mask: m, batch: batch, token: t, into: &metrics)
+                tally.add(term, advantage: a, mask: m, kl: batch.oldLogProbs[t] - batch.logProbs[t])
                 if let entropies = batch.entropies {
-                    metrics.add("actor/entropy", Double(entropies[t] * m), count: Double(m))
-                    if entropyCoefficients != nil {
+                    tally.entropy += Double(entropies[t] * m)
+                    if entropyBonus {
                         entropyCoefficients![t] = -regularizers.entropyCoefficient * weight * m
                         total -= Double(regularizers.entropyCoefficient * weight * m * entropies[t])
                     }
@@ -71,28 +71,60 @@ extension PolicyObjective {
                     let kl = regularizers.kl(logProb: batch.logProbs[t], refLogProb: ref[t])
                     coefficients[t] += regularizers.klCoefficient * weight * m * kl.gradient
                     total += Double(regularizers.klCoefficient * weight * m * kl.value)
-                    metrics.add("actor/kl_loss", Double(kl.value * m), count: Double(m))
+                    tally.klLoss += Double(kl.value * m)
                 }
             }
         }
+        var metrics = tally.metrics(hasEntropy: batch.entropies != nil,
+                                    hasKL: regularizers.klCoefficient != 0 && batch.refLogProbs != nil)
         metrics.addTotal("actor/pg_loss", pgTotal)
         return PolicyLossOutput(loss: total, logProbCoefficients: coefficients, entropyCoefficients: entropyCoefficients,
                                 metrics: metrics)
     }
+}
 
-    private func record(_ term: TokenLossTerm, advantage a: Float, mask m: Float, batch: PolicyBatch, token t: Int,
-                        into metrics: inout LossMetrics) {
+/// Per-token metric sums of one evaluation, kept in fields (not a dictionary) on the hot path.
+private struct Tally {
+    var tokens = 0.0, positive = 0.0, negative = 0.0
+    var ppoKL = 0.0, clipped = 0.0, dualClipped = 0.0, masked = 0.0
+    var posHigh = 0.0, posLow = 0.0, negHigh = 0.0, negLow = 0.0
+    var weightPos = 0.0, weightNeg = 0.0, entropy = 0.0, klLoss = 0.0
+
+    mutating func add(_ term: TokenLossTerm, advantage a: Float, mask m: Float, kl: Float) {
         let count = Double(m)
-        metrics.add("actor/ppo_kl", Double((batch.oldLogProbs[t] - batch.logProbs[t]) * m), count: count)
-        metrics.add("actor/pg_clipfrac", term.clip.contains(.ppoClipped) ? count : 0, count: count)
-        metrics.add("actor/pg_clipfrac_lower", term.clip.contains(.ppoDualClipped) ? count : 0, count: count)
-        let positive = a > 0, negative = a < 0
-        metrics.add("dispo/clipfrac_pos_high", positive && term.clip.contains(.high) ? count : 0, count: count)
-        metrics.add("dispo/clipfrac_pos_low", positive && term.clip.contains(.low) ? count : 0, count: count)
-        metrics.add("dispo/clipfrac_neg_high", negative && term.clip.contains(.high) ? count : 0, count: count)
-        metrics.add("dispo/clipfrac_neg_low", negative && term.clip.contains(.low) ? count : 0, count: count)
-        metrics.add("dispo/masked_frac", term.clip.contains(.masked) ? count : 0, count: count)
-        if positive { metrics.add("dispo/mean_weight_pos", Double(term.weight * m), count: count) }
-        if negative { metrics.add("dispo/mean_weight_neg", Double(term.weight * m), count: count) }
+        tokens += count
+        ppoKL += Double(kl * m)
+        let clip = term.clip
+        if clip.contains(.ppoClipped) { clipped += count }
+        if clip.contains(.ppoDualClipped) { dualClipped += count }
+        if clip.contains(.masked) { masked += count }
+        if a > 0 {
+            positive += count
+            weightPos += Double(term.weight * m)
+            if clip.contains(.high) { posHigh += count }
+            if clip.contains(.low) { posLow += count }
+        } else if a < 0 {
+            negative += count
+            weightNeg += Double(term.weight * m)
+            if clip.contains(.high) { negHigh += count }
+            if clip.contains(.low) { negLow += count }
+        }
+    }
+
+    func metrics(hasEntropy: Bool, hasKL: Bool) -> LossMetrics {
+        var m = LossMetrics()
+        m.add("actor/ppo_kl", ppoKL, count: tokens)
+        m.add("actor/pg_clipfrac", clipped, count: tokens)
+        m.add("actor/pg_clipfrac_lower", dualClipped, count: tokens)
+        m.add("dispo/clipfrac_pos_high", posHigh, count: tokens)
+        m.add("dispo/clipfrac_pos_low", posLow, count: tokens)
+        m.add("dispo/clipfrac_neg_high", negHigh, count: tokens)
+        m.add("dispo/clipfrac_neg_low", negLow, count: tokens)
+        m.add("dispo/masked_frac", masked, count: tokens)
+        if positive > 0 { m.add("dispo/mean_weight_pos", weightPos, count: positive) }
+        if negative > 0 { m.add("dispo/mean_weight_neg", weightNeg, count: negative) }
+        if hasEntropy { m.add("actor/entropy", entropy, count: tokens) }
+        if hasKL { m.add("actor/kl_loss", klLoss, count: tokens) }
+        return m
     }
 }
