@@ -17,6 +17,9 @@ struct Dispo: AsyncParsableCommand {
             LearnCommand.self,
             EvalCommand.self,
             PlotCommand.self,
+            ModelCommand.self,
+            SampleCommand.self,
+            ScoreCommand.self,
             GradeCommand.self,
             ShardCommand.self,
             ShardsCommand.self,
@@ -48,6 +51,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks, each against its baseline measured in the same run.",
-        subcommands: [BenchShardsCommand.self, BenchTokenizerCommand.self, BenchVerifierCommand.self, BenchLossesCommand.self]
+        subcommands: [BenchShardsCommand.self, BenchTokenizerCommand.self, BenchVerifierCommand.self, BenchLossesCommand.self,
+                      BenchEngineCommand.self]
     )
 }
