@@ -44,20 +44,32 @@ struct ResumeCommand: AsyncParsableCommand {
         commandName: "resume", abstract: "Continue a run from its newest complete checkpoint.")
 
     @Argument(help: "Run directory.") var runDir: String
+    @Option(name: .customLong("set"), help: "Change a setting on resume: path=value (repeatable; needs --allow-change).")
+    var overrides: [String] = []
+    @Option(help: "A setting (or section) whose change is safe, e.g. train.steps or eval (repeatable).")
+    var allowChange: [String] = []
 
     func run() async throws {
         let specPath = runDir + "/spec.json"
         guard FileManager.default.fileExists(atPath: specPath) else {
             throw ValidationError("\(runDir) holds no run (no spec.json)")
         }
-        var spec = try PipelineSpec.load(specPath)
+        var old = try PipelineSpec.load(specPath)
+        var spec = try PipelineSpec.load(specPath, overrides: overrides)
+        old.runDir = runDir
         spec.runDir = runDir
-        try await RunLauncher.launch(spec: spec, resume: true)
+        let changed = try SpecDiff.paths(old, spec)
+        let refused = changed.filter { !SpecDiff.isAllowed($0, by: allowChange) }
+        guard refused.isEmpty else {
+            throw ValidationError("resuming with a changed spec: \(refused.joined(separator: ", ")) differ from \(specPath); "
+                + "name each change that is safe with --allow-change PATH")
+        }
+        try await RunLauncher.launch(spec: spec, resume: true, acceptedSpecs: changed.isEmpty ? [] : [old])
     }
 }
 
 enum RunLauncher {
-    static func launch(spec: PipelineSpec, resume: Bool) async throws {
+    static func launch(spec: PipelineSpec, resume: Bool, acceptedSpecs: [PipelineSpec] = []) async throws {
         let stop = StopFlag()
         let signals = [SIGINT, SIGTERM].map { sig -> any DispatchSourceSignal in
             signal(sig, SIG_IGN)
@@ -72,6 +84,7 @@ enum RunLauncher {
         defer { signals.forEach { $0.cancel() } }
         let context = try RunContext(spec: spec)
         let run = PipelineRun(context: context, stop: stop) { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
+        run.acceptedSpecHashes = Set(try acceptedSpecs.map { try RunContext.specHash($0) })
         let summary = try await run.run(resume: resume)
         if summary.stopped {
             print("stopped after step \(summary.steps); continue with: dispo resume \(spec.runDir)")

@@ -81,6 +81,31 @@ final class PipelineRunTests: XCTestCase {
         XCTAssertTrue(replay.stdout.contains("\"train/rollouts\":16"), replay.stdout)
     }
 
+    func test_sigint_checkpoints_and_resume_finishes_identically() throws {
+        let (dir, sets) = try smokeArguments()
+        let reference = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/ref"] + sets)
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+        // SIGINT after step 3: the step finishes, a checkpoint is written, the process exits 130.
+        let interrupted = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/int"] + sets,
+                                        environment: ["DISPO_FAULT": "sigint:3"])
+        XCTAssertEqual(interrupted.status, 130, interrupted.stderr)
+        XCTAssertTrue(interrupted.stderr.contains("stopping: finishing the step in flight"), interrupted.stderr)
+        XCTAssertTrue(interrupted.stdout.contains("dispo resume"), interrupted.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/int/checkpoints/step-000003/DONE"))
+        // A changed spec is refused unless the change is named safe.
+        let refused = try Dispo.run(["resume", dir + "/int", "--set", "eval.samples=3"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("eval.samples differ"), refused.stderr)
+        let resumed = try Dispo.run(["resume", dir + "/int"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(try weights(dir + "/int"), try weights(dir + "/ref"))
+        // Extending a finished run by two steps, with the change allowed.
+        let extended = try Dispo.run(["resume", dir + "/int", "--set", "train.steps=8", "--allow-change", "train.steps"])
+        XCTAssertEqual(extended.status, 0, extended.stderr)
+        let lines = try String(contentsOfFile: dir + "/int/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 8)
+    }
+
     func test_killed_runs_resume_to_identical_weights() throws {
         let (dir, sets) = try smokeArguments()
         let reference = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/ref"] + sets)

@@ -116,7 +116,13 @@ public enum FaultInjection {
     }()
 
     public static func point(_ name: String, _ value: Int) {
-        if let (n, v) = spec, n == name, v == value { kill(getpid(), SIGKILL) }
+        if matches(name, value) { kill(getpid(), SIGKILL) }
+    }
+
+    /// Whether DISPO_FAULT names this point (for faults other than SIGKILL, e.g. `sigint:N`).
+    public static func matches(_ name: String, _ value: Int) -> Bool {
+        if let (n, v) = spec, n == name, v == value { return true }
+        return false
     }
 }
 

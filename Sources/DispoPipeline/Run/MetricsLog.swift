@@ -71,10 +71,10 @@ enum StepMetrics {
 
     /// The progress line of a step.
     static func line(step: Int, of total: Int, _ v: [String: Double]) -> String {
-        String(format: "step %d/%d  acc %.3f  reward %.3f  len %.1f  entropy %.3f  clip+ %.3f/%.3f  clip- %.3f/%.3f  sample %.1fs  learn %.1fs",
+        String(format: "step %d/%d  acc %.3f  reward %.3f  len %.1f  entropy %.3f  clip+ %.3f/%.3f  clip- %.3f/%.3f  sample %.1fs  learn %.1fs  %.0f tok/s",
                step, total, v["acc/mean"] ?? 0, v["critic/score/mean"] ?? 0, v["response_length/mean"] ?? 0,
                v["actor/entropy"] ?? 0, v["dispo/clipfrac_pos_high"] ?? 0, v["dispo/clipfrac_pos_low"] ?? 0,
                v["dispo/clipfrac_neg_high"] ?? 0, v["dispo/clipfrac_neg_low"] ?? 0,
-               v["timing_s/sample"] ?? 0, v["timing_s/learn"] ?? 0)
+               v["timing_s/sample"] ?? 0, v["timing_s/learn"] ?? 0, v["perf/trained_tokens_per_s"] ?? 0)
     }
 }

@@ -12,6 +12,9 @@ import DispoEngine
 import DispoShards
 import DispoSupport
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 public struct RunSummary: Codable, Sendable {
     public var steps: Int
@@ -44,6 +47,8 @@ public final class StopFlag: @unchecked Sendable {
 public final class PipelineRun: @unchecked Sendable {
     public let context: RunContext
     public let stop: StopFlag
+    /// Spec hashes a resumed run accepts besides its own (the spec before allowed changes).
+    public var acceptedSpecHashes: Set<String> = []
     let log: (String) -> Void
     let learnerThread = ComputeThread(name: "learner")
 
@@ -61,6 +66,8 @@ public final class PipelineRun: @unchecked Sendable {
         let started = Date()
         let spec = context.spec
         Gemm.setThreads(spec.threads.blas)
+        context.learnerModel.threads = spec.threads.learner
+        context.samplerModel.threads = spec.threads.sampler
         try FileManager.default.createDirectory(atPath: context.runDir, withIntermediateDirectories: true)
         let learner = try Learner(model: context.learnerModel, config: context.learnerConfig())
         var state = CheckpointState(steps: 0, optimizerStep: 0, cursor: ShardCursor(seed: spec.seed), specHash: context.specHash,
@@ -69,6 +76,9 @@ public final class PipelineRun: @unchecked Sendable {
         var before: EvalResult?
         if resume, let newest = try Checkpoints.list(checkpointDir).last {
             state = try await restore(newest, learner: learner, store: store)
+            if state.specHash != context.specHash {
+                try AtomicFile.write(context.specJSON + "\n", to: context.runDir + "/spec.json")
+            }
             log("resuming from \(Checkpoints.name(newest)) (\(state.steps) of \(spec.train.steps) steps done)")
         } else {
             try AtomicFile.write(context.specJSON + "\n", to: context.runDir + "/spec.json")
@@ -115,6 +125,7 @@ public final class PipelineRun: @unchecked Sendable {
         let firstStep = state.steps, cursor = state.cursor
         let producer = Task { try await stage.run(from: firstStep, cursor: cursor, verifierWorkers: 2) }
         defer { producer.cancel() }
+        let loopStarted = Date()
         while state.steps < spec.train.steps, !stop.isRaised {
             guard let batch = try await batches.receive() else {
                 try await producer.value
@@ -143,8 +154,11 @@ public final class PipelineRun: @unchecked Sendable {
             }
             try metrics.append(step: state.steps, values)
             state.metricsLines = metrics.lines
-            log(StepMetrics.line(step: state.steps, of: spec.train.steps, values))
+            let elapsed = Date().timeIntervalSince(loopStarted)
+            let eta = elapsed / Double(state.steps - start.steps) * Double(spec.train.steps - state.steps)
+            log(StepMetrics.line(step: state.steps, of: spec.train.steps, values) + "  ETA " + ProgressBar.duration(eta))
             FaultInjection.point("step", state.steps)
+            if FaultInjection.matches("sigint", state.steps) { kill(getpid(), SIGINT) }
             if spec.checkpoint.every > 0, state.steps % spec.checkpoint.every == 0 {
                 try recorder.seal()
                 try await checkpoint(learner: learner, state: state, store: store)

@@ -69,9 +69,9 @@ extension PipelineRun {
     func restore(_ steps: Int, learner: Learner, store: PolicyStore) async throws -> CheckpointState {
         let directory = checkpointDir + "/" + Checkpoints.name(steps)
         let state = try Checkpoints.readState(directory)
-        guard state.specHash == context.specHash else {
+        guard state.specHash == context.specHash || acceptedSpecHashes.contains(state.specHash) else {
             throw InputError(file: directory + "/state.json", expected: "spec hash \(context.specHash) (the run's spec.json)",
-                             found: state.specHash, hint: "the spec changed since this checkpoint; start a new run")
+                             found: state.specHash, hint: "spec.json changed since this checkpoint; restore it, or resume with --set and --allow-change")
         }
         try context.learnerModel.loadWeights(directory: directory)
         try learner.optimizer.restore(step: state.optimizerStep,

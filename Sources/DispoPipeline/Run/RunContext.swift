@@ -28,9 +28,7 @@ public final class RunContext: @unchecked Sendable {
 
     public init(spec: PipelineSpec, runDir: String? = nil) throws {
         self.spec = spec
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        specJSON = String(decoding: try encoder.encode(spec), as: UTF8.self)
+        specJSON = try Self.canonicalJSON(spec)
         specHash = XXH64.hex(XXH64.hash(Array(specJSON.utf8)))
         self.runDir = runDir ?? spec.runDir
         let tokenizerPath = spec.tokenizer ?? spec.model.path!
@@ -57,6 +55,17 @@ public final class RunContext: @unchecked Sendable {
             longest = max(longest, try Problem(record: record, index: index, set: trainSet.directory).prompt.count)
         }
         maxPromptTokens = longest
+    }
+
+    /// The spec as JSON with sorted keys (what spec.json holds and the hash covers).
+    public static func canonicalJSON(_ spec: PipelineSpec) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(spec), as: UTF8.self)
+    }
+
+    public static func specHash(_ spec: PipelineSpec) throws -> String {
+        XXH64.hex(XXH64.hash(Array(try canonicalJSON(spec).utf8)))
     }
 
     static func makeModel(_ spec: PipelineSpec) throws -> Transformer {

@@ -46,6 +46,7 @@ final class SamplerStage: @unchecked Sendable {
     let store: PolicyStore
     let thread = ComputeThread(name: "sampler")
     let sampler: RolloutSampler
+    let prompts: BoundedChannel<Problem>
     let generated: BoundedChannel<GenerationBatch>
     let scored: BoundedChannel<ScoredBatch>
     let decisions = BoundedChannel<Bool>(name: "decisions", capacity: 1)
@@ -60,16 +61,18 @@ final class SamplerStage: @unchecked Sendable {
         sampler = RolloutSampler(generator: context.newGenerator(context.samplerModel, slots: min(slots, 256)),
                                  tokenizer: context.tokenizer, scorer: context.scorer,
                                  parameters: context.samplingParameters, seed: context.spec.seed)
+        prompts = BoundedChannel(name: "prompts", capacity: context.spec.channels.prompts)
         generated = BoundedChannel(name: "generated", capacity: max(1, context.spec.channels.groups / max(1, slots / context.spec.rollout.groupSize)))
         scored = BoundedChannel(name: "scored", capacity: 2)
     }
 
-    var channels: [any ChannelReporting] { [generated, scored, batches] }
+    var channels: [any ChannelReporting] { [prompts, generated, scored, batches] }
 
     /// Runs the sampler, verifier workers and filter from `firstStep`, starting at `cursor`.
     func run(from firstStep: Int, cursor: ShardCursor, verifierWorkers: Int) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await self.sampleLoop(from: firstStep, cursor: cursor) }
+            group.addTask { try await self.loadPrompts(from: cursor) }
+            group.addTask { try await self.sampleLoop(from: firstStep) }
             for _ in 0..<max(1, verifierWorkers) { group.addTask { try await self.verifyLoop() } }
             group.addTask { try await self.filterLoop(from: firstStep, cursor: cursor) }
             do {
@@ -82,18 +85,37 @@ final class SamplerStage: @unchecked Sendable {
         }
     }
 
-    private func sampleLoop(from firstStep: Int, cursor start: ShardCursor) async throws {
+    /// The prompt loader: draws problems in the cursor's deterministic shuffled order, epoch after epoch,
+    /// ahead of the sampler as far as the `prompts` channel allows. (The cursor stored in checkpoints is the
+    /// filter's, which counts only prompts actually used, so prefetching changes nothing on resume.)
+    private func loadPrompts(from start: ShardCursor) async throws {
+        var cursor = start
+        let set = context.train
+        while !Task.isCancelled {
+            let (index, record) = try set.next(&cursor)
+            do {
+                try await prompts.send(try Problem(record: record, index: index, set: set.directory))
+            } catch is ChannelClosedError {
+                return
+            }
+        }
+    }
+
+    private func sampleLoop(from firstStep: Int) async throws {
         let spec = context.spec
         let perBatch = spec.rollout.genBatchPrompts ?? spec.rollout.promptsPerStep
-        var cursor = start
-        defer { generated.finish() }
+        defer { generated.finish(); prompts.finish() }
         for step in firstStep..<spec.train.steps {
             let version = max(0, step - spec.rollout.maxStaleness)
             let weights = await store.weights(version)
             var index = 0
             while true {
-                let drawn = try context.train.next(perBatch, &cursor)
-                let problems = try drawn.map { try Problem(record: $0.record, index: $0.index, set: context.train.directory) }
+                var drawn: [Problem] = []
+                for _ in 0..<perBatch {
+                    guard let problem = try await prompts.receive() else { return }
+                    drawn.append(problem)
+                }
+                let problems = drawn
                 let needLoad = loadedVersion != version
                 let results = try await thread.run { [sampler, context] in
                     if needLoad { context.samplerModel.parameters.base.update(from: weights, count: weights.count) }
