@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "DispoDatasets", dependencies: ["DispoSupport", "DispoShards", "DispoTokenizers", "DispoVerifier"],
                 swiftSettings: strict),
         .target(name: "DispoBench", dependencies: ["DispoSupport", "DispoShards", "DispoTokenizers", "DispoEngine",
-                                                 "DispoVerifier", "DispoLosses", "COpenBLAS"],
+                                                 "DispoVerifier", "DispoLosses", "DispoPipeline", "COpenBLAS"],
                 swiftSettings: strict),
         .executableTarget(name: "dispo", dependencies: [
             "DispoSupport", "DispoShards", "DispoTokenizers", "DispoDatasets", "DispoEngine", "DispoVerifier", "DispoLosses", "DispoPipeline", "DispoBench",

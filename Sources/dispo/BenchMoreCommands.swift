@@ -32,3 +32,20 @@ struct BenchLossesCommand: AsyncParsableCommand {
         try LossBench.run(options)
     }
 }
+
+struct BenchStreamingCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "streaming", abstract: "The same pipeline with max_staleness 1 against 0: steps/min and stage times.")
+
+    @Option(help: "Pipeline file.") var pipeline = "Pipelines/quickstart.json"
+    @Option(help: "Learner steps per run.") var steps = 30
+    @Option(name: .customLong("set"), help: "Override a key: path=value (repeatable).") var overrides: [String] = []
+
+    func run() async throws {
+        var options = StreamingBenchOptions()
+        options.pipeline = pipeline
+        options.steps = steps
+        options.overrides = overrides
+        try await StreamingBench.run(options)
+    }
+}

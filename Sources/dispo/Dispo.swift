@@ -52,6 +52,6 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks, each against its baseline measured in the same run.",
         subcommands: [BenchShardsCommand.self, BenchTokenizerCommand.self, BenchVerifierCommand.self, BenchLossesCommand.self,
-                      BenchEngineCommand.self]
+                      BenchEngineCommand.self, BenchStreamingCommand.self]
     )
 }

@@ -95,7 +95,7 @@ public final class PipelineRun: @unchecked Sendable {
             name: identity.name, kind: identity.kind, hash: identity.hash, vocabularySize: context.tokenizer.vocabularySize),
             resumingAfter: state.steps)
         state = try await loop(learner: learner, store: store, state: state, metrics: metrics, recorder: recorder)
-        try recorder.seal()
+        try await recorder.flushAndSeal()
         try await checkpoint(learner: learner, state: state, store: store)
         let stopped = state.steps < spec.train.steps
         var after: EvalResult?
@@ -131,7 +131,7 @@ public final class PipelineRun: @unchecked Sendable {
                 try await producer.value
                 throw InputError(file: context.runDir, expected: "a batch for step \(state.steps)", found: "the sampler stopped")
             }
-            try recorder.record(batch)
+            recorder.enqueue(batch)
             let learnStarted = Date()
             let rollouts = batch.groups.flatMap(\.rollouts)
             let exclusive = Exclusive(learner)
@@ -160,7 +160,7 @@ public final class PipelineRun: @unchecked Sendable {
             FaultInjection.point("step", state.steps)
             if FaultInjection.matches("sigint", state.steps) { kill(getpid(), SIGINT) }
             if spec.checkpoint.every > 0, state.steps % spec.checkpoint.every == 0 {
-                try recorder.seal()
+                try await recorder.flushAndSeal()
                 try await checkpoint(learner: learner, state: state, store: store)
             }
         }

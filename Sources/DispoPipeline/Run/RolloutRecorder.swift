@@ -11,9 +11,11 @@ import DispoShards
 import DispoSupport
 import Foundation
 
-final class RolloutRecorder {
+final class RolloutRecorder: @unchecked Sendable {
     let directory: String
     let tokenizer: ShardTokenizerInfo
+    /// Writes run off the learner's path, one after another; `seal()` waits for them.
+    private var pending: Task<Void, any Error>?
     private var writer: ShardSetWriter?
     private var first = 0
     private var last = 0
@@ -26,6 +28,22 @@ final class RolloutRecorder {
             let keep = entry.hasPrefix("steps-") && (Int(entry.split(separator: "-").last ?? "") ?? Int.max) <= steps
             if !keep { try FileManager.default.removeItem(atPath: directory + "/" + entry) }
         }
+    }
+
+    /// Queues the rollouts of one step for writing (in order, on another thread).
+    func enqueue(_ batch: StepBatch) {
+        let previous = pending
+        pending = Task {
+            try await previous?.value
+            try self.record(batch)
+        }
+    }
+
+    /// Waits for queued writes, then finishes the open segment (before a checkpoint is written).
+    func flushAndSeal() async throws {
+        try await pending?.value
+        pending = nil
+        try seal()
     }
 
     /// Appends the rollouts of one step.

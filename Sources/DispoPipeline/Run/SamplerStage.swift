@@ -32,12 +32,15 @@ struct GenerationBatch: Sendable {
     var version: Int
     var problems: [Problem]
     var results: [[GenerationResult]]
+    /// Time the sampler spent generating this batch (busy time, not waiting).
+    var seconds: Double
 }
 
 struct ScoredBatch: Sendable {
     var step: Int
     var index: Int
     var groups: [ScoredGroup]
+    var sampleSeconds: Double
     var seconds: Double
 }
 
@@ -117,12 +120,14 @@ final class SamplerStage: @unchecked Sendable {
                 }
                 let problems = drawn
                 let needLoad = loadedVersion != version
+                let started = Date()
                 let results = try await thread.run { [sampler, context] in
                     if needLoad { context.samplerModel.parameters.base.update(from: weights, count: weights.count) }
                     return try sampler.sample(problems, samples: spec.rollout.groupSize, step: UInt64(step))
                 }
                 loadedVersion = version
-                try await generated.send(GenerationBatch(step: step, index: index, version: version, problems: problems, results: results))
+                try await generated.send(GenerationBatch(step: step, index: index, version: version, problems: problems, results: results,
+                                                         seconds: Date().timeIntervalSince(started)))
                 index += 1
                 guard let more = try await decisions.receive(), more else { break }
             }
@@ -136,7 +141,7 @@ final class SamplerStage: @unchecked Sendable {
                 ScoredGroup(problem: problem, step: batch.step, version: batch.version,
                             responses: results.map { sampler.score($0, problem: problem) })
             }
-            try await scored.send(ScoredBatch(step: batch.step, index: batch.index, groups: groups,
+            try await scored.send(ScoredBatch(step: batch.step, index: batch.index, groups: groups, sampleSeconds: batch.seconds,
                                               seconds: Date().timeIntervalSince(started)))
         }
     }
@@ -147,8 +152,7 @@ final class SamplerStage: @unchecked Sendable {
         var cursor = start
         var pending: [Int: ScoredBatch] = [:]
         var kept: [ScoredGroup] = []
-        var step = firstStep, nextIndex = 0, sampled = 0, verifySeconds = 0.0
-        var stepStarted = Date()
+        var step = firstStep, nextIndex = 0, sampled = 0, verifySeconds = 0.0, sampleSeconds = 0.0
         defer { batches.finish() }
         var activeVerifiers = true
         while activeVerifiers || !pending.isEmpty {
@@ -161,6 +165,7 @@ final class SamplerStage: @unchecked Sendable {
             nextIndex += 1
             sampled += batch.groups.count
             verifySeconds += batch.seconds
+            sampleSeconds += batch.sampleSeconds
             cursor = try Self.advance(cursor, by: batch.groups.count, in: context.train)
             let keep = spec.dynamicSampling.enabled
                 ? batch.groups.filter { DynamicGroupFilter.keeps($0.accuracies) } : batch.groups
@@ -175,15 +180,15 @@ final class SamplerStage: @unchecked Sendable {
                 let groups = Array(kept.prefix(spec.rollout.promptsPerStep))
                 try await batches.send(StepBatch(step: step, version: batch.groups.first?.version ?? 0, groups: groups,
                                                  cursor: cursor, generationBatches: nextIndex, groupsSampled: sampled,
-                                                 sampleSeconds: Date().timeIntervalSince(stepStarted) - verifySeconds,
+                                                 sampleSeconds: sampleSeconds,
                                                  verifySeconds: verifySeconds))
                 try await decisions.send(false)
                 step += 1
                 nextIndex = 0
                 sampled = 0
                 verifySeconds = 0
+                sampleSeconds = 0
                 kept = []
-                stepStarted = Date()
                 pending = pending.filter { $0.value.step >= step }
             } else {
                 try await decisions.send(true)
