@@ -64,26 +64,7 @@ public enum TokenizeTool {
     }
 
     /// A JSON string literal: quotes, backslashes and control characters escaped, other characters as they are.
-    public static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    public static func jsonString(_ text: String) -> String { JSONString.literal(text) }
 
     /// Numbered lines (from 1) of `data`, without the empty line after a final newline; "\r\n" endings accepted.
     static func lines(_ data: Data) -> [(Int, String)] {
