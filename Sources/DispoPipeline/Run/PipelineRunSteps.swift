@@ -27,11 +27,13 @@ extension PipelineRun {
     func evaluate(label: String) throws -> EvalResult? {
         guard !context.evalProblems.isEmpty else { return nil }
         let started = Date()
-        context.samplerModel.parameters.copy(from: context.learnerModel.parameters)
+        let model = context.evalModel
+        model.parameters.copy(from: context.learnerModel.parameters)
+        model.threads = context.spec.threads.sampler
         let spec = context.spec
         var parameters = context.samplingParameters
         parameters.temperature = spec.eval.temperature ?? spec.rollout.temperature
-        let generator = context.newGenerator(context.samplerModel, slots: 256)
+        let generator = context.newGenerator(model, slots: 256)
         let sampler = RolloutSampler(generator: generator, tokenizer: context.tokenizer, scorer: context.scorer,
                                      parameters: parameters, seed: spec.seed)
         let result = try Evaluator(sampler: sampler, samples: spec.eval.samples, greedy: spec.eval.greedy).run(context.evalProblems)

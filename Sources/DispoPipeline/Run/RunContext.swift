@@ -20,6 +20,9 @@ public final class RunContext: @unchecked Sendable {
     public let evalProblems: [Problem]
     public let learnerModel: Transformer
     public let samplerModel: Transformer
+    /// Evaluation's own copy of the weights: the sampler stage may be generating with `samplerModel` at
+    /// the same time.
+    public private(set) lazy var evalModel = Transformer(config: learnerModel.config)
     public let stopTokens: Set<Int32>
     public let samplingParameters: SamplingParameters
     public let scorer: ResponseScorer
