@@ -57,6 +57,8 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public var eosTokenIDs: [Int]        // HF allows an int or a list
     /// Keys present in the file that the engine refuses to ignore (checked by `validate`).
     var unsupported: [String] = []
+    /// The `torch_dtype` written with the config: the dtype the weights beside it are stored in.
+    public var storageDtype = "float32"
 
     enum CodingKeys: String, CodingKey {
         case modelType = "model_type", vocabSize = "vocab_size", hiddenSize = "hidden_size"
@@ -167,7 +169,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         try c.encodeIfPresent(bosTokenID, forKey: .bosTokenID)
         if eosTokenIDs.count == 1 { try c.encode(eosTokenIDs[0], forKey: .eosTokenID) }
         else if !eosTokenIDs.isEmpty { try c.encode(eosTokenIDs, forKey: .eosTokenID) }
-        try c.encode("float32", forKey: .torchDtype)
+        try c.encode(storageDtype, forKey: .torchDtype)
     }
 
     public static func == (a: ModelConfig, b: ModelConfig) -> Bool {

@@ -83,7 +83,9 @@ extension Transformer {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(Array(try encoder.encode(config)) + [0x0A], to: directory + "/config.json")
+        var written = config
+        written.storageDtype = dtype == .bf16 ? "bfloat16" : "float32"
+        try AtomicFile.write(Array(try encoder.encode(written)) + [0x0A], to: directory + "/config.json")
         try Self.writeTensors(layout: layout, arena: parameters, dtype: dtype, to: directory + "/model.safetensors")
     }
 

@@ -69,6 +69,13 @@ final class ModelCommandsTests: XCTestCase {
         XCTAssertTrue(again.stderr.contains("--overwrite"), again.stderr)
         let bf16 = try Dispo.run(["model", "init", "--config", config, "--out", model, "--overwrite", "--dtype", "bf16"])
         XCTAssertEqual(bf16.status, 0, bf16.stderr)
+        func dtype() throws -> String? {
+            let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: model + "/config.json")))
+            return (object as? [String: Any])?["torch_dtype"] as? String
+        }
+        XCTAssertEqual(try dtype(), "bfloat16", "config.json names the dtype the weights are stored in")
+        XCTAssertEqual(try Dispo.run(["model", "init", "--config", config, "--out", model, "--overwrite"]).status, 0)
+        XCTAssertEqual(try dtype(), "float32")
         let bad = try Dispo.run(["model", "init", "--config", config, "--out", dir + "/other", "--dtype", "f16"])
         XCTAssertNotEqual(bad.status, 0)
     }
