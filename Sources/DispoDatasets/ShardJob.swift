@@ -87,8 +87,7 @@ extension ShardJob {
         let reader = try DatasetReader(path: input, format: format)
         let assignment = try splitAssignment(count: splits.isEmpty ? 0 : reader.countRecords())
         let names = splits.isEmpty ? [""] : ["train"] + splits.map(\.name)
-        let info = ShardTokenizerInfo(name: tokenizer.identity.name, kind: tokenizer.identity.kind,
-                                      hash: tokenizer.identity.hash, vocabularySize: tokenizer.vocabularySize)
+        let info = tokenizer.identity
         let source = self.source ?? Self.defaultSource(input)
         if !splits.isEmpty { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) }
         var writers: [ShardSetWriter] = []

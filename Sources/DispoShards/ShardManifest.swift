@@ -5,26 +5,9 @@
 import DispoSupport
 import Foundation
 
-public struct ShardTokenizerInfo: Codable, Sendable, Equatable {
-    public var name: String
-    /// Tokenizer family, e.g. "bpe", "byte".
-    public var kind: String
-    /// Hash of the tokenizer files (identity), e.g. XXH64 hex.
-    public var hash: String
-    public var vocabularySize: Int
-
-    public init(name: String, kind: String, hash: String, vocabularySize: Int) {
-        self.name = name
-        self.kind = kind
-        self.hash = hash
-        self.vocabularySize = vocabularySize
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case name, kind, hash
-        case vocabularySize = "vocabulary_size"
-    }
-}
+/// The tokenizer recorded in a manifest (DispoSupport.TokenizerIdentity; JSON keys name, kind, hash,
+/// vocabulary_size).
+public typealias ShardTokenizerInfo = TokenizerIdentity
 
 public struct ShardManifest: Codable, Sendable, Equatable {
     public static let formatName = "dispo-shards"

@@ -30,20 +30,3 @@ extension Tokenizer {
     public func decode(_ ids: [TokenID]) throws -> String { try decode(ids, skipSpecialTokens: false) }
 }
 
-/// What a tokenizer is, recorded next to every token it produced.
-public struct TokenizerIdentity: Codable, Sendable, Equatable {
-    /// The directory or file name it was loaded from, e.g. "qwen2.5-0.5b".
-    public var name: String
-    /// "byte-level-bpe" or "char".
-    public var kind: String
-    /// XXH64 (hex) over the defining files in a fixed order; see `TokenizerLoader`.
-    public var hash: String
-    public var vocabularySize: Int
-
-    public init(name: String, kind: String, hash: String, vocabularySize: Int) {
-        self.name = name
-        self.kind = kind
-        self.hash = hash
-        self.vocabularySize = vocabularySize
-    }
-}

@@ -90,10 +90,8 @@ public final class PipelineRun: @unchecked Sendable {
         }
         await store.publish(state.steps, weights: snapshot(context.learnerModel))
         let metrics = try MetricsLog(path: metricsPath, keepLines: state.metricsLines)
-        let identity = context.tokenizer.identity
-        let recorder = try RolloutRecorder(runDir: context.runDir, tokenizer: ShardTokenizerInfo(
-            name: identity.name, kind: identity.kind, hash: identity.hash, vocabularySize: context.tokenizer.vocabularySize),
-            resumingAfter: state.steps)
+        let recorder = try RolloutRecorder(runDir: context.runDir, tokenizer: context.tokenizer.identity,
+                                           resumingAfter: state.steps)
         state = try await loop(learner: learner, store: store, state: state, metrics: metrics, recorder: recorder)
         try await recorder.flushAndSeal()
         try await checkpoint(learner: learner, state: state, store: store)
