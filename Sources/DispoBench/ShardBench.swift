@@ -259,15 +259,11 @@ private let RUSAGE_CHILDREN_WHO = RUSAGE_CHILDREN
 /// Synthetic tokenized "math text": a Zipf(1.1) unigram distribution over the vocabulary (id = frequency
 /// rank, as BPE vocabularies roughly are) mixed with a library of repeated phrases (templates, formulas).
 struct SyntheticTokens {
+    /// DispoSupport's SplitMix64 with a modulo `below` and a unit-interval draw.
     struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        private var rng: SplitMix64
+        init(state: UInt64) { rng = SplitMix64(seed: state) }
+        mutating func next() -> UInt64 { rng.next() }
         mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
         mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
     }

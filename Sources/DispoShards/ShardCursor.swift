@@ -41,9 +41,9 @@ public struct ShardPermutation: Sendable {
         halfBits = bits / 2
         mask = (1 << UInt64(halfBits)) - 1
         // SplitMix64 stream seeded by (seed, epoch): key r = mix(state + (r + 1)·γ).
-        let state = seed ^ Self.mix(UInt64(bitPattern: Int64(epoch)) &+ 0xD15F_05E0)
+        let state = seed ^ SplitMix64.mix(UInt64(bitPattern: Int64(epoch)) &+ 0xD15F_05E0)
         var keys = SIMD8<UInt64>()
-        for r in 0..<Self.rounds { keys[r] = Self.mix(state &+ UInt64(r + 1) &* 0x9E37_79B9_7F4A_7C15) }
+        for r in 0..<Self.rounds { keys[r] = SplitMix64.mix(state &+ UInt64(r + 1) &* 0x9E37_79B9_7F4A_7C15) }
         self.keys = keys
     }
 
@@ -58,19 +58,11 @@ public struct ShardPermutation: Sendable {
     private func encrypt(_ x: UInt64) -> UInt64 {
         var left = x >> UInt64(halfBits), right = x & mask
         for r in 0..<Self.rounds {
-            let next = left ^ (Self.mix(right ^ keys[r]) & mask)
+            let next = left ^ (SplitMix64.mix(right ^ keys[r]) & mask)
             left = right
             right = next
         }
         return left << UInt64(halfBits) | right
-    }
-
-    /// The SplitMix64 / MurmurHash3 64-bit finalizer: a fast bijective mixer.
-    @inline(__always) static func mix(_ value: UInt64) -> UInt64 {
-        var z = value
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

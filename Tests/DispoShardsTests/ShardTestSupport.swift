@@ -6,17 +6,13 @@ import DispoSupport
 import Foundation
 import XCTest
 
-/// A tiny deterministic generator for test data (SplitMix64).
+/// A tiny deterministic generator for test data (DispoSupport's SplitMix64, with a modulo `below`).
 struct TestRandom {
-    var state: UInt64
+    private var rng: SplitMix64
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    init(state: UInt64) { rng = SplitMix64(seed: state) }
+
+    mutating func next() -> UInt64 { rng.next() }
 
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }

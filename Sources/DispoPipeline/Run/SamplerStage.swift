@@ -60,12 +60,14 @@ final class SamplerStage: @unchecked Sendable {
         self.context = context
         self.store = store
         self.batches = batches
-        let slots = context.spec.rollout.groupSize * (context.spec.rollout.genBatchPrompts ?? context.spec.rollout.promptsPerStep)
-        sampler = RolloutSampler(generator: context.newGenerator(context.samplerModel, slots: min(slots, 256)),
+        let spec = context.spec
+        let perBatch = spec.rollout.genBatchPrompts ?? spec.rollout.promptsPerStep
+        sampler = RolloutSampler(generator: context.newGenerator(context.samplerModel, slots: min(spec.rollout.groupSize * perBatch, 256)),
                                  tokenizer: context.tokenizer, scorer: context.scorer,
-                                 parameters: context.samplingParameters, seed: context.spec.seed)
-        prompts = BoundedChannel(name: "prompts", capacity: context.spec.channels.prompts)
-        generated = BoundedChannel(name: "generated", capacity: max(1, context.spec.channels.groups / max(1, slots / context.spec.rollout.groupSize)))
+                                 parameters: context.samplingParameters, seed: spec.seed)
+        prompts = BoundedChannel(name: "prompts", capacity: spec.channels.prompts)
+        // `channels.groups` counts groups; the channel carries whole generation batches of `perBatch` groups.
+        generated = BoundedChannel(name: "generated", capacity: max(1, spec.channels.groups / perBatch))
         scored = BoundedChannel(name: "scored", capacity: 2)
     }
 

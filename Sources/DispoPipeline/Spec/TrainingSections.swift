@@ -91,9 +91,10 @@ public struct TrainSection: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        steps = try c.decodeIfPresent(Int.self, forKey: .steps) ?? 100
-        miniBatches = try c.decodeIfPresent(Int.self, forKey: .miniBatches) ?? 1
-        microBatchSize = try c.decodeIfPresent(Int.self, forKey: .microBatchSize) ?? 64
+        let d = TrainSection()
+        steps = try c.decodeIfPresent(Int.self, forKey: .steps) ?? d.steps
+        miniBatches = try c.decodeIfPresent(Int.self, forKey: .miniBatches) ?? d.miniBatches
+        microBatchSize = try c.decodeIfPresent(Int.self, forKey: .microBatchSize) ?? d.microBatchSize
     }
 }
 
@@ -157,10 +158,11 @@ public struct EvalSection: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        every = try c.decodeIfPresent(Int.self, forKey: .every) ?? 0
-        samples = try c.decodeIfPresent(Int.self, forKey: .samples) ?? 4
+        let d = EvalSection()
+        every = try c.decodeIfPresent(Int.self, forKey: .every) ?? d.every
+        samples = try c.decodeIfPresent(Int.self, forKey: .samples) ?? d.samples
         temperature = try c.decodeIfPresent(Float.self, forKey: .temperature)
-        greedy = try c.decodeIfPresent(Bool.self, forKey: .greedy) ?? true
+        greedy = try c.decodeIfPresent(Bool.self, forKey: .greedy) ?? d.greedy
     }
 }
 
@@ -174,8 +176,9 @@ public struct CheckpointSection: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: AnyCodingKey.self)
-        every = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("every")) ?? 10
-        keep = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("keep")) ?? 2
+        let d = CheckpointSection()
+        every = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("every")) ?? d.every
+        keep = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("keep")) ?? d.keep
     }
 }
 
@@ -189,9 +192,10 @@ public struct ChannelSection: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: AnyCodingKey.self)
-        prompts = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("prompts")) ?? 256
-        groups = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("groups")) ?? 64
-        batches = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("batches")) ?? 2
+        let d = ChannelSection()
+        prompts = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("prompts")) ?? d.prompts
+        groups = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("groups")) ?? d.groups
+        batches = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("batches")) ?? d.batches
     }
 }
 
@@ -206,9 +210,10 @@ public struct ThreadSection: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: AnyCodingKey.self)
-        sampler = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("sampler")) ?? 1
-        learner = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("learner")) ?? 1
-        blas = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("blas")) ?? 1
+        let d = ThreadSection()
+        sampler = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("sampler")) ?? d.sampler
+        learner = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("learner")) ?? d.learner
+        blas = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("blas")) ?? d.blas
     }
 }
 
