@@ -9,6 +9,9 @@ Parts (one per run, chosen with --part):
 Prints one JSON line per measurement:
   {"part", "torch_version", "transformers_version", "threads", "tokens", "seconds": [wall per repeat],
    "cpu_seconds": [process CPU per repeat], "params"}
+With --interactive (how `dispo bench engine` runs it, so that the two sides alternate step by step and share
+whatever the machine is doing at the time): prints that line without the timings plus "ready": true, then
+times one step for each "step" line on stdin and answers {"seconds", "cpu_seconds"}; "quit" ends it.
 
 Needs torch (CPU) and transformers:
   python3 -m venv .venv-torch && .venv-torch/bin/pip install "torch==2.13.0+cpu" transformers \
@@ -49,25 +52,22 @@ def clock():
 
 
 def train(a, model):
+    """Returns (tokens per step, one training step)."""
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
     g = torch.Generator().manual_seed(a.seed + 1)
     ids = torch.randint(0, a.vocab, (a.batch, a.length), generator=g)
-    walls, cpus = [], []
-    for step in range(a.warmup + a.steps):
-        w0, c0 = clock()
+
+    def step():
         out = model(input_ids=ids, labels=ids)
         out.loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=False)
-        w1, c1 = clock()
-        if step >= a.warmup:
-            walls.append(w1 - w0)
-            cpus.append(c1 - c0)
-    return a.batch * a.length, walls, cpus
+    return a.batch * a.length, step
 
 
 def sample(a, model):
+    """Returns (new tokens per call, one generate call)."""
     model.eval()
     g = torch.Generator().manual_seed(a.seed + 2)
     ids = torch.randint(0, a.vocab, (a.batch, a.prompt_tokens), generator=g)
@@ -78,17 +78,19 @@ def sample(a, model):
         kwargs.update(do_sample=False)
     else:
         kwargs.update(do_sample=True, temperature=1.0, top_k=0, top_p=1.0)
-    walls, cpus = [], []
-    with torch.inference_mode():
-        for step in range(a.warmup + a.steps):
-            w0, c0 = clock()
+
+    def step():
+        with torch.inference_mode():
             out = model.generate(input_ids=ids, attention_mask=mask, **kwargs)
-            w1, c1 = clock()
-            assert out.shape == (a.batch, a.prompt_tokens + a.new_tokens), out.shape
-            if step >= a.warmup:
-                walls.append(w1 - w0)
-                cpus.append(c1 - c0)
-    return a.batch * a.new_tokens, walls, cpus
+        assert out.shape == (a.batch, a.prompt_tokens + a.new_tokens), out.shape
+    return a.batch * a.new_tokens, step
+
+
+def timed(step):
+    w0, c0 = clock()
+    step()
+    w1, c1 = clock()
+    return w1 - w0, c1 - c0
 
 
 def main():
@@ -110,17 +112,34 @@ def main():
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--interactive", action="store_true",
+                   help="build the model, print a ready line, then time one step per 'step' line read from stdin")
     a = p.parse_args()
     if a.kv_heads is None:
         a.kv_heads = a.heads
     torch.set_num_threads(a.threads)
     transformers.logging.set_verbosity_error()
     model = make_model(a)
-    tokens, walls, cpus = (train if a.part == "train" else sample)(a, model)
-    print(json.dumps({"part": a.name or a.part, "torch_version": torch.__version__,
-                      "transformers_version": transformers.__version__, "threads": torch.get_num_threads(),
-                      "tokens": tokens, "seconds": walls, "cpu_seconds": cpus,
-                      "params": sum(t.numel() for t in model.parameters())}), flush=True)
+    tokens, step = (train if a.part == "train" else sample)(a, model)
+    info = {"part": a.name or a.part, "torch_version": torch.__version__,
+            "transformers_version": transformers.__version__, "threads": torch.get_num_threads(),
+            "tokens": tokens, "params": sum(t.numel() for t in model.parameters())}
+    if a.interactive:
+        # One step per "step" line on stdin, answered with its timing, until "quit" or end of input.
+        print(json.dumps(dict(info, ready=True)), flush=True)
+        for line in sys.stdin:
+            if line.strip() == "quit":
+                break
+            wall, cpu = timed(step)
+            print(json.dumps({"seconds": wall, "cpu_seconds": cpu}), flush=True)
+        return
+    walls, cpus = [], []
+    for i in range(a.warmup + a.steps):
+        wall, cpu = timed(step)
+        if i >= a.warmup:
+            walls.append(wall)
+            cpus.append(cpu)
+    print(json.dumps(dict(info, seconds=walls, cpu_seconds=cpus)), flush=True)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,10 @@
 //            both greedy).
 // Training FLOPs are 6·(matmul parameters)·B·T + causal attention 6·L·B·NH·HS·T·(T+1) (forward QKᵀ and AV
 // at 2 FLOPs per multiply-add over the causal triangle, backward twice that), reported as GFLOP/s next to an
-// OpenBLAS sgemm (1024³) measured in the same run. Each side reports its best step (wall) and the process CPU
-// seconds of that step: the machine may be shared, and CPU time shows how much of the cores each side had.
+// OpenBLAS sgemm (1024³) measured in the same run. The two sides alternate step by step (the Python side runs
+// interactively: one step per request), so a shared machine's slow spells fall on both; each side reports its
+// best step (wall) and the process CPU seconds of that step. The sgemm peak is re-measured between training
+// steps and its best is used.
 
 import DispoEngine
 import DispoSupport
@@ -70,6 +72,13 @@ struct Timings {
     var bestCPU: Double { cpus[best] }
     var meanWall: Double { walls.reduce(0, +) / Double(max(1, walls.count)) }
 
+    /// Runs `body` once; (wall, CPU) seconds.
+    static func once(_ body: () throws -> Void) rethrows -> (Double, Double) {
+        let (w0, c0) = (wallSeconds(), cpuSeconds())
+        try body()
+        return (wallSeconds() - w0, cpuSeconds() - c0)
+    }
+
     /// Runs `body` `warmup + count` times, timing the last `count`.
     static func measure(warmup: Int, count: Int, _ body: () throws -> Void) rethrows -> Timings {
         var t = Timings()
@@ -107,8 +116,9 @@ public enum EngineBench {
         let coreType = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
         emit("dispo bench engine: \(o.threads) thread(s) per side; OpenBLAS kernel \(BLASRuntime.coreName) "
              + "(OPENBLAS_CORETYPE=\(coreType)), BLAS threads \(Gemm.threads); PyTorch uses its own bundled BLAS")
-        let peak = sgemmPeak()
-        emit(String(format: "sgemm peak (OpenBLAS, 1024×1024×1024, best of 10, %d thread(s)): %.1f GFLOP/s", o.threads, peak))
+        let peak = Peak(threads: o.threads)
+        emit(String(format: "sgemm peak (OpenBLAS, 1024×1024×1024, best of 10, %d thread(s)): %.1f GFLOP/s at the start",
+                    o.threads, peak.best))
         var ratios: [String: Double] = [:]
         let python = PythonBaseline(options: o)
         for part in o.parts {
@@ -121,19 +131,28 @@ public enum EngineBench {
                 }
             }
         }
+        python.finish()
+        emit(String(format: "sgemm peak, best over the run: %.1f GFLOP/s", peak.best))
         emit(String(format: "peak RSS of dispo: %.2f GiB", Double(peakResidentBytes()) / Double(1 << 30)))
         return ratios
     }
 
     /// Best GFLOP/s of a 1024³ sgemm with the current BLAS threads.
-    static func sgemmPeak(n: Int = 1024) -> Double {
+    static func sgemmPeak(n: Int = 1024, repeats: Int = 10) -> Double {
         let a = Arena(count: n * n), b = Arena(count: n * n), c = Arena(count: n * n)
         var rng = SplitMix64(seed: 5)
         for i in 0..<(n * n) { a[i].pointee = Float(rng.next() >> 40) / Float(1 << 24) - 0.5; b[i].pointee = a[i].pointee }
-        let t = Timings.measure(warmup: 2, count: 10) {
+        let t = Timings.measure(warmup: 2, count: repeats) {
             Gemm.run(transA: false, transB: true, M: n, N: n, K: n, A: a[0], lda: n, B: b[0], ldb: n, beta: 0, C: c[0], ldc: n)
         }
         return 2 * Double(n * n * n) / t.bestWall / 1e9
+    }
+
+    /// The best sgemm rate seen: measured at the start and again between training steps.
+    final class Peak {
+        private(set) var best: Double
+        init(threads: Int) { best = EngineBench.sgemmPeak() }
+        func remeasure() { best = max(best, EngineBench.sgemmPeak(repeats: 3)) }
     }
 
     /// Training FLOPs of one step: 6·(matmul parameters)·B·T + causal attention.
@@ -149,7 +168,7 @@ public enum EngineBench {
 
 extension EngineBench {
     /// One training comparison; returns the dispo/PyTorch ratio of best-step throughput (nil without a baseline).
-    static func train(_ s: EngineBenchShape, steps: Int, options o: EngineBenchOptions, peak: Double, python: PythonBaseline,
+    static func train(_ s: EngineBenchShape, steps: Int, options o: EngineBenchOptions, peak: Peak, python: PythonBaseline,
                       emit: (String) -> Void) throws -> Double? {
         let model = Transformer(config: s.config)
         model.initializeRandom(seed: 1)
@@ -162,20 +181,22 @@ extension EngineBench {
         // Mean cross-entropy over the scored tokens, as torch's `labels=` loss: coefficient −1/count on log π.
         let scored = batch.targets.filter { $0 >= 0 }.count
         let coefficients = batch.targets.map { $0 >= 0 ? -1 / Float(scored) : 0 }
-        let t = try Timings.measure(warmup: o.warmup, count: steps) {
+        let arguments = ["--part", "train", "--name", s.name, "--threads", "\(o.threads)"] + s.pythonArguments
+        let torch = python.start(arguments, emit: emit)
+        let (t, torchTimings) = try alternate(warmup: o.warmup, count: steps, torch: torch, between: peak.remeasure) {
             model.zeroGradients()
             _ = try model.forward(batch)
             try model.backward(logProbCoefficients: coefficients)
             optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: 1e-4, threads: o.threads)
         }
+        torch?.close()
         let tokens = Double(s.batch * s.length), flops = trainingFLOPs(s, model: model)
-        emit(String(format: "FLOPs per step: %.1f GFLOP (6·params·tokens + causal attention)", flops / 1e9))
-        emit(sideLine("dispo", t, tokens: tokens, flops: flops, peak: peak))
-        var arguments = ["--part", "train", "--name", s.name, "--steps", "\(steps)", "--warmup", "\(o.warmup)"] + s.pythonArguments
-        arguments += ["--threads", "\(o.threads)"]
-        guard let torch = python.run(arguments, emit: emit) else { return nil }
-        emit(sideLine("pytorch \(torch.version)", torch.timings, tokens: tokens, flops: flops, peak: peak))
-        return ratio(dispo: t, torch: torch.timings, emit: emit)
+        emit(String(format: "FLOPs per step: %.1f GFLOP (6·params·tokens + causal attention); sgemm peak so far %.1f GFLOP/s",
+                    flops / 1e9, peak.best))
+        emit(sideLine("dispo", t, tokens: tokens, flops: flops, peak: peak.best))
+        guard let torch, let torchTimings else { return python.missing(emit: emit) }
+        emit(sideLine("pytorch \(torch.version)", torchTimings, tokens: tokens, flops: flops, peak: peak.best))
+        return ratio(dispo: t, torch: torchTimings, emit: emit)
     }
 
     /// One sampling comparison at batch `b`; returns the dispo/PyTorch throughput ratio (nil without a baseline).
@@ -194,19 +215,39 @@ extension EngineBench {
                               key: SampleKey(runSeed: 9, prompt: UInt64(i)))
         }
         let parameters = SamplingParameters(temperature: o.greedy ? 0 : 1, topP: 1, topK: 0, maxNewTokens: o.newTokens)
-        let t = try Timings.measure(warmup: o.warmup, count: o.steps) {
+        var arguments = ["--part", "sample", "--name", "sample-\(b)", "--batch", "\(b)", "--prompt-tokens", "\(o.promptTokens)",
+                         "--new-tokens", "\(o.newTokens)", "--threads", "\(o.threads)"] + s.pythonArguments.prefix(12)
+        if o.greedy { arguments.append("--greedy") }
+        let torch = python.start(arguments, emit: emit)
+        let (t, torchTimings) = try alternate(warmup: o.warmup, count: o.steps, torch: torch) {
             let results = try generator.generate(requests, parameters: parameters)
             precondition(results.allSatisfy { $0.tokens.count == o.newTokens }, "every sequence makes newTokens tokens")
         }
+        torch?.close()
         let tokens = Double(b * o.newTokens)
         emit(sideLine("dispo", t, tokens: tokens, flops: nil, peak: nil))
-        var arguments = ["--part", "sample", "--name", "sample-\(b)", "--batch", "\(b)", "--steps", "\(o.steps)",
-                         "--warmup", "\(o.warmup)", "--prompt-tokens", "\(o.promptTokens)", "--new-tokens", "\(o.newTokens)",
-                         "--threads", "\(o.threads)"] + s.pythonArguments.prefix(12)
-        if o.greedy { arguments.append("--greedy") }
-        guard let torch = python.run(arguments, emit: emit) else { return nil }
-        emit(sideLine("pytorch \(torch.version) generate", torch.timings, tokens: tokens, flops: nil, peak: nil))
-        return ratio(dispo: t, torch: torch.timings, emit: emit)
+        guard let torch, let torchTimings else { return python.missing(emit: emit) }
+        emit(sideLine("pytorch \(torch.version) generate", torchTimings, tokens: tokens, flops: nil, peak: nil))
+        return ratio(dispo: t, torch: torchTimings, emit: emit)
+    }
+
+    /// dispo's step and the PyTorch session's step, one after the other, `warmup + count` times (`between` runs
+    /// after each pair); timings of the last `count` of each side (PyTorch's nil without a session).
+    static func alternate(warmup: Int, count: Int, torch: PythonBaseline.Session?, between: () -> Void = {},
+                          _ body: () throws -> Void) throws -> (Timings, Timings?) {
+        var mine = Timings(), theirs: Timings? = torch == nil ? nil : Timings()
+        for i in 0..<(warmup + count) {
+            let (w, c) = try Timings.once(body)
+            let other = torch?.step()
+            if torch != nil && other == nil { theirs = nil }
+            if i >= warmup {
+                mine.walls.append(w); mine.cpus.append(c)
+                if let other { theirs?.walls.append(other.wall); theirs?.cpus.append(other.cpu) }
+            }
+            between()
+        }
+        if let t = theirs, t.walls.count != count { theirs = nil }
+        return (mine, theirs)
     }
 
     static func sideLine(_ label: String, _ t: Timings, tokens: Double, flops: Double?, peak: Double?) -> String {
@@ -228,55 +269,117 @@ extension EngineBench {
     }
 }
 
-/// Runs Tools/bench_engine.py for one measurement; reports (once) why when it cannot.
+/// Runs Tools/bench_engine.py interactively, one session per measurement; reports (once) why when it cannot.
 final class PythonBaseline {
-    struct Result { var version: String; var timings: Timings }
     let options: EngineBenchOptions
     var unavailable = false
+    private var open: [Session] = []
+    private let errPath = FileManager.default.temporaryDirectory
+        .appendingPathComponent("dispo-engine-bench-\(ProcessInfo.processInfo.processIdentifier).err").path
 
     init(options: EngineBenchOptions) { self.options = options }
 
-    func run(_ arguments: [String], emit: (String) -> Void) -> Result? {
-        if unavailable { emit("pytorch: skipped (baseline unavailable, see above)"); emit("ratio vs PyTorch: n/a"); return nil }
-        let errPath = FileManager.default.temporaryDirectory
-            .appendingPathComponent("dispo-engine-bench-\(ProcessInfo.processInfo.processIdentifier).err").path
-        defer { try? FileManager.default.removeItem(atPath: errPath) }
+    /// One running baseline: a model built on the Python side, stepped on request.
+    final class Session {
+        let version: String
+        private let process: Process
+        private let input: FileHandle
+        private let lines: LineReader
+        init(version: String, process: Process, input: FileHandle, lines: LineReader) {
+            self.version = version; self.process = process; self.input = input; self.lines = lines
+        }
+
+        /// One timed step on the Python side: (wall, CPU) seconds, nil if the process failed.
+        func step() -> (wall: Double, cpu: Double)? {
+            guard process.isRunning, (try? input.write(contentsOf: Data("step\n".utf8))) != nil,
+                  let line = lines.next(), let json = PythonBaseline.object(line),
+                  let wall = json["seconds"] as? Double, let cpu = json["cpu_seconds"] as? Double else { return nil }
+            return (wall, cpu)
+        }
+
+        func close() {
+            guard process.isRunning else { return }
+            try? input.write(contentsOf: Data("quit\n".utf8))
+            try? input.close()
+            process.waitUntilExit()
+        }
+    }
+
+    /// Starts `bench_engine.py arguments --interactive` and waits for its model; nil (reported) when it fails.
+    func start(_ arguments: [String], emit: (String) -> Void) -> Session? {
+        if unavailable { emit("pytorch: skipped (baseline unavailable, see above)"); return nil }
         _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [options.python, options.script] + arguments
+        process.arguments = [options.python, options.script] + arguments + ["--interactive"]
         var environment = ProcessInfo.processInfo.environment
         for key in ["OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"] { environment[key] = "\(options.threads)" }
         process.environment = environment
-        let stdout = Pipe()
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
         process.standardOutput = stdout
         process.standardError = FileHandle(forWritingAtPath: errPath)
         do { try process.run() } catch {
             return fail("could not start \(options.python) (\(error)); pass --python PATH", emit: emit)
         }
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let errText = ((try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard process.terminationStatus == 0 else {
+        let lines = LineReader(stdout.fileHandleForReading)
+        guard let ready = lines.next(), let json = PythonBaseline.object(ready), json["ready"] as? Bool == true else {
+            try? stdin.fileHandleForWriting.close()
+            process.waitUntilExit()
+            let errText = ((try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             let install = "install the baseline with: python3 -m venv .venv-torch && .venv-torch/bin/pip install \"torch==2.13.0+cpu\" "
                 + "transformers --extra-index-url https://download.pytorch.org/whl/cpu; then --python .venv-torch/bin/python"
             let missing = process.terminationStatus == 3 || process.terminationStatus == 127
             return fail("\(options.python) \(options.script) failed (exit \(process.terminationStatus)): \(errText.suffix(600))"
                         + (missing ? "\n" + install : ""), emit: emit, permanent: missing)
         }
-        let last = String(decoding: out, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
-        guard let json = try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any],
-              let walls = json["seconds"] as? [Double], let cpus = json["cpu_seconds"] as? [Double], !walls.isEmpty else {
-            return fail("unreadable output: \(InputError.excerpt(last))", emit: emit)
-        }
         let version = "\(json["torch_version"] as? String ?? "?") + transformers \(json["transformers_version"] as? String ?? "?")"
-        return Result(version: version, timings: Timings(walls: walls, cpus: cpus))
+        let session = Session(version: version, process: process, input: stdin.fileHandleForWriting, lines: lines)
+        open.append(session)
+        return session
     }
 
-    private func fail(_ why: String, emit: (String) -> Void, permanent: Bool = true) -> Result? {
-        unavailable = unavailable || permanent
-        emit("pytorch: \(why)")
+    /// Ends every session.
+    func finish() {
+        for session in open { session.close() }
+        open.removeAll()
+        try? FileManager.default.removeItem(atPath: errPath)
+    }
+
+    /// The ratio line when there is no baseline to compare with.
+    func missing(emit: (String) -> Void) -> Double? {
         emit("ratio vs PyTorch: n/a")
         return nil
+    }
+
+    static func object(_ line: String) -> [String: Any]? {
+        try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+    }
+
+    private func fail(_ why: String, emit: (String) -> Void, permanent: Bool = true) -> Session? {
+        unavailable = unavailable || permanent
+        emit("pytorch: \(why)")
+        return nil
+    }
+}
+
+/// Lines of a pipe, read as they arrive.
+final class LineReader {
+    private let handle: FileHandle
+    private var buffer = Data()
+    init(_ handle: FileHandle) { self.handle = handle }
+
+    /// The next line without its newline; nil at end of input.
+    func next() -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+                buffer.removeSubrange(buffer.startIndex...newline)
+                return line
+            }
+            let chunk = handle.availableData
+            if chunk.isEmpty { return nil }
+            buffer.append(chunk)
+        }
     }
 }

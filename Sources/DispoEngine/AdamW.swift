@@ -55,12 +55,27 @@ public final class AdamW {
             let decay = config.decayOneDimensional || !ParameterLayout.isOneDimensional(view) ? decayed : 1
             let p = parameters[view.offset], g = gradients[view.offset], mm = m[view.offset], vv = v[view.offset]
             Parallel.chunks(view.count, threads: threads, minimumPerChunk: 1 << 16) { range in
-                for i in range {
+                // Eight lanes at a time; the same fp32 operations in the same order as one at a time, so the
+                // result does not depend on where a chunk or the vector tail starts.
+                var i = range.lowerBound
+                while i + FastMath.width <= range.upperBound {
+                    let gi = FastMath.load(g + i)
+                    let pi = FastMath.load(p + i) * decay
+                    var mi = FastMath.load(mm + i)
+                    mi += (1 - b1) * (gi - mi)
+                    let vi = b2 * FastMath.load(vv + i) + (1 - b2) * gi * gi
+                    FastMath.store(mi, mm + i)
+                    FastMath.store(vi, vv + i)
+                    FastMath.store(pi - stepSize * mi / (vi.squareRoot() / bc2Sqrt + eps), p + i)
+                    i += FastMath.width
+                }
+                while i < range.upperBound {
                     let gi = g[i]
                     p[i] *= decay
                     mm[i] += (1 - b1) * (gi - mm[i])
                     vv[i] = b2 * vv[i] + (1 - b2) * gi * gi
                     p[i] -= stepSize * mm[i] / (vv[i].squareRoot() / bc2Sqrt + eps)
+                    i += 1
                 }
             }
         }
@@ -125,9 +140,20 @@ public final class AdamW {
 public enum GradientClipping {
     /// ‖g‖₂ over the whole arena, accumulated in Double.
     public static func globalNorm(_ g: Arena) -> Double {
+        // Squares of float pairs are exact in Double; blocks of 64 summed in Double lanes, blocks added up.
         var sum = 0.0
-        let p = g.base
-        for i in 0..<g.count { sum += Double(p[i]) * Double(p[i]) }
+        let p = g.base, n = g.count
+        var i = 0
+        while i + 64 <= n {
+            var acc = SIMD8<Double>.zero
+            for k in stride(from: i, to: i + 64, by: 8) {
+                let x = SIMD8<Double>(FastMath.load(p + k))
+                acc += x * x
+            }
+            sum += acc.sum()
+            i += 64
+        }
+        while i < n { sum += Double(p[i]) * Double(p[i]); i += 1 }
         return sum.squareRoot()
     }
 

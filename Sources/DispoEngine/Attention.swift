@@ -52,17 +52,10 @@ public enum Attention {
     /// Softmax over row[0...i], row[i+1..<width] set to 0; returns log Σ exp(row[0...i]).
     @inline(__always) @discardableResult
     static func causalSoftmax(_ row: UnsafeMutablePointer<Float>, upTo i: Int, width: Int) -> Float {
-        var m = -Float.infinity
-        for j in 0...i where row[j] > m { m = row[j] }
-        var sum: Float = 0
-        for j in 0...i {
-            let e = expf(row[j] - m)
-            row[j] = e
-            sum += e
-        }
-        let inv = 1 / sum
-        for j in 0...i { row[j] *= inv }
-        for j in (i + 1)..<max(width, i + 1) { row[j] = 0 }
+        let m = FastMath.max(row, i + 1)
+        let sum = FastMath.expShifted(row, i + 1, shift: m)
+        FastMath.scale(row, i + 1, by: 1 / sum)
+        if width > i + 1 { (row + i + 1).update(repeating: 0, count: width - i - 1) }
         return m + logf(sum)
     }
 
@@ -87,18 +80,17 @@ public enum Attention {
                 gemm(false, true, len, len, s.HS, scale, rows + h * s.HS, s.QKV, rows + kOff, s.QKV, 0, p, s.T)
                 for i in 0..<len {
                     let row = p + i * s.T
-                    for j in 0...i { row[j] = expf(row[j] - lse[i]) }
-                    for j in (i + 1)..<len { row[j] = 0 }
+                    FastMath.expShifted(row, i + 1, shift: lse[i])
+                    if len > i + 1 { (row + i + 1).update(repeating: 0, count: len - i - 1) }
                 }
                 let dO = dOut + b * s.T * s.QD + h * s.HS
                 gemm(false, true, len, len, s.HS, 1, dO, s.QD, rows + vOff, s.QKV, 0, dp, s.T)
                 gemm(true, false, len, s.HS, len, 1, p, s.T, dO, s.QD, 1, dRows + vOff, s.QKV)
                 for i in 0..<len {
                     let pr = p + i * s.T, dr = dp + i * s.T
-                    var dot: Float = 0
-                    for j in 0...i { dot += pr[j] * dr[j] }
-                    for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) }
-                    for j in (i + 1)..<len { dr[j] = 0 }
+                    let dot = FastMath.dot(pr, dr, i + 1)
+                    FastMath.softmaxBackward(pr, dr, i + 1, dot: dot)
+                    if len > i + 1 { (dr + i + 1).update(repeating: 0, count: len - i - 1) }
                 }
                 gemm(false, false, len, s.HS, len, scale, dp, s.T, rows + kOff, s.QKV, 0, dRows + h * s.HS, s.QKV)
                 gemm(true, false, len, s.HS, len, scale, dp, s.T, rows + h * s.HS, s.QKV, 1, dRows + kOff, s.QKV)

@@ -71,10 +71,11 @@ public struct TokenSampler: Sampler {
         for j in 0..<V where logits[j] > m { m = logits[j]; best = j }
         if probs.count != V { probs = [Float](repeating: 0, count: V) }
         var sum = 0.0
-        for j in 0..<V {
-            let e = expf((logits[j] - m) * invT)
-            probs[j] = e
-            sum += Double(e)
+        probs.withUnsafeMutableBufferPointer { p in
+            let p = p.baseAddress!
+            p.update(from: logits, count: V)
+            FastMath.expShifted(p, V, scale: invT, shift: m * invT)
+            for j in 0..<V { sum += Double(p[j]) }
         }
         let logSum = Float(log(sum))
         func logProb(_ j: Int) -> Float { (logits[j] - m) * invT - logSum }

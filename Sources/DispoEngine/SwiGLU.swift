@@ -2,12 +2,6 @@
 // as [gate (F) ‖ up (F)]; then down_proj(h). silu(x) = x·σ(x).
 // Dimension legend: N rows (B·T), F intermediate size.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 public enum SwiGLU {
     /// out (N, F) = silu(gateUp[:, :F]) ⊙ gateUp[:, F:]; gateUp (N, 2F).
     public static func forward(out: UnsafeMutablePointer<Float>, gateUp: UnsafePointer<Float>, N: Int, F: Int,
@@ -15,10 +9,12 @@ public enum SwiGLU {
         Parallel.chunks(N, threads: threads, minimumPerChunk: 8) { rows in
         for n in rows {
             let g = gateUp + n * 2 * F, u = g + F, h = out + n * F
-            for i in 0..<F {
-                let s = 1 / (1 + expf(-g[i]))
-                h[i] = g[i] * s * u[i]
+            var i = 0
+            while i + FastMath.width <= F {
+                FastMath.store(forward(FastMath.load(g + i), FastMath.load(u + i)), h + i)
+                i += FastMath.width
             }
+            if i < F { FastMath.storePartial(forward(FastMath.loadPartial(g + i, F - i), FastMath.loadPartial(u + i, F - i)), h + i, F - i) }
         }}
     }
 
@@ -30,11 +26,30 @@ public enum SwiGLU {
         for n in rows {
             let g = gateUp + n * 2 * F, u = g + F, dh = dOut + n * F
             let dg = dGateUp + n * 2 * F, du = dg + F
-            for i in 0..<F {
-                let s = 1 / (1 + expf(-g[i]))
-                du[i] = dh[i] * g[i] * s
-                dg[i] = dh[i] * u[i] * s * (1 + g[i] * (1 - s))
+            var i = 0
+            while i + FastMath.width <= F {
+                let (dgv, duv) = backward(FastMath.load(dh + i), FastMath.load(g + i), FastMath.load(u + i))
+                FastMath.store(dgv, dg + i); FastMath.store(duv, du + i)
+                i += FastMath.width
+            }
+            if i < F {
+                let k = F - i
+                let (dgv, duv) = backward(FastMath.loadPartial(dh + i, k), FastMath.loadPartial(g + i, k), FastMath.loadPartial(u + i, k))
+                FastMath.storePartial(dgv, dg + i, k); FastMath.storePartial(duv, du + i, k)
             }
         }}
+    }
+
+    @inline(__always)
+    static func forward(_ g: FastMath.Vector, _ u: FastMath.Vector) -> FastMath.Vector {
+        let s = 1 / (1 + FastMath.exp(-g))
+        return g * s * u
+    }
+
+    /// (d gate, d up) for dh, gate, up.
+    @inline(__always)
+    static func backward(_ dh: FastMath.Vector, _ g: FastMath.Vector, _ u: FastMath.Vector) -> (FastMath.Vector, FastMath.Vector) {
+        let s = 1 / (1 + FastMath.exp(-g))
+        return (dh * u * s * (1 + g * (1 - s)), dh * g * s)
     }
 }

@@ -26,16 +26,32 @@ public enum TokenLogProbs {
                 continue
             }
             let z = logits + n * V
-            var m = -Float.infinity
-            for j in 0..<V where z[j] > m { m = z[j] }
-            let mu = m * invT
+            let mu = FastMath.max(z, V) * invT
             // Σ e^(u−mu) and Σ e^(u−mu)·(u−mu): entropy H = lse − Σ π u = log S − (Σ e·d)/S with d = u − mu.
+            // Vector partial sums over blocks of `block` entries, blocks added in Double.
             var sum = 0.0, weighted = 0.0
-            for j in 0..<V {
-                let d = z[j] * invT - mu
-                let e = Double(expf(d))
-                sum += e
-                weighted += e * Double(d)
+            let W = FastMath.width, block = 32 * W
+            var j0 = 0
+            while j0 < V {
+                let end = min(V, j0 + block)
+                var s = FastMath.Vector.zero, w = FastMath.Vector.zero
+                var j = j0
+                while j + W <= end {
+                    let d = FastMath.load(z + j) * invT - mu
+                    let e = FastMath.exp(d)
+                    s += e
+                    w += e * d
+                    j += W
+                }
+                if j < end {
+                    let d = FastMath.loadPartial(z + j, end - j) * invT - mu
+                    let e = FastMath.exp(d).replacing(with: 0, where: SIMD8<Float>.lanes(below: end - j) .== 0)
+                    s += e
+                    w += e * d
+                }
+                sum += Double(s.sum())
+                weighted += Double(w.sum())
+                j0 = end
             }
             let logS = log(sum)
             logSumExp[n] = Float(Double(mu) + logS)
@@ -62,10 +78,18 @@ public enum TokenLogProbs {
                 continue
             }
             let lse = logSumExp[n], H = entropies[n]
-            for j in 0..<V {
+            var j = 0
+            while j + FastMath.width <= V {
+                let logp = FastMath.load(z + j) * invT - lse
+                let p = FastMath.exp(logp)
+                FastMath.store(invT * (-c * p - e * p * (logp + H)), z + j)
+                j += FastMath.width
+            }
+            while j < V {
                 let logp = z[j] * invT - lse
-                let p = expf(logp)
+                let p = FastMath.exp(logp)
                 z[j] = invT * (-c * p - e * p * (logp + H))
+                j += 1
             }
             z[t] += invT * c
         }}
