@@ -11,16 +11,26 @@ import Darwin
 #endif
 
 /// One zero-initialised, 64-byte-aligned block of `count` floats. Not thread-safe; owned by one model.
+/// Blocks of 2 MiB and more are 2 MiB-aligned and asked to be backed by transparent huge pages (Linux
+/// `madvise`): the KV cache and the weights are read in long streams every step, and with 4 KiB pages those
+/// streams spend much of their time in TLB misses.
 public final class Arena {
     public let count: Int
     public let base: UnsafeMutablePointer<Float>
+    static let hugePage = 2 << 20
 
     public init(count: Int) {
         precondition(count >= 0, "Arena size must be non-negative")
         self.count = count
         var raw: UnsafeMutableRawPointer?
-        let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        precondition(posix_memalign(&raw, 64, bytes) == 0 && raw != nil, "out of memory allocating \(bytes) bytes")
+        var bytes = max(count, 1) * MemoryLayout<Float>.stride
+        let huge = bytes >= Arena.hugePage
+        if huge { bytes = (bytes + Arena.hugePage - 1) / Arena.hugePage * Arena.hugePage }
+        precondition(posix_memalign(&raw, huge ? Arena.hugePage : 64, bytes) == 0 && raw != nil,
+                     "out of memory allocating \(bytes) bytes")
+        #if os(Linux)
+        if huge { _ = madvise(raw!, bytes, Int32(MADV_HUGEPAGE)) }   // advisory: ignored where THP is off
+        #endif
         memset(raw!, 0, bytes)
         base = raw!.bindMemory(to: Float.self, capacity: max(count, 1))
     }

@@ -15,7 +15,9 @@ public enum FastMath {
     @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
         let lo: Float = -87.33654, hi: Float = 88.0
-        let clamped = x.clamped(lowerBound: Vector(repeating: lo), upperBound: Vector(repeating: hi))
+        // Clamped by compare-and-select (NaN stays NaN); the standard library's pointwiseMin/Max and
+        // clamped(lowerBound:upperBound:) handle NaN lane by lane and do not vectorise.
+        let clamped = x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
         // n = round(x / ln2) by the 1.5·2²³ trick (the sum's low mantissa bits hold n as an integer).
         let magic: Float = 12582912
         let t = clamped * 1.44269504088896341 + magic
@@ -32,6 +34,18 @@ public enum FastMath {
         let exponent = (unsafeBitCast(t, to: SIMD8<UInt32>.self) &- 0x4B40_0000 &+ 127) &<< 23
         let result = y * unsafeBitCast(exponent, to: Vector.self)
         return result.replacing(with: 0, where: x .< lo)
+    }
+
+    /// Lane-wise max: `b` where a NaN makes the comparison false (so a running max skips NaN entries).
+    @inline(__always)
+    static func maximum(_ a: Vector, _ b: Vector) -> Vector { b.replacing(with: a, where: a .> b) }
+
+    /// Largest lane.
+    @inline(__always)
+    static func largest(_ v: Vector) -> Float {
+        let a = v.lowHalf.replacing(with: v.highHalf, where: v.highHalf .> v.lowHalf)
+        let b = a.lowHalf.replacing(with: a.highHalf, where: a.highHalf .> a.lowHalf)
+        return b[1] > b[0] ? b[1] : b[0]
     }
 
     /// e^x for one value, by the same arithmetic as the vector form (so scalar tails match vector bodies).
@@ -62,9 +76,9 @@ public enum FastMath {
     public static func max(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
         var m = Vector(repeating: -.infinity)
         var j = 0
-        while j + width <= n { m = pointwiseMax(m, load(x + j)); j += width }
-        if j < n { m = pointwiseMax(m, loadPartial(x + j, n - j, fill: -.infinity)) }
-        return m.max()
+        while j + width <= n { m = maximum(load(x + j), m); j += width }
+        if j < n { m = maximum(loadPartial(x + j, n - j, fill: -.infinity), m) }
+        return largest(m)
     }
 
     /// x[j] = e^(x[j]·scale − shift) for j < n; returns Σ of the results (vector partial sums, then lanes).
@@ -110,14 +124,6 @@ public enum FastMath {
         while j < n { s += x[j] * y[j]; j += 1 }
         return s
     }
-
-    /// y[j] += a·x[j] for j < n.
-    @inline(__always)
-    public static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-        var j = 0
-        while j + width <= n { store(load(y + j) + a * load(x + j), y + j); j += width }
-        while j < n { y[j] += a * x[j]; j += 1 }
-    }
 }
 
 extension SIMD8 where Scalar == Float {
@@ -139,3 +145,4 @@ extension FastMath {
         while j < n { d[j] = p[j] * (d[j] - dot); j += 1 }
     }
 }
+

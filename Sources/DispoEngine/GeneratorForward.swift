@@ -13,7 +13,7 @@ extension Generator {
     /// Offsets into the work arena for R rows, S slots, and query blocks of at most `block` rows.
     struct WorkLayout {
         var x = 0, ln = 0, rstd = 0, qkv = 0, atty = 0, gateUp = 0, hidden = 0   // (R, ·) row buffers
-        var scores = 0                                                          // (max(block, S), P)
+        var scores = 0                                                          // (block, P)
         var last = 0, lastNorm = 0, lastRstd = 0, logits = 0                    // (S, C), (S, C), (S), (S, V)
         var count = 0
         init(config c: ModelConfig, R: Int, S: Int, block: Int, capacity: Int) {
@@ -21,26 +21,9 @@ extension Generator {
             x = take(R * c.hiddenSize); ln = take(R * c.hiddenSize); rstd = take(R)
             qkv = take(R * c.qkvDim); atty = take(R * c.queryDim)
             gateUp = take(R * 2 * c.intermediateSize); hidden = take(R * c.intermediateSize)
-            scores = take(max(block, S) * capacity)
+            scores = take(block * capacity)
             last = take(S * c.hiddenSize); lastNorm = take(S * c.hiddenSize); lastRstd = take(S)
             logits = take(S * c.vocabSize)
-        }
-    }
-
-    /// Attention of one query row (NH heads of HS) against `context` cached positions of keys and values
-    /// (rows of KVD): out (NH·HS); scores is (context) scratch.
-    @inline(__always)
-    static func attendOne(q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>, context: Int,
-                          out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>,
-                          NH: Int, G: Int, HS: Int, KVD: Int, scale: Float) {
-        for h in 0..<NH {
-            let qh = q + h * HS, kv = (h / G) * HS, o = out + h * HS
-            for j in 0..<context { scores[j] = scale * FastMath.dot(qh, keys + j * KVD + kv, HS) }
-            let m = FastMath.max(scores, context)
-            let sum = FastMath.expShifted(scores, context, shift: m)
-            o.update(repeating: 0, count: HS)
-            for j in 0..<context { FastMath.axpy(scores[j], values + j * KVD + kv, o, HS) }
-            FastMath.scale(o, HS, by: 1 / sum)
         }
     }
 
@@ -90,19 +73,7 @@ extension Generator {
                     (cache.values(layer: l, slot: row.slot) + row.position * KVD).update(from: src + KVD, count: KVD)
                 }
                 let scale = 1 / Float(HS).squareRoot()
-                // One new row per slot (decoding): each slot's heads on their own score row, slots split
-                // over the threads. Several rows (prefill): one slot at a time through sgemm.
-                let single = blocks.indices.filter { blocks[$0].count == 1 }
-                Parallel.chunks(single.count, threads: model.threads, minimumPerChunk: 4) { range in
-                    for i in range {
-                        let b = blocks[single[i]]
-                        Generator.attendOne(q: A[layout.qkv] + b.row * QKV, keys: cache.keys(layer: l, slot: b.slot),
-                                            values: cache.values(layer: l, slot: b.slot), context: b.position + 1,
-                                            out: A[layout.atty] + b.row * QD, scores: A[layout.scores] + single[i] * P,
-                                            NH: c.numAttentionHeads, G: G, HS: HS, KVD: KVD, scale: scale)
-                    }
-                }
-                for b in blocks where b.count > 1 {
+                for b in blocks {
                     let context = b.position + b.count
                     let K = cache.keys(layer: l, slot: b.slot), Vc = cache.values(layer: l, slot: b.slot)
                     for h in 0..<c.numAttentionHeads {

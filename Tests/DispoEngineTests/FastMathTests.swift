@@ -41,10 +41,12 @@ final class FastMathTests: XCTestCase {
             for j in 0..<n { XCTAssertEqual(Double(e[j]), want[j], accuracy: 3e-7 * want[j], "exp n = \(n), j = \(j)") }
 
             var z = y
-            FastMath.axpy(0.25, x, &z, n)
-            for j in 0..<n { XCTAssertEqual(z[j], y[j] + 0.25 * x[j]) }
             FastMath.scale(&z, n, by: 2)
-            for j in 0..<n { XCTAssertEqual(z[j], 2 * (y[j] + 0.25 * x[j])) }
+            for j in 0..<n { XCTAssertEqual(z[j], 2 * y[j]) }
+            let p = y.map { abs($0) }
+            var d = x
+            FastMath.softmaxBackward(p, &d, n, dot: 0.5)
+            for j in 0..<n { XCTAssertEqual(d[j], p[j] * (x[j] - 0.5)) }
         }
     }
 

@@ -86,6 +86,35 @@ final class LayerGradientTests: XCTestCase {
         for i in 0..<d2.count { XCTAssertEqual(d2[i], dqkv[i], accuracy: 1e-5) }
     }
 
+    func test_attention_in_causal_row_blocks_matches_the_whole_square() {
+        // Blocks of 4 rows over T = 10 (two full blocks and a partial one), with GQA and a short and an empty
+        // sequence: finite differences, then the same values as one block covering every row.
+        let s = AttentionShape(B: 3, T: 10, NH: 4, KVH: 2, HS: 3)
+        let lengths: [Int32] = [10, 5, 0]
+        let qkv = Floats(randomFloats(s.B * s.T * s.QKV, seed: 18))
+        var probe = randomFloats(s.B * s.T * s.QD, seed: 19)
+        for b in 1..<s.B { for t in Int(lengths[b])..<s.T { for i in 0..<s.QD { probe[(b * s.T + t) * s.QD + i] = 0 } } }
+        var lse = [Float](repeating: 0, count: s.B * s.NH * s.T), p = [Float](repeating: 0, count: s.T * s.T)
+        func run(block: Int) -> (out: [Float], lse: [Float], dqkv: [Float]) {
+            var out = [Float](repeating: 0, count: s.B * s.T * s.QD)
+            Attention.forward(out: &out, logSumExp: &lse, scratch: &p, qkv: qkv.p, lengths: lengths, shape: s, block: block)
+            var dqkv = [Float](repeating: 0, count: qkv.count), dp = [Float](repeating: 0, count: s.T * s.T)
+            Attention.backward(dQKV: &dqkv, probs: &p, dProbs: &dp, dOut: probe, qkv: qkv.p, logSumExp: lse,
+                               lengths: lengths, shape: s, block: block)
+            return (out, lse, dqkv)
+        }
+        let blocked = run(block: 4), whole = run(block: s.T)
+        func loss() -> Double {
+            var out = [Float](repeating: 0, count: s.B * s.T * s.QD)
+            Attention.forward(out: &out, logSumExp: &lse, scratch: &p, qkv: qkv.p, lengths: lengths, shape: s, block: 4)
+            return dot(out, probe)
+        }
+        checkGradient("dqkv", x: qkv.p, indices: Array(0..<qkv.count), analytic: { blocked.dqkv[$0] }, loss: loss, eps: 1e-3)
+        for i in 0..<whole.out.count { XCTAssertEqual(blocked.out[i], whole.out[i], accuracy: 1e-6, "out \(i)") }
+        for i in 0..<whole.lse.count { XCTAssertEqual(blocked.lse[i], whole.lse[i], accuracy: 1e-6, "lse \(i)") }
+        for i in 0..<whole.dqkv.count { XCTAssertEqual(blocked.dqkv[i], whole.dqkv[i], accuracy: 1e-5, "dqkv \(i)") }
+    }
+
     func test_logprob_and_entropy_gradients_with_temperature() {
         let (N, V) = (3, 7)
         let logits = Floats(randomFloats(N * V, seed: 10, scale: 4))
