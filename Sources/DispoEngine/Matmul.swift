@@ -3,13 +3,27 @@
 // Dimension legend: N rows (B·T), IC input channels, OC output channels.
 
 public enum Matmul {
+    /// Forward products of 2...fewRows rows run in output-channel slices of at most fewRowsWork multiply-adds.
+    static let fewRows = 64, fewRowsWork = 250_000
+
     /// out (N, OC) = inp (N, IC) · weight (OC, IC)ᵀ + bias (OC). With `accumulate`, adds to `out` instead
     /// (used for the residual stream: x = x + proj(y)).
     public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                                weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                N: Int, IC: Int, OC: Int, accumulate: Bool = false, naive: Bool = false) {
         let gemm = naive ? Gemm.naive : Gemm.run
-        gemm(false, true, N, OC, IC, 1, inp, IC, weight, IC, accumulate ? 1 : 0, out, OC)
+        if N > 1 && N <= fewRows && N * OC * IC > fewRowsWork {
+            // A few rows (a decode step): OpenBLAS repacks the whole weight for every call, which at this size
+            // costs as much as the product. In slices of output channels of at most `fewRowsWork`
+            // multiply-adds each it is 20–30% faster at 16 rows (measured, `dispo bench engine`).
+            let slice = max(16, fewRowsWork / (N * IC) / 16 * 16)
+            for o0 in stride(from: 0, to: OC, by: slice) {
+                gemm(false, true, N, min(slice, OC - o0), IC, 1, inp, IC, weight + o0 * IC, IC, accumulate ? 1 : 0,
+                     out + o0, OC)
+            }
+        } else {
+            gemm(false, true, N, OC, IC, 1, inp, IC, weight, IC, accumulate ? 1 : 0, out, OC)
+        }
         if let bias {
             for n in 0..<N {
                 let row = out + n * OC

@@ -41,6 +41,17 @@ final class GemmTests: XCTestCase {
         for i in 0..<results[0].count { XCTAssertEqual(results[0][i], results[1][i], accuracy: 1e-5, "element \(i)") }
     }
 
+    func test_matmul_forward_of_a_few_rows_in_slices_matches_naive() {
+        // 3 rows × 1000 outputs × 300 inputs is above the slicing threshold: slices of 272 outputs, the last partial.
+        let (N, IC, OC) = (3, 300, 1000)
+        let x = randomFloats(N * IC, seed: 14), w = randomFloats(OC * IC, seed: 15), b = randomFloats(OC, seed: 16)
+        let start = randomFloats(N * OC, seed: 17)
+        var fast = start, slow = start
+        Matmul.forward(out: &fast, inp: x, weight: w, bias: b, N: N, IC: IC, OC: OC, accumulate: true)
+        Matmul.forward(out: &slow, inp: x, weight: w, bias: b, N: N, IC: IC, OC: OC, accumulate: true, naive: true)
+        for i in 0..<fast.count { XCTAssertEqual(fast[i], slow[i], accuracy: 2e-4, "element \(i)") }
+    }
+
     func test_model_with_naive_kernels_matches_blas() throws {
         let model = tinyModel()
         let batch = TokenBatch(sequences: [[1, 2, 3, 4, 5], [6, 7, 8]])
