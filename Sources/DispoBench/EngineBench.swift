@@ -26,8 +26,8 @@ public struct EngineBenchOptions: Sendable {
     /// BLAS and element-wise threads on both sides.
     public var threads = 1
     /// Timed steps of train-a (and timed `generate` runs per sampling batch); train-b uses `stepsB`.
-    public var steps = 3
-    public var stepsB = 1
+    public var steps = 5
+    public var stepsB = 2
     /// Untimed steps before the timed ones, on every part.
     public var warmup = 1
     public var sampleBatches = [1, 16, 64]
@@ -194,7 +194,7 @@ extension EngineBench {
         emit(String(format: "FLOPs per step: %.1f GFLOP (6·params·tokens + causal attention); sgemm peak so far %.1f GFLOP/s",
                     flops / 1e9, peak.best))
         emit(sideLine("dispo", t, tokens: tokens, flops: flops, peak: peak.best))
-        guard let torch, let torchTimings else { return python.missing(emit: emit) }
+        guard let torch, let torchTimings else { return python.missing(stopped: torch != nil, emit: emit) }
         emit(sideLine("pytorch \(torch.version)", torchTimings, tokens: tokens, flops: flops, peak: peak.best))
         return ratio(dispo: t, torch: torchTimings, emit: emit)
     }
@@ -226,7 +226,7 @@ extension EngineBench {
         torch?.close()
         let tokens = Double(b * o.newTokens)
         emit(sideLine("dispo", t, tokens: tokens, flops: nil, peak: nil))
-        guard let torch, let torchTimings else { return python.missing(emit: emit) }
+        guard let torch, let torchTimings else { return python.missing(stopped: torch != nil, emit: emit) }
         emit(sideLine("pytorch \(torch.version) generate", torchTimings, tokens: tokens, flops: nil, peak: nil))
         return ratio(dispo: t, torch: torchTimings, emit: emit)
     }
@@ -351,8 +351,12 @@ final class PythonBaseline {
         try? FileManager.default.removeItem(atPath: errPath)
     }
 
-    /// The ratio line when there is no baseline to compare with.
-    func missing(emit: (String) -> Void) -> Double? {
+    /// The ratio line when there is no baseline to compare with; `stopped`: the session ended mid-run.
+    func missing(stopped: Bool, emit: (String) -> Void) -> Double? {
+        if stopped {
+            let errText = ((try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            emit("pytorch: \(options.script) stopped answering mid-run: \(errText.suffix(600))")
+        }
         emit("ratio vs PyTorch: n/a")
         return nil
     }

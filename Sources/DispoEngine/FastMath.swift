@@ -1,7 +1,7 @@
 // Vectorised element-wise math for the layers that are not matrix products (softmax, SwiGLU, the output
-// head's log-sum-exp): eight floats at a time through Swift's SIMD types, which compile to SSE/AVX vector
-// instructions at the baseline target (no fused multiply-add is asked for: without a target CPU that has FMA
-// it would become a library call per lane).
+// head's log-sum-exp; AdamW uses the loads and stores): eight floats at a time through Swift's SIMD types,
+// which compile to SSE/AVX vector instructions at the baseline target (no fused multiply-add is asked for:
+// without a target CPU that has FMA it would become a library call per lane).
 // exp follows the classic Cephes single-precision scheme: x = n·ln2 + r with |r| ≤ ln2/2 (ln2 split in two
 // for an exact reduction), e^r by a degree-6 polynomial, 2^n built in the exponent bits. Relative error
 // ≤ 2 ulp on [-87.3, 88]; below that the result is 0 (so exp(-∞) = 0), above it is clamped to e^88.
@@ -71,6 +71,12 @@ public enum FastMath {
         for i in 0..<count { p[i] = v[i] }
     }
 
+    /// The lanes at and after `count`: what a partial load filled in rather than read.
+    @inline(__always)
+    static func lanes(from count: Int) -> SIMDMask<SIMD8<Int32>> {
+        SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= Int32(truncatingIfNeeded: count)
+    }
+
     /// max of x[0..<n] (−∞ when n = 0).
     @inline(__always)
     public static func max(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
@@ -94,7 +100,7 @@ public enum FastMath {
         }
         if j < n {
             let e = exp(loadPartial(x + j, n - j) * scale - shift)
-                .replacing(with: 0, where: Vector.lanes(below: n - j) .== 0)
+                .replacing(with: 0, where: lanes(from: n - j))
             storePartial(e, x + j, n - j)
             sum += e
         }
@@ -126,15 +132,6 @@ public enum FastMath {
     }
 }
 
-extension SIMD8 where Scalar == Float {
-    /// 1 in lanes 0..<count, 0 elsewhere.
-    @inline(__always)
-    static func lanes(below count: Int) -> SIMD8<Float> {
-        var v = SIMD8<Float>.zero
-        for i in 0..<Swift.min(count, 8) { v[i] = 1 }
-        return v
-    }
-}
 
 extension FastMath {
     /// d[j] = p[j]·(d[j] − dot) for j < n: the softmax backward of one row.

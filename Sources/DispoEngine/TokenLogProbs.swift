@@ -45,7 +45,7 @@ public enum TokenLogProbs {
                 }
                 if j < end {
                     let d = FastMath.loadPartial(z + j, end - j) * invT - mu
-                    let e = FastMath.exp(d).replacing(with: 0, where: SIMD8<Float>.lanes(below: end - j) .== 0)
+                    let e = FastMath.exp(d).replacing(with: 0, where: FastMath.lanes(from: end - j))
                     s += e
                     w += e * d
                 }

@@ -20,8 +20,8 @@ struct BenchEngineCommand: AsyncParsableCommand {
 
     @Option(help: "Parts to run, comma-separated: train-a, train-b, sample (default: all).") var only: String?
     @Option(help: "Threads per side (BLAS and element-wise layers; torch.set_num_threads).") var threads = 1
-    @Option(help: "Timed steps of train-a, and timed generate runs per sampling batch.") var steps = 3
-    @Option(help: "Timed steps of train-b.") var stepsB = 1
+    @Option(help: "Timed steps of train-a, and timed generate runs per sampling batch (each side, alternating).") var steps = 5
+    @Option(help: "Timed steps of train-b (each side, alternating).") var stepsB = 2
     @Option(help: "Untimed warm-up steps before the timed ones.") var warmup = 1
     @Option(help: "Sampling batch sizes, comma-separated.") var batches = "1,16,64"
     @Option(help: "Prompt tokens per sequence when sampling.") var promptTokens = 64
