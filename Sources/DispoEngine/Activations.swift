@@ -1,7 +1,7 @@
 // The activation arena of one micro-batch shape: everything the forward pass saves for backward, plus the
 // backward pass's scratch, as offsets into one allocation that is reused across steps (it only grows).
 // Memory in floats, N = B·T:  N·C·(L+1) residuals + L·N·(4C + QKV + QD + 3F + 2 + NH)
-//   + N·(2C + V + 5) final + N·(2C + QKV + QD + 3F) + 2T² scratch
+//   + N·(2C + V + 5) final + N·(2C + QKV + QD + 3F) + 2T²·threads scratch
 //   (+ L·N·(QD + KVD + NH + KVH) + N·(QD + KVD) with Qwen3's q/k norm).
 // Dimension legend: B batch, T time, N = B·T, C hidden, F intermediate, V vocab, L layers, NH heads,
 // QKV = (NH + 2·KVH)·HS, QD = NH·HS, KVD = KVH·HS.
@@ -20,6 +20,7 @@ public struct ActivationLayout: Sendable {
         public var hidden = 0                // (N, F) silu(gate) ⊙ up
     }
     public let B: Int, T: Int
+    public let scratchSlots: Int
     public var N: Int { B * T }
     public private(set) var residual: [Int] = []   // L+1 × (N, C): input of layer l; [L] feeds the final norm
     public private(set) var layers: [Layer] = []
@@ -34,13 +35,15 @@ public struct ActivationLayout: Sendable {
     public private(set) var dQKV = 0               // (N, QKV)
     public private(set) var dQKPre = 0             // (N, QD + KVD) (qwen3)
     public private(set) var dAtty = 0              // (N, QD)
-    public private(set) var probs = 0              // (T, T) attention probabilities of one head (forward, backward)
-    public private(set) var dProbs = 0             // (T, T)
+    public private(set) var probs = 0              // (slots, T, T) attention probabilities of one head per thread
+    public private(set) var dProbs = 0             // (slots, T, T)
     public private(set) var dGateUp = 0            // (N, 2F)
     public private(set) var dHidden = 0            // (N, F)
     public private(set) var count = 0
 
-    public init(config: ModelConfig, B: Int, T: Int) {
+    /// `scratchSlots`: how many threads run attention at once, each with its own (T, T) probs and dProbs.
+    public init(config: ModelConfig, B: Int, T: Int, scratchSlots: Int = 1) {
+        self.scratchSlots = max(1, scratchSlots)
         self.B = B
         self.T = T
         let N = B * T, C = config.hiddenSize, F = config.intermediateSize, V = config.vocabSize
@@ -58,7 +61,7 @@ public struct ActivationLayout: Sendable {
         lnf = take(N * C); rstdf = take(N); logits = take(N * V)
         logSumExp = take(N); logProbs = take(N); entropies = take(N)
         dRes = take(N * C); dLn = take(N * C); dQKV = take(N * QKV); dQKPre = take(N * QK); dAtty = take(N * QD)
-        probs = take(T * T); dProbs = take(T * T); dGateUp = take(N * 2 * F); dHidden = take(N * F)
+        probs = take(self.scratchSlots * T * T); dProbs = take(self.scratchSlots * T * T); dGateUp = take(N * 2 * F); dHidden = take(N * F)
     }
 
     private mutating func take(_ n: Int) -> Int {

@@ -26,33 +26,51 @@ public struct AttentionShape: Sendable {
 
 public enum Attention {
     /// out (B, T, QD), logSumExp (B, NH, T) saved for backward; qkv (B, T, QKV) after rope, lengths (B);
-    /// scratch (T, T).
+    /// scratch (threads, T, T).
     public static func forward(out: UnsafeMutablePointer<Float>, logSumExp: UnsafeMutablePointer<Float>,
                                scratch: UnsafeMutablePointer<Float>, qkv: UnsafePointer<Float>,
                                lengths: UnsafePointer<Int32>, shape s: AttentionShape, naive: Bool = false,
-                               block: Int = causalBlock) {
+                               block: Int = causalBlock, threads: Int = 1) {
         let gemm = naive ? Gemm.naive : Gemm.run
         let scale = 1 / Float(s.HS).squareRoot()
         memset(out, 0, s.B * s.T * s.QD * MemoryLayout<Float>.stride)
-        for b in 0..<s.B {
+        overUnits(s, threads: threads) { slot, b, g in
             let len = Int(lengths[b])
-            if len == 0 { continue }
-            let rows = qkv + b * s.T * s.QKV
-            for h in 0..<s.NH {
+            if len == 0 { return }
+            let rows = qkv + b * s.T * s.QKV, scores = scratch + slot * s.T * s.T
+            for h in (g * s.G)..<((g + 1) * s.G) {
                 let q = rows + h * s.HS
-                let k = rows + s.QD + (h / s.G) * s.HS
-                let v = rows + s.QD + s.KVH * s.HS + (h / s.G) * s.HS
+                let k = rows + s.QD + g * s.HS
+                let v = rows + s.QD + s.KVH * s.HS + g * s.HS
                 let lse = logSumExp + (b * s.NH + h) * s.T
                 // Row blocks [r0, r1) see keys [0, r1) only: the products skip most of the masked triangle.
                 for (r0, r1) in causalBlocks(len, block: block) {
                     // scores (r1−r0, r1) = scale · Q Kᵀ, then causal softmax row by row.
-                    gemm(false, true, r1 - r0, r1, s.HS, scale, q + r0 * s.QKV, s.QKV, k, s.QKV, 0, scratch + r0 * s.T, s.T)
-                    for i in r0..<r1 { lse[i] = causalSoftmax(scratch + i * s.T, upTo: i, width: r1) }
+                    gemm(false, true, r1 - r0, r1, s.HS, scale, q + r0 * s.QKV, s.QKV, k, s.QKV, 0, scores + r0 * s.T, s.T)
+                    for i in r0..<r1 { lse[i] = causalSoftmax(scores + i * s.T, upTo: i, width: r1) }
                     // out (r1−r0, HS) = P V
-                    gemm(false, false, r1 - r0, s.HS, r1, 1, scratch + r0 * s.T, s.T, v, s.QKV, 0,
+                    gemm(false, false, r1 - r0, s.HS, r1, 1, scores + r0 * s.T, s.T, v, s.QKV, 0,
                          out + (b * s.T + r0) * s.QD + h * s.HS, s.QD)
                 }
             }
+        }
+    }
+
+    /// Runs body(slot, b, g) for every sequence b and key/value head g: a unit writes only its own heads' rows
+    /// (and, in backward, its own key/value columns), so units run on `threads` threads at once, each with
+    /// scratch `slot`. OpenBLAS is held to one thread meanwhile (nested threads would oversubscribe the cores);
+    /// a product's result does not depend on its thread count.
+    static func overUnits(_ s: AttentionShape, threads: Int, _ body: (Int, Int, Int) -> Void) {
+        let units = s.B * s.KVH
+        guard threads > 1 && units > 1 else {
+            for u in 0..<units { body(0, u / s.KVH, u % s.KVH) }
+            return
+        }
+        let blas = Gemm.threads
+        Gemm.setThreads(1)
+        defer { Gemm.setThreads(blas) }
+        Parallel.indexedChunks(units, threads: threads) { slot, range in
+            for u in range { body(slot, u / s.KVH, u % s.KVH) }
         }
     }
 
@@ -77,26 +95,26 @@ public enum Attention {
     }
 
     /// dQKV (B, T, QKV) overwritten with ∂L/∂qkv (after rope); dOut (B, T, QD), qkv and logSumExp from
-    /// forward; probs and dProbs are (T, T) scratch. Per head: P = exp(s·QKᵀ − lse) (recomputed),
+    /// forward; probs and dProbs are (threads, T, T) scratch. Per head: P = exp(s·QKᵀ − lse) (recomputed),
     /// dP = dO Vᵀ, dV = Pᵀ dO, dS = P ⊙ (dP − rowsum(P ⊙ dP)), dQ = s·dS K, dK = s·dSᵀ Q.
     public static func backward(dQKV: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
                                 dProbs: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>,
                                 qkv: UnsafePointer<Float>, logSumExp: UnsafePointer<Float>,
                                 lengths: UnsafePointer<Int32>, shape s: AttentionShape, naive: Bool = false,
-                                block: Int = causalBlock) {
+                                block: Int = causalBlock, threads: Int = 1) {
         let gemm = naive ? Gemm.naive : Gemm.run
         let scale = 1 / Float(s.HS).squareRoot()
         memset(dQKV, 0, s.B * s.T * s.QKV * MemoryLayout<Float>.stride)
-        for b in 0..<s.B {
+        overUnits(s, threads: threads) { slot, b, g in
             let len = Int(lengths[b])
-            if len == 0 { continue }
+            if len == 0 { return }
             let rows = qkv + b * s.T * s.QKV, dRows = dQKV + b * s.T * s.QKV
-            for h in 0..<s.NH {
-                let kOff = s.QD + (h / s.G) * s.HS, vOff = s.QD + s.KVH * s.HS + (h / s.G) * s.HS
+            let kOff = s.QD + g * s.HS, vOff = s.QD + s.KVH * s.HS + g * s.HS
+            for h in (g * s.G)..<((g + 1) * s.G) {
                 let lse = logSumExp + (b * s.NH + h) * s.T
                 let dO = dOut + b * s.T * s.QD + h * s.HS
                 for (r0, r1) in causalBlocks(len, block: block) {
-                    let n = r1 - r0, p = probs + r0 * s.T, dp = dProbs + r0 * s.T
+                    let n = r1 - r0, p = probs + slot * s.T * s.T + r0 * s.T, dp = dProbs + slot * s.T * s.T + r0 * s.T
                     gemm(false, true, n, r1, s.HS, scale, rows + r0 * s.QKV + h * s.HS, s.QKV, rows + kOff, s.QKV, 0, p, s.T)
                     for i in r0..<r1 {
                         let row = p + (i - r0) * s.T

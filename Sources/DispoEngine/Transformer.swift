@@ -151,7 +151,7 @@ public final class Transformer {
                 }
             }
         }
-        let layoutNeeded = ActivationLayout(config: config, B: B, T: T)
+        let layoutNeeded = ActivationLayout(config: config, B: B, T: T, scratchSlots: max(1, threads))
         if activations == nil || activations!.count < layoutNeeded.count {
             activations = nil
             activations = Arena(count: layoutNeeded.count)

@@ -35,7 +35,7 @@ extension Transformer {
                 Rope.apply(qkv: A[s.qkv], positions: posBuf.baseAddress!, table: rope, N: N, rowStride: QKV,
                            heads: shape.NH + shape.KVH)
                 Attention.forward(out: A[s.atty], logSumExp: A[s.attLse], scratch: A[a.probs], qkv: A[s.qkv], lengths: lenBuf.baseAddress!,
-                                  shape: shape, naive: naive)
+                                  shape: shape, naive: naive, threads: min(th, a.scratchSlots))
                 A[s.res2].update(from: x, count: N * C)
                 Matmul.forward(out: A[s.res2], inp: A[s.atty], weight: W[w.wo], bias: w.bo < 0 ? nil : W[w.bo],
                                N: N, IC: QD, OC: C, accumulate: true, naive: naive)
@@ -103,7 +103,8 @@ extension Transformer {
                 Matmul.backward(dInp: A[a.dAtty], dWeight: G[w.wo], dBias: w.bo < 0 ? nil : G[w.bo], dOut: A[a.dRes],
                                 inp: A[s.atty], weight: W[w.wo], N: N, IC: QD, OC: C, naive: naive)
                 Attention.backward(dQKV: A[a.dQKV], probs: A[a.probs], dProbs: A[a.dProbs], dOut: A[a.dAtty],
-                                   qkv: A[s.qkv], logSumExp: A[s.attLse], lengths: lenBuf.baseAddress!, shape: shape, naive: naive)
+                                   qkv: A[s.qkv], logSumExp: A[s.attLse], lengths: lenBuf.baseAddress!, shape: shape, naive: naive,
+                                   threads: min(th, a.scratchSlots))
                 Rope.apply(qkv: A[a.dQKV], positions: posBuf.baseAddress!, table: rope, N: N, rowStride: QKV,
                            heads: shape.NH + shape.KVH, inverse: true)
                 if w.qNorm >= 0 {

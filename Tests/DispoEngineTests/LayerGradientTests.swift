@@ -115,6 +115,25 @@ final class LayerGradientTests: XCTestCase {
         for i in 0..<whole.dqkv.count { XCTAssertEqual(blocked.dqkv[i], whole.dqkv[i], accuracy: 1e-5, "dqkv \(i)") }
     }
 
+    func test_attention_on_several_threads_is_bit_identical() {
+        let s = AttentionShape(B: 3, T: 9, NH: 4, KVH: 2, HS: 5)
+        let lengths: [Int32] = [9, 4, 7]
+        let qkv = randomFloats(s.B * s.T * s.QKV, seed: 28), dOut = randomFloats(s.B * s.T * s.QD, seed: 29)
+        func run(threads: Int) -> [Float] {
+            var out = [Float](repeating: 0, count: s.B * s.T * s.QD), lse = [Float](repeating: 0, count: s.B * s.NH * s.T)
+            var p = [Float](repeating: 0, count: threads * s.T * s.T), dp = p
+            var dqkv = [Float](repeating: 0, count: qkv.count)
+            Attention.forward(out: &out, logSumExp: &lse, scratch: &p, qkv: qkv, lengths: lengths, shape: s, block: 4,
+                              threads: threads)
+            Attention.backward(dQKV: &dqkv, probs: &p, dProbs: &dp, dOut: dOut, qkv: qkv, logSumExp: lse,
+                               lengths: lengths, shape: s, block: 4, threads: threads)
+            return out + lse + dqkv
+        }
+        let one = run(threads: 1)
+        XCTAssertTrue(one.contains { $0 != 0 })
+        for threads in [2, 3] { XCTAssertEqual(run(threads: threads), one, "\(threads) threads") }
+    }
+
     func test_logprob_and_entropy_gradients_with_temperature() {
         let (N, V) = (3, 7)
         let logits = Floats(randomFloats(N * V, seed: 10, scale: 4))
