@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds dispo (release), makes the built-in arithmetic task's shards,
 # and runs Pipelines/quickstart.json — DISPO on the tiny char model from the shipped warm start — then
-# plots the run. About 3 minutes on 2 cores after the first build (≈ 2.5 minutes). Output: runs/quickstart/.
+# plots the run. About 2 minutes on 2 cores after the first build (≈ 2 minutes). Output: runs/quickstart/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Tools/setup.sh
