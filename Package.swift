@@ -62,6 +62,7 @@ let package = Package(
         .testTarget(name: "DispoPipelineTests", dependencies: ["DispoPipeline"], swiftSettings: strict),
         .testTarget(name: "DispoDatasetsTests", dependencies: ["DispoDatasets", "DispoShards", "DispoTokenizers"],
                     swiftSettings: strict),
+        .testTarget(name: "DispoBenchTests", dependencies: ["DispoBench"], swiftSettings: strict),
         .testTarget(name: "DispoCLITests", dependencies: ["dispo", "DispoShards", "DispoEngine", "DispoPipeline"],
                     swiftSettings: strict),
     ],

@@ -116,7 +116,7 @@ public enum EngineBench {
         let coreType = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
         emit("dispo bench engine: \(o.threads) thread(s) per side; OpenBLAS kernel \(BLASRuntime.coreName) "
              + "(OPENBLAS_CORETYPE=\(coreType)), BLAS threads \(Gemm.threads); PyTorch uses its own bundled BLAS")
-        let peak = Peak(threads: o.threads)
+        let peak = Peak()
         emit(String(format: "sgemm peak (OpenBLAS, 1024×1024×1024, best of 10, %d thread(s)): %.1f GFLOP/s at the start",
                     o.threads, peak.best))
         var ratios: [String: Double] = [:]
@@ -151,7 +151,7 @@ public enum EngineBench {
     /// The best sgemm rate seen: measured at the start and again between training steps.
     final class Peak {
         private(set) var best: Double
-        init(threads: Int) { best = EngineBench.sgemmPeak() }
+        init() { best = EngineBench.sgemmPeak() }
         func remeasure() { best = max(best, EngineBench.sgemmPeak(repeats: 3)) }
     }
 
