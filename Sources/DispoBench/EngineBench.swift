@@ -282,7 +282,12 @@ final class PythonBaseline {
     private let errPath = FileManager.default.temporaryDirectory
         .appendingPathComponent("dispo-engine-bench-\(ProcessInfo.processInfo.processIdentifier).err").path
 
-    init(options: EngineBenchOptions) { self.options = options }
+    init(options: EngineBenchOptions) {
+        self.options = options
+        // A baseline that dies between our liveness check and the next request must not take this process down
+        // with SIGPIPE: writes to its closed pipe fail with EPIPE instead, and the run reports it.
+        signal(SIGPIPE, SIG_IGN)
+    }
 
     /// One running baseline: a model built on the Python side, stepped on request.
     final class Session {
