@@ -2,23 +2,11 @@
 // dispo: reinforcement learning for mathematical reasoning on CPUs, built around DISPO.
 // Modules leaf-first: DispoSupport → DispoShards, DispoTokenizers, DispoVerifier, DispoLosses, DispoEngine
 // → DispoDatasets → DispoBench → dispo (CLI).
-import Foundation
 import PackageDescription
 
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
-
-// The engine's element-wise layers are Swift SIMD code: on x86-64 it is compiled for the CPU that builds it
-// (AVX2/AVX-512 and FMA where present, ≈ 5–10% off a training step against the baseline SSE2 target; see
-// docs/ENGINE.md). The binary then needs that CPU or a newer one: DISPO_PORTABLE=1 at build time compiles for
-// the x86-64 baseline instead, for binaries that will run elsewhere.
-#if arch(x86_64)
-let engineCPU: [SwiftSetting] = ProcessInfo.processInfo.environment["DISPO_PORTABLE"] == nil
-    ? [.unsafeFlags(["-target-cpu", "native"])] : []
-#else
-let engineCPU: [SwiftSetting] = []
-#endif
 
 let package = Package(
     name: "dispo",
@@ -47,7 +35,7 @@ let package = Package(
         .target(name: "DispoSupport", swiftSettings: strict),
         .target(name: "DispoShards", dependencies: ["DispoSupport", "CZstd", "CLZ4"], swiftSettings: strict),
         .target(name: "DispoTokenizers", dependencies: ["DispoSupport"], swiftSettings: strict),
-        .target(name: "DispoEngine", dependencies: ["DispoSupport", "COpenBLAS"], swiftSettings: strict + engineCPU),
+        .target(name: "DispoEngine", dependencies: ["DispoSupport", "COpenBLAS"], swiftSettings: strict),
         .target(name: "DispoVerifier", dependencies: ["DispoSupport"], swiftSettings: strict),
         .target(name: "DispoLosses", dependencies: ["DispoSupport"], swiftSettings: strict),
         .target(name: "DispoPipeline", dependencies: ["DispoSupport", "DispoShards", "DispoTokenizers", "DispoEngine", "DispoLosses",
