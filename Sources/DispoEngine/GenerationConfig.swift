@@ -24,11 +24,7 @@ public struct GenerationConfig: Codable, Sendable, Equatable {
         temperature = try c.decodeIfPresent(Double.self, forKey: .temperature) ?? 1
         topP = try c.decodeIfPresent(Double.self, forKey: .topP) ?? 1
         topK = try c.decodeIfPresent(Int.self, forKey: .topK) ?? 50
-        if let one = try? c.decodeIfPresent(Int.self, forKey: .eosTokenID) {
-            eosTokenIDs = [one]
-        } else {
-            eosTokenIDs = try c.decodeIfPresent([Int].self, forKey: .eosTokenID) ?? []
-        }
+        eosTokenIDs = try c.decodeTokenIDs(forKey: .eosTokenID)
         maxNewTokens = try c.decodeIfPresent(Int.self, forKey: .maxNewTokens)
     }
 

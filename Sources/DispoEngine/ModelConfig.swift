@@ -140,11 +140,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "silu"
         initializerRange = try c.decodeIfPresent(Double.self, forKey: .initializerRange) ?? 0.02
         bosTokenID = try c.decodeIfPresent(Int.self, forKey: .bosTokenID)
-        if let one = try? c.decodeIfPresent(Int.self, forKey: .eosTokenID) {
-            eosTokenIDs = [one]
-        } else {
-            eosTokenIDs = try c.decodeIfPresent([Int].self, forKey: .eosTokenID) ?? []
-        }
+        eosTokenIDs = try c.decodeTokenIDs(forKey: .eosTokenID)
     }
 
     /// Writes HF keys, so `transformers` reads the file unchanged.
@@ -256,4 +252,12 @@ extension ModelConfig {
     public var queryDim: Int { numAttentionHeads * headDim }                 // NH*HS
     public var keyValueDim: Int { numKeyValueHeads * headDim }               // KVH*HS
     public var qkvDim: Int { queryDim + 2 * keyValueDim }                    // QKV = (NH + 2 KVH) * HS
+}
+
+extension KeyedDecodingContainer {
+    /// A Hugging Face token-id field that may be one int or a list of ints (`eos_token_id`); [] when absent.
+    func decodeTokenIDs(forKey key: Key) throws -> [Int] {
+        if let one = try? decodeIfPresent(Int.self, forKey: key) { return [one] }
+        return try decodeIfPresent([Int].self, forKey: key) ?? []
+    }
 }
