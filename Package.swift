@@ -2,11 +2,33 @@
 // dispo: reinforcement learning for mathematical reasoning on CPUs, built around DISPO.
 // Modules leaf-first: DispoSupport → DispoShards, DispoTokenizers, DispoVerifier, DispoLosses, DispoEngine
 // → DispoDatasets → DispoBench → dispo (CLI).
+import Foundation
 import PackageDescription
 
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
+
+/// DispoEngine's element-wise kernels (SIMD8 exp, softmax, SwiGLU, AdamW, …) run on 256-bit vectors with FMA
+/// only when compiled for a CPU that has them; Swift's x86-64 baseline has 128-bit SSE and no FMA. So on an
+/// x86-64 Linux machine whose CPU has the Haswell features (AVX2, FMA, F16C, BMI2, MOVBE: Intel Core since 2013,
+/// AMD Zen) the engine is compiled for `haswell`, and DISPO_ENGINE_HASWELL tells DispoSupport, whose
+/// `CPUFeatures.checkEngineTarget()` stops such a binary with a clear error on an older CPU.
+/// DISPO_PORTABLE=1 in the build's environment compiles for the baseline instead.
+let engineForHaswell: Bool = {
+    #if arch(x86_64) && os(Linux)
+    guard ProcessInfo.processInfo.environment["DISPO_PORTABLE"] != "1",
+          let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+    let flags = Set(line.split(separator: " ").map(String.init))
+    return ["avx2", "fma", "f16c", "bmi2", "movbe"].allSatisfy(flags.contains)
+    #else
+    return false
+    #endif
+}()
+let engineTarget: [SwiftSetting] = engineForHaswell
+    ? [.unsafeFlags(["-target-cpu", "haswell"]), .define("DISPO_ENGINE_HASWELL")] : []
+let engineTargetKnown: [SwiftSetting] = engineForHaswell ? [.define("DISPO_ENGINE_HASWELL")] : []
 
 let package = Package(
     name: "dispo",
@@ -32,10 +54,10 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
 
-        .target(name: "DispoSupport", swiftSettings: strict),
+        .target(name: "DispoSupport", swiftSettings: strict + engineTargetKnown),
         .target(name: "DispoShards", dependencies: ["DispoSupport", "CZstd", "CLZ4"], swiftSettings: strict),
         .target(name: "DispoTokenizers", dependencies: ["DispoSupport"], swiftSettings: strict),
-        .target(name: "DispoEngine", dependencies: ["DispoSupport", "COpenBLAS"], swiftSettings: strict),
+        .target(name: "DispoEngine", dependencies: ["DispoSupport", "COpenBLAS"], swiftSettings: strict + engineTarget),
         .target(name: "DispoVerifier", dependencies: ["DispoSupport"], swiftSettings: strict),
         .target(name: "DispoLosses", dependencies: ["DispoSupport"], swiftSettings: strict),
         .target(name: "DispoPipeline", dependencies: ["DispoSupport", "DispoShards", "DispoTokenizers", "DispoEngine", "DispoLosses",

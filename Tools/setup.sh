@@ -2,7 +2,7 @@
 # Installs the Debian packages dispo builds against, if any is missing. Safe to run again.
 # Used by the README's two commands and by .ci/run.
 set -euo pipefail
-needed=(libzstd-dev liblz4-dev libopenblas-dev pkg-config zstd lz4)
+needed=(libzstd-dev liblz4-dev libopenblas-dev pkg-config zstd lz4 binutils)
 missing=()
 for p in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,6 +6,7 @@
 // asks the user to set the variable.
 
 import COpenBLAS
+import DispoSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -48,10 +49,5 @@ public enum BLASRuntime {
     }
 
     /// The CPU feature flags of /proc/cpuinfo (empty where it does not exist).
-    public static func cpuFlags() -> Set<String> {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-              let colon = line.firstIndex(of: ":") else { return [] }
-        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
-    }
+    public static func cpuFlags() -> Set<String> { CPUFeatures.flags() }
 }

@@ -93,8 +93,15 @@ public final class SafetensorsFile: @unchecked Sendable {
         guard let dtype = TensorDType(rawValue: e.dtype) else {
             throw InputError(file: path, place: "tensor \(name)", expected: "dtype F32, BF16 or F16", found: e.dtype)
         }
-        let src = file.bytes.baseAddress! + dataStart + e.begin
-        let count = shape.reduce(1, *)
+        Self.convert(file.bytes.baseAddress! + dataStart + e.begin, dtype, shape.reduce(1, *), into: out)
+    }
+
+    /// The conversion of `read`, kept out of the throwing function on purpose: Swift 6.3's LLVM may end a
+    /// throwing function's success path with a tail call to memcpy without restoring the error register
+    /// (swiftlang/swift#90477), which the caller then sees as a thrown garbage error. A plain call to a
+    /// non-throwing function is never turned into such a tail call.
+    @inline(never)
+    static func convert(_ src: UnsafeRawPointer, _ dtype: TensorDType, _ count: Int, into out: UnsafeMutablePointer<Float>) {
         switch dtype {
         case .f32:
             memcpy(out, src, count * 4)

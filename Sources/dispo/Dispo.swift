@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import DispoEngine
+import DispoSupport
 
 @main
 struct Dispo: AsyncParsableCommand {
@@ -29,10 +30,12 @@ struct Dispo: AsyncParsableCommand {
         ]
     )
 
+    /// First, a binary whose engine was compiled for a newer CPU than this one stops with a clear error.
     /// OpenBLAS 0.3.21 falls back to a slow generic kernel on CPUs newer than it knows; restart once with
     /// OPENBLAS_CORETYPE set to the kernel the CPU supports (skipped when the user set it, or with
     /// DISPO_BLAS_REEXEC=0). Then parse and run as usual.
     static func main() async {
+        do { try CPUFeatures.checkEngineTarget() } catch { exit(withError: error) }
         BLASRuntime.reexecWithRecommendedKernel()
         do {
             var command = try parseAsRoot()

@@ -1,19 +1,23 @@
-// `dispo env`: what this machine gives dispo — cores, and the versions of the C libraries it links.
+// `dispo env`: what this machine gives dispo — cores, the versions of the C libraries it links, and the CPU
+// the engine was compiled for.
 
 import ArgumentParser
 import CLZ4
 import COpenBLAS
 import CZstd
+import DispoSupport
 import Foundation
 
 struct EnvCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "env", abstract: "Print cores and the versions of zstd, lz4 and OpenBLAS in use.")
+        commandName: "env", abstract: "Print cores, the versions of zstd, lz4 and OpenBLAS in use, and the CPU the engine was compiled for.")
 
     func run() async throws {
         print("cores: \(ProcessInfo.processInfo.activeProcessorCount)")
         print("zstd: \(String(cString: ZSTD_versionString()))")
         print("lz4: \(String(cString: LZ4_versionString()))")
         print("openblas: \(String(cString: openblas_get_config())) threads=\(openblas_get_num_threads())")
+        print("engine compiled for: " + (CPUFeatures.engineTarget.map { "\($0.cpu) (\($0.flags.joined(separator: ", ")))" }
+                                         ?? "the architecture's baseline (portable)"))
     }
 }
