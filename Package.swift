@@ -9,8 +9,8 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
-/// DispoEngine's element-wise kernels (SIMD8 exp, softmax, SwiGLU, AdamW, …) run on 256-bit vectors with FMA
-/// only when compiled for a CPU that has them; Swift's x86-64 baseline has 128-bit SSE and no FMA. So on an
+/// DispoEngine's element-wise kernels (SIMD8 exp, softmax, SwiGLU, AdamW, …) run on 256-bit vectors only when
+/// compiled for a CPU that has them; Swift's x86-64 baseline has 128-bit SSE. So on an
 /// x86-64 Linux machine whose CPU has the Haswell features (AVX2, FMA, F16C, BMI2, MOVBE: Intel Core since 2013,
 /// AMD Zen) the engine is compiled for `haswell`, and DISPO_ENGINE_HASWELL tells DispoSupport, whose
 /// `CPUFeatures.checkEngineTarget()` stops such a binary with a clear error on an older CPU.

@@ -335,7 +335,7 @@ final class PythonBaseline {
         guard let ready = lines.next(), let json = PythonBaseline.object(ready), json["ready"] as? Bool == true else {
             try? stdin.fileHandleForWriting.close()
             process.waitUntilExit()
-            let errText = ((try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            let errText = errorText()
             let install = "install the baseline with: python3 -m venv .venv-torch && .venv-torch/bin/pip install \"torch==2.13.0+cpu\" "
                 + "transformers --extra-index-url https://download.pytorch.org/whl/cpu; then --python .venv-torch/bin/python"
             let missing = process.terminationStatus == 3 || process.terminationStatus == 127
@@ -358,11 +358,16 @@ final class PythonBaseline {
     /// The ratio line when there is no baseline to compare with; `stopped`: the session ended mid-run.
     func missing(stopped: Bool, emit: (String) -> Void) -> Double? {
         if stopped {
-            let errText = ((try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            let errText = errorText()
             emit("pytorch: \(options.script) stopped answering mid-run: \(errText.suffix(600))")
         }
         emit("ratio vs PyTorch: n/a")
         return nil
+    }
+
+    /// What the baseline wrote to stderr so far.
+    private func errorText() -> String {
+        ((try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     static func object(_ line: String) -> [String: Any]? {

@@ -38,13 +38,14 @@ public enum Attention {
             let len = Int(lengths[b])
             if len == 0 { return }
             let rows = qkv + b * s.T * s.QKV, scores = scratch + slot * s.T * s.T
+            let blocks = causalBlocks(len, block: block)
             for h in (g * s.G)..<((g + 1) * s.G) {
                 let q = rows + h * s.HS
                 let k = rows + s.QD + g * s.HS
                 let v = rows + s.QD + s.KVH * s.HS + g * s.HS
                 let lse = logSumExp + (b * s.NH + h) * s.T
                 // Row blocks [r0, r1) see keys [0, r1) only: the products skip most of the masked triangle.
-                for (r0, r1) in causalBlocks(len, block: block) {
+                for (r0, r1) in blocks {
                     // scores (r1−r0, r1) = scale · Q Kᵀ, then causal softmax row by row.
                     gemm(false, true, r1 - r0, r1, s.HS, scale, q + r0 * s.QKV, s.QKV, k, s.QKV, 0, scores + r0 * s.T, s.T)
                     for i in r0..<r1 { lse[i] = causalSoftmax(scores + i * s.T, upTo: i, width: r1) }
@@ -110,10 +111,11 @@ public enum Attention {
             if len == 0 { return }
             let rows = qkv + b * s.T * s.QKV, dRows = dQKV + b * s.T * s.QKV
             let kOff = s.QD + g * s.HS, vOff = s.QD + s.KVH * s.HS + g * s.HS
+            let blocks = causalBlocks(len, block: block)
             for h in (g * s.G)..<((g + 1) * s.G) {
                 let lse = logSumExp + (b * s.NH + h) * s.T
                 let dO = dOut + b * s.T * s.QD + h * s.HS
-                for (r0, r1) in causalBlocks(len, block: block) {
+                for (r0, r1) in blocks {
                     let n = r1 - r0, p = probs + slot * s.T * s.T + r0 * s.T, dp = dProbs + slot * s.T * s.T + r0 * s.T
                     gemm(false, true, n, r1, s.HS, scale, rows + r0 * s.QKV + h * s.HS, s.QKV, rows + kOff, s.QKV, 0, p, s.T)
                     for i in r0..<r1 {

@@ -42,8 +42,9 @@ public enum CPUFeatures {
 
     /// Throws when this binary's engine needs CPU features this machine lacks (where /proc/cpuinfo is readable).
     public static func checkEngineTarget() throws {
+        guard let target = engineTarget else { return }
         let flags = flags()
-        guard let target = engineTarget, !flags.isEmpty else { return }
+        guard !flags.isEmpty else { return }
         let missing = missingEngineFeatures(flags: flags)
         guard !missing.isEmpty else { return }
         throw InputError(file: "/proc/cpuinfo", place: "flags",
