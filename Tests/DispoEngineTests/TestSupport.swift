@@ -39,6 +39,27 @@ func checkGradient(_ label: String, x: UnsafeMutablePointer<Float>, indices: [In
     }
 }
 
+/// Compares g·d with the central difference of `loss` along a random unit direction d over all `count` entries
+/// of `x`: |numeric − analytic| ≤ rtol·max(|analytic|, ‖g‖·1e-2) + atol.
+func checkDirectionalGradient(_ label: String, x: UnsafeMutablePointer<Float>, count: Int, analytic: [Float],
+                              loss: () -> Double, eps: Float = 2e-3, rtol: Double = 2e-2, atol: Double = 1e-4,
+                              file: StaticString = #filePath, line: UInt = #line) {
+    var direction = randomFloats(count, seed: UInt64(count) &* 7919)
+    let norm = Float(direction.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot())
+    for i in 0..<count { direction[i] /= norm }
+    let saved = Array(UnsafeBufferPointer(start: x, count: count))
+    for i in 0..<count { x[i] = saved[i] + eps * direction[i] }
+    let plus = loss()
+    for i in 0..<count { x[i] = saved[i] - eps * direction[i] }
+    let minus = loss()
+    for i in 0..<count { x[i] = saved[i] }
+    let numeric = (plus - minus) / Double(2 * eps)
+    let projected = zip(analytic, direction).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+    let gradNorm = analytic.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+    XCTAssertLessThanOrEqual(abs(numeric - projected), rtol * max(abs(projected), gradNorm * 1e-2) + atol,
+                             "\(label) along a random direction: numeric \(numeric) vs analytic \(projected)", file: file, line: line)
+}
+
 /// max |a − b| / max |b|: the relative error of a whole tensor.
 func relativeError(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Double {
     var diff = 0.0, scale = 0.0

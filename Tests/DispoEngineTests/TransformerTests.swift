@@ -23,8 +23,14 @@ final class TransformerTests: XCTestCase {
             let grads = Array(model.gradients.buffer)
             for view in model.layout.tensors {
                 let picks = Array(Set([0, view.count / 2, view.count - 1, (view.count * 7) / 11])).sorted()
-                checkGradient("\(family) \(tied ? "tied" : "untied") \(view.name)", x: model.parameters[view.offset], indices: picks,
-                              analytic: { grads[view.offset + $0] }, loss: loss, eps: 2e-3, atol: 1e-3, rtol: 1e-2)
+                let label = "\(family) \(tied ? "tied" : "untied") \(view.name)"
+                // Single entries: fp32 round-off in the loss limits these to ~1e-3 absolute, whatever the BLAS kernel.
+                checkGradient(label, x: model.parameters[view.offset], indices: picks,
+                              analytic: { grads[view.offset + $0] }, loss: loss, eps: 2e-3, atol: 2e-3, rtol: 1e-2)
+                // The whole tensor at once: a directional derivative has far more signal than one entry, so it
+                // catches errors of a few percent in small gradients that the entry checks cannot.
+                checkDirectionalGradient(label, x: model.parameters[view.offset], count: view.count,
+                                         analytic: Array(grads[view.offset..<(view.offset + view.count)]), loss: loss)
             }
         }
     }
