@@ -1,7 +1,11 @@
 // swift-tools-version:6.0
 // dispo: reinforcement learning for mathematical reasoning on CPUs, built around DISPO.
-// Modules leaf-first: DispoSupport → DispoShards, DispoTokenizers, DispoVerifier, DispoLosses, DispoEngine
-// → DispoDatasets → DispoBench → dispo (CLI).
+// Modules, leaf first (each layer uses only the layers above it):
+//   DispoSupport
+//   → DispoShards, DispoTokenizers, DispoVerifier, DispoLosses, DispoEngine, DispoChannels
+//   → DispoDatasets (datasets → shards), DispoLearner (rollout records, the learner), DispoPlots
+//   → DispoPipeline (the run: spec, stages, policy store, checkpoints, recorder, evaluation)
+//   → DispoJobs (the work behind each command) → DispoBench → dispo (the command line).
 import Foundation
 import PackageDescription
 
@@ -41,6 +45,8 @@ let package = Package(
         .library(name: "DispoEngine", targets: ["DispoEngine"]),
         .library(name: "DispoVerifier", targets: ["DispoVerifier"]),
         .library(name: "DispoLosses", targets: ["DispoLosses"]),
+        .library(name: "DispoLearner", targets: ["DispoLearner"]),
+        .library(name: "DispoPipeline", targets: ["DispoPipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -60,16 +66,22 @@ let package = Package(
         .target(name: "DispoEngine", dependencies: ["DispoSupport", "COpenBLAS"], swiftSettings: strict + engineTarget),
         .target(name: "DispoVerifier", dependencies: ["DispoSupport"], swiftSettings: strict),
         .target(name: "DispoLosses", dependencies: ["DispoSupport"], swiftSettings: strict),
-        .target(name: "DispoPipeline", dependencies: ["DispoSupport", "DispoShards", "DispoTokenizers", "DispoEngine", "DispoLosses",
-                                                    "DispoVerifier", "DispoDatasets"], swiftSettings: strict),
+        .target(name: "DispoChannels", dependencies: ["DispoSupport"], swiftSettings: strict),
         .target(name: "DispoDatasets", dependencies: ["DispoSupport", "DispoShards", "DispoTokenizers", "DispoVerifier"],
                 swiftSettings: strict),
+        .target(name: "DispoLearner", dependencies: ["DispoSupport", "DispoShards", "DispoEngine", "DispoLosses"],
+                swiftSettings: strict),
+        .target(name: "DispoPlots", dependencies: ["DispoSupport"], swiftSettings: strict),
+        .target(name: "DispoPipeline", dependencies: ["DispoSupport", "DispoShards", "DispoTokenizers", "DispoEngine", "DispoLosses",
+                                                    "DispoVerifier", "DispoChannels", "DispoLearner"], swiftSettings: strict),
+        .target(name: "DispoJobs", dependencies: ["DispoSupport", "DispoShards", "DispoTokenizers", "DispoEngine", "DispoVerifier",
+                                                "DispoLosses", "DispoLearner", "DispoPipeline"], swiftSettings: strict),
         .target(name: "DispoBench", dependencies: ["DispoSupport", "DispoShards", "DispoTokenizers", "DispoEngine",
-                                                 "DispoVerifier", "DispoLosses", "DispoPipeline", "COpenBLAS"],
+                                                 "DispoVerifier", "DispoLosses", "DispoChannels", "DispoPipeline", "CLZ4"],
                 swiftSettings: strict),
         .executableTarget(name: "dispo", dependencies: [
-            "DispoSupport", "DispoShards", "DispoTokenizers", "DispoDatasets", "DispoEngine", "DispoVerifier", "DispoLosses", "DispoPipeline", "DispoBench",
-            "COpenBLAS", "CZstd", "CLZ4",
+            "DispoSupport", "DispoShards", "DispoTokenizers", "DispoDatasets", "DispoEngine", "DispoVerifier", "DispoLosses",
+            "DispoLearner", "DispoPlots", "DispoPipeline", "DispoJobs", "DispoBench", "COpenBLAS", "CZstd", "CLZ4",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
@@ -81,11 +93,17 @@ let package = Package(
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "DispoVerifierTests", dependencies: ["DispoVerifier"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "DispoLossesTests", dependencies: ["DispoLosses"], exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "DispoPipelineTests", dependencies: ["DispoPipeline"], swiftSettings: strict),
+        .testTarget(name: "DispoChannelsTests", dependencies: ["DispoChannels"], swiftSettings: strict),
+        .testTarget(name: "DispoLearnerTests", dependencies: ["DispoLearner", "DispoEngine", "DispoLosses", "DispoShards", "DispoSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "DispoPlotsTests", dependencies: ["DispoPlots", "DispoSupport"], swiftSettings: strict),
+        .testTarget(name: "DispoPipelineTests", dependencies: ["DispoPipeline", "DispoChannels", "DispoLearner", "DispoEngine",
+                                                             "DispoShards", "DispoSupport", "DispoVerifier", "DispoTokenizers"],
+                    swiftSettings: strict),
         .testTarget(name: "DispoDatasetsTests", dependencies: ["DispoDatasets", "DispoShards", "DispoTokenizers"],
                     swiftSettings: strict),
         .testTarget(name: "DispoBenchTests", dependencies: ["DispoBench"], swiftSettings: strict),
-        .testTarget(name: "DispoCLITests", dependencies: ["dispo", "DispoShards", "DispoEngine", "DispoPipeline"],
+        .testTarget(name: "DispoCLITests", dependencies: ["dispo", "DispoShards", "DispoEngine", "DispoPipeline", "DispoSupport"],
                     swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

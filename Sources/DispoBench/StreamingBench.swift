@@ -2,6 +2,7 @@
 // k = 0 (synchronous), in the same run: steps per minute, the per-step time of each stage, and the cost of
 // the channels. Evaluation and checkpoints are switched off so that only the RL loop is timed.
 
+import DispoChannels
 import DispoPipeline
 import DispoSupport
 import Foundation

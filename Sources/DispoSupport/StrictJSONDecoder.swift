@@ -1,10 +1,17 @@
 // A Decoder over `JSONValue` for configuration files: any `Decodable` type reads strictly, with errors
 // that name the file, the JSON path and the line, and with keys the type never asked for rejected (a typo
 // in a pipeline file is an error, not a silently ignored setting). Numbers must fit the requested type
-// exactly (2.5 is not an Int). Types' own `validate()` checks ranges afterwards.
+// exactly (2.5 is not an Int). Types' own `validate()` checks ranges afterwards. Files written by other
+// tools (Hugging Face config.json, tokenizer_config.json) carry keys dispo has no use for: decode those with
+// `allowUnknownKeys`, which keeps every other check.
 
 public struct StrictJSONDecoder {
-    public init() {}
+    /// Accept object members the type never asks for (files of other tools); types and ranges stay strict.
+    public var allowUnknownKeys: Bool
+
+    public init(allowUnknownKeys: Bool = false) {
+        self.allowUnknownKeys = allowUnknownKeys
+    }
 
     /// Decodes `T` from `root` (read from `file`), then rejects every object member that was never asked for.
     public func decode<T: Decodable>(_ type: T.Type, from root: JSONNodeValue, file: String) throws -> T {
@@ -16,7 +23,7 @@ public struct StrictJSONDecoder {
         } catch let error as DecodingError {
             throw Self.inputError(error, file: file, root: root)
         }
-        try registry.checkUnknown(root, file: file, path: [])
+        if !allowUnknownKeys { try registry.checkUnknown(root, file: file, path: []) }
         return value
     }
 

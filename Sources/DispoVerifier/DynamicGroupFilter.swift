@@ -1,7 +1,7 @@
 // Dynamic sampling (DAPO; ALGORITHMS.md §5): a group whose responses all have the same accuracy has
 // zero advantage everywhere and teaches nothing, so it is dropped (population std = 0 ⇔ all equal; a group
-// of one is kept). `DynamicBatch` is the sampling loop's state machine: it collects kept groups over
-// generation batches until it holds B, truncates to exactly B, and gives up after `max_gen_batches`.
+// of one is kept). How kept groups become step batches (exactly B, over several generation batches, giving
+// up after `max_gen_batches`) is the pipeline's StepAssembler.
 
 import DispoSupport
 
@@ -56,43 +56,6 @@ public struct DynamicSamplingConfig: Codable, Sendable, Equatable {
             throw InputError(file: file, place: "$.max_gen_batches", expected: "a number ≥ 0 (0 = never give up)",
                              found: "\(maxGenBatches)")
         }
-    }
-}
-
-/// Collects kept groups over generation batches until exactly `target` are held.
-public struct DynamicBatch<Group: Sendable>: Sendable {
-    public let target: Int
-    public let maxGenBatches: Int
-    public private(set) var groups: [Group] = []
-    public private(set) var generationBatches = 0
-    public private(set) var keptCount = 0
-    public private(set) var droppedCount = 0
-
-    public init(target: Int, maxGenBatches: Int) {
-        precondition(target > 0, "DynamicBatch needs a positive target")
-        self.target = target
-        self.maxGenBatches = maxGenBatches
-    }
-
-    public var isFull: Bool { groups.count >= target }
-
-    /// Adds one generation batch of (group, accuracies); returns true once the batch is full.
-    /// Throws when `max_gen_batches` batches were tried without filling it.
-    public mutating func add(_ batch: [(group: Group, accuracies: [Double])]) throws -> Bool {
-        generationBatches += 1
-        for item in batch {
-            if DynamicGroupFilter.keeps(item.accuracies) {
-                keptCount += 1
-                if groups.count < target { groups.append(item.group) }
-            } else {
-                droppedCount += 1
-            }
-        }
-        if isFull { return true }
-        if maxGenBatches > 0, generationBatches >= maxGenBatches {
-            throw DynamicSamplingError(tried: generationBatches, kept: groups.count, target: target)
-        }
-        return false
     }
 }
 

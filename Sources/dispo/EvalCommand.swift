@@ -3,7 +3,10 @@
 
 import ArgumentParser
 import DispoEngine
+import DispoJobs
+import DispoLearner
 import DispoPipeline
+import DispoPlots
 import DispoSupport
 import Foundation
 
@@ -59,7 +62,7 @@ struct EvalCommand: AsyncParsableCommand {
         bar?.finish(result.problems)
         print(EvalJob.summary(result, seconds: Date().timeIntervalSince(started)))
         if let metrics {
-            try AtomicFile.write(LearnJob.json(result.metrics) + "\n", to: metrics)
+            try AtomicFile.write(JSONWriter.metricsLine(result.metrics) + "\n", to: metrics)
         }
         if let out { print("wrote \(result.problems) lines to \(out)") }
     }

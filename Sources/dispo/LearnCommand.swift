@@ -1,9 +1,14 @@
 // `dispo learn`: one learner update from recorded rollouts (see DispoPipeline.LearnJob).
 
 import ArgumentParser
+import DispoSupport
+import Foundation
 import DispoEngine
 import DispoLosses
+import DispoJobs
+import DispoLearner
 import DispoPipeline
+import DispoPlots
 
 struct LearnCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,10 +20,11 @@ struct LearnCommand: AsyncParsableCommand {
         split in file order into K mini-batches, one optimizer step each.
         """)
 
-    @Option(help: "Input model directory (config.json + safetensors).") var model: String
-    @Option(help: "Rollouts: a JSONL file, or a rollout shard set from a run (RUN_DIR/rollouts/steps-…).") var rollouts: String
-    @Option(help: "With a rollout shard set: replay only this learner step.") var step: Int?
-    @Option(help: "Output model directory.") var out: String
+    @Option(help: "Replay a step of this run exactly (with --step): its spec, checkpoint and recorded rollouts.") var run: String?
+    @Option(help: "Input model directory (config.json + safetensors).") var model: String?
+    @Option(help: "Rollouts: a JSONL file, or a rollout shard set from a run (RUN_DIR/rollouts/steps-…).") var rollouts: String?
+    @Option(help: "The learner step to replay (with --run, or with a rollout shard set).") var step: Int?
+    @Option(help: "Output model directory.") var out: String?
     @Option(help: "Algorithm preset: \(AlgorithmPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
     var algorithm: String = "dispo"
     @Option(help: "DISPO ε⁺_low.") var epsPosLow: Float?
@@ -40,6 +46,13 @@ struct LearnCommand: AsyncParsableCommand {
     @Option(help: "Write the metrics (JSON) here.") var metrics: String?
 
     func run() async throws {
+        if let run {
+            try replay(run)
+            return
+        }
+        guard let model, let rollouts, let out else {
+            throw ValidationError("give --model, --rollouts and --out (or --run RUN_DIR --step S to replay a run's step)")
+        }
         let preset = try AlgorithmPreset.named(algorithm)
         var objective = PolicyObjective(preset: preset)
         objective.loss = try loss(preset.loss)
@@ -60,7 +73,25 @@ struct LearnCommand: AsyncParsableCommand {
                                    microBatchSize: microBatch, temperature: temperature, optimizer: optimizerConfig)
         var job = LearnJob(model: model, rollouts: rollouts, output: out, config: config, metricsPath: metrics)
         job.step = step
-        print(LearnJob.json(try job.run()))
+        print(JSONWriter.metricsLine(try job.run()))
+    }
+
+    /// `--run RUN_DIR --step S`: the run's own settings; other learner flags would make it a different update.
+    func replay(_ runDir: String) throws {
+        guard let step else { throw ValidationError("--run needs --step S (the learner step to replay)") }
+        guard model == nil, rollouts == nil else { throw ValidationError("--run takes its model and rollouts from the run: drop --model and --rollouts") }
+        let job = ReplayJob(runDir: runDir, step: step, output: out)
+        let result = try job.run { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        let line = JSONWriter.metricsLine(result.metrics)
+        if let metrics { try AtomicFile.write(line + "\n", to: metrics) }
+        print(line)
+        let origin = "replayed from checkpoint step \(result.startedFrom)"
+        switch result.matchesRun {
+        case true?: FileHandle.standardError.write(Data("\(origin): weights bit-identical to the run's checkpoint of step \(step)\n".utf8))
+        case false?:
+            throw ValidationError("\(origin): weights DIFFER from the run's checkpoint of step \(step) (different build or thread settings?)")
+        case nil: FileHandle.standardError.write(Data("\(origin) (the run kept no checkpoint of step \(step) to compare with)\n".utf8))
+        }
     }
 
     /// The preset's loss with the ε flags applied; flags that do not belong to the loss are rejected.

@@ -4,7 +4,10 @@
 
 import ArgumentParser
 import DispoEngine
+import DispoJobs
+import DispoLearner
 import DispoPipeline
+import DispoPlots
 import DispoSupport
 import Foundation
 

@@ -2,7 +2,10 @@
 // DispoPipeline.RunPlots.
 
 import ArgumentParser
+import DispoJobs
+import DispoLearner
 import DispoPipeline
+import DispoPlots
 
 struct PlotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,10 @@
 // `dispo validate`, `dispo run`, `dispo resume`: pipelines from JSON files (see Pipelines/README.md).
 
 import ArgumentParser
+import DispoJobs
+import DispoLearner
 import DispoPipeline
+import DispoPlots
 import Foundation
 
 struct ValidateCommand: AsyncParsableCommand {
@@ -13,7 +16,8 @@ struct ValidateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let spec = try PipelineSpec.load(file, overrides: overrides)
-        print("\(file): valid pipeline \"\(spec.name)\" (\(spec.train.steps) steps, algorithm \(spec.algorithm.name.rawValue), run dir \(spec.runDir))")
+        let data = try RunData.check(spec, file: file)
+        print("\(file): valid pipeline \"\(spec.name)\" (\(spec.train.steps) steps, algorithm \(spec.algorithm.name.rawValue), run dir \(spec.runDir); \(data.train.count) training problems, \(data.evalProblems.count) held out)")
     }
 }
 
@@ -29,13 +33,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         var spec = try PipelineSpec.load(file, overrides: overrides)
         if let runDir { spec.runDir = runDir }
-        if FileManager.default.fileExists(atPath: spec.runDir + "/spec.json") {
-            guard overwrite else {
-                throw ValidationError("\(spec.runDir) already holds a run: continue it with `dispo resume \(spec.runDir)`, or pass --overwrite")
-            }
-            try FileManager.default.removeItem(atPath: spec.runDir)
-        }
-        try await RunLauncher.launch(spec: spec, resume: false)
+        try await RunLauncher.launch(spec: spec, specFile: file, resume: false, overwrite: overwrite)
     }
 }
 
@@ -64,28 +62,35 @@ struct ResumeCommand: AsyncParsableCommand {
             throw ValidationError("resuming with a changed spec: \(refused.joined(separator: ", ")) differ from \(specPath); "
                 + "name each change that is safe with --allow-change PATH")
         }
-        try await RunLauncher.launch(spec: spec, resume: true, acceptedSpecs: changed.isEmpty ? [] : [old])
+        try await RunLauncher.launch(spec: spec, specFile: specPath, resume: true, acceptedSpecs: changed.isEmpty ? [] : [old])
     }
 }
 
 enum RunLauncher {
-    static func launch(spec: PipelineSpec, resume: Bool, acceptedSpecs: [PipelineSpec] = []) async throws {
+    /// Runs with SIGINT/SIGTERM handled: the first stops the run after the step in flight (with a
+    /// checkpoint), a second one exits at once.
+    static func launch(spec: PipelineSpec, specFile: String, resume: Bool, overwrite: Bool = false,
+                       acceptedSpecs: [PipelineSpec] = []) async throws {
         let stop = StopFlag()
         let signals = [SIGINT, SIGTERM].map { sig -> any DispatchSourceSignal in
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                stop.raise()
-                FileHandle.standardError.write(Data("\nstopping: finishing the step in flight, then writing a checkpoint…\n".utf8))
+                if stop.raise() == 1 {
+                    FileHandle.standardError.write(Data("\nstopping: finishing the step in flight, then writing a checkpoint (signal again to exit at once)…\n".utf8))
+                } else {
+                    FileHandle.standardError.write(Data("\nexiting at once: `dispo resume \(spec.runDir)` continues from the last checkpoint\n".utf8))
+                    _exit(130)
+                }
             }
             source.resume()
             return source
         }
         defer { signals.forEach { $0.cancel() } }
-        let context = try RunContext(spec: spec)
+        let context = try RunContext(spec: spec, specFile: specFile)
         let run = PipelineRun(context: context, stop: stop) { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
         run.acceptedSpecHashes = Set(try acceptedSpecs.map { try RunContext.specHash($0) })
-        let summary = try await run.run(resume: resume)
+        let summary = try await run.run(resume: resume, overwrite: overwrite)
         if summary.stopped {
             print("stopped after step \(summary.steps); continue with: dispo resume \(spec.runDir)")
             throw ExitCode(130)

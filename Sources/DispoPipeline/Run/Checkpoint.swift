@@ -7,13 +7,19 @@
 //         state.json                                         steps done, optimizer step, prompt cursor, spec hash,
 //                                                            metrics lines so far, accuracy before RL
 //         version-000009.f32 …                               older policy versions that staleness still needs
+//         checksums.json                                     size and XXH64 of every file above
 //         DONE
+//
+// Resume verifies every file against checksums.json before reading it, so a flipped byte anywhere is an
+// error naming the file, never a silently different run.
 
+import DispoChannels
 import DispoEngine
+import DispoLearner
 import DispoShards
 import DispoSupport
 import Foundation
-
+import Glibc
 public struct CheckpointState: Codable, Sendable, Equatable {
     /// Learner steps done (the model is policy version `steps`).
     public var steps: Int
@@ -27,10 +33,8 @@ public struct CheckpointState: Codable, Sendable, Equatable {
     /// Policy versions stored beside the model.
     public var versions: [Int]
 }
-
 public enum Checkpoints {
     public static func name(_ steps: Int) -> String { String(format: "step-%06d", steps) }
-
     /// Writes a checkpoint of `model` (and extra policy versions) atomically; keeps the newest `keep`.
     public static func write(directory: String, model: Transformer, optimizer: Optimizer, state: CheckpointState,
                              versions: [Int: [Float]], tokenizerFiles: [String], keep: Int) throws {
@@ -41,15 +45,11 @@ public enum Checkpoints {
         try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
         try model.save(directory: temporary)
         FaultInjection.point("checkpoint-write", state.steps)
-        for file in tokenizerFiles {
-            let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: file)))
-            try AtomicFile.write(bytes, to: temporary + "/" + URL(fileURLWithPath: file).lastPathComponent)
-        }
+        try CompanionFiles.copy(tokenizerFiles, into: temporary)
         try optimizer.adamw?.save(path: temporary + "/optimizer.bin")
         for (v, weights) in versions { try writeVersion(weights, to: temporary + "/" + versionName(v)) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(Array(try encoder.encode(state)), to: temporary + "/state.json")
+        try AtomicFile.write(Array(try JSONWriter.data(state, pretty: true)), to: temporary + "/state.json")
+        try AtomicFile.write(Array(try JSONWriter.data(checksums(of: temporary), pretty: true)), to: temporary + "/checksums.json")
         try AtomicFile.write("complete\n", to: temporary + "/DONE")
         try? FileManager.default.removeItem(atPath: final)
         guard rename(temporary, final) == 0 else { throw SystemError(file: final, operation: "rename", code: errno) }
@@ -57,7 +57,6 @@ public enum Checkpoints {
         let complete = try list(directory)
         for old in complete.dropLast(keep) { try? FileManager.default.removeItem(atPath: directory + "/" + name(old)) }
     }
-
     /// Step counts of the complete checkpoints, oldest first. Incomplete ones (no DONE) are removed.
     public static func list(_ directory: String) throws -> [Int] {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
@@ -69,18 +68,62 @@ public enum Checkpoints {
         }
         return steps.sorted()
     }
-
-    public static func readState(_ checkpoint: String) throws -> CheckpointState {
+    /// The state of a checkpoint, checked: counts ≥ 0, at most `maxSteps` steps, versions below the steps.
+    public static func readState(_ checkpoint: String, maxSteps: Int? = nil) throws -> CheckpointState {
         let path = checkpoint + "/state.json"
-        do {
-            return try JSONDecoder().decode(CheckpointState.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw InputError(file: path, expected: "a checkpoint state written by dispo", found: "\(error)")
+        let state = try StrictJSONDecoder().decode(CheckpointState.self, fromFile: path)
+        func check(_ ok: Bool, _ place: String, _ expected: String, _ found: String) throws {
+            if !ok { throw InputError(file: path, place: place, expected: expected, found: found, hint: "the checkpoint is corrupt") }
+        }
+        try check(state.steps >= 0 && state.steps <= (maxSteps ?? Int.max), "$.steps",
+                  "a step count in [0, \(maxSteps.map(String.init) ?? "∞")]", "\(state.steps)")
+        try check(state.optimizerStep >= 0, "$.optimizerStep", "a count ≥ 0", "\(state.optimizerStep)")
+        try check(state.metricsLines >= 0 && state.metricsLines <= state.steps, "$.metricsLines",
+                  "a line count in [0, \(state.steps)]", "\(state.metricsLines)")
+        try check(state.cursor.epoch >= 0 && state.cursor.position >= 0, "$.cursor", "an epoch and position ≥ 0",
+                  "epoch \(state.cursor.epoch), position \(state.cursor.position)")
+        try check(state.versions.allSatisfy { $0 >= 0 && $0 < state.steps }, "$.versions",
+                  "policy versions in [0, \(state.steps))", "\(state.versions)")
+        return state
+    }
+
+    /// Size and XXH64 of every file of a checkpoint directory (but DONE and checksums.json).
+    struct FileChecksum: Codable, Equatable {
+        var bytes: Int
+        var xxh64: String
+    }
+
+    static func checksums(of directory: String) throws -> [String: FileChecksum] {
+        var sums: [String: FileChecksum] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory) where name != "DONE" && name != "checksums.json" {
+            let mapped = try MappedFile(path: directory + "/" + name)
+            sums[name] = FileChecksum(bytes: mapped.count, xxh64: XXH64.hex(XXH64.hash(mapped.bytes)))
+        }
+        return sums
+    }
+
+    /// Checks every file of a checkpoint against its checksums.json.
+    public static func verify(_ checkpoint: String) throws {
+        let path = checkpoint + "/checksums.json"
+        let expected = try StrictJSONDecoder().decode([String: FileChecksum].self, fromFile: path)
+        let found = try checksums(of: checkpoint)
+        for (name, sum) in expected.sorted(by: { $0.key < $1.key }) {
+            guard let actual = found[name] else {
+                throw InputError(file: checkpoint + "/" + name, expected: "the file checksums.json lists", found: "no such file",
+                                 hint: "the checkpoint is incomplete; remove it to resume from an older one")
+            }
+            guard actual == sum else {
+                throw InputError(file: checkpoint + "/" + name, expected: "\(sum.bytes) bytes with XXH64 \(sum.xxh64) (checksums.json)",
+                                 found: "\(actual.bytes) bytes with XXH64 \(actual.xxh64)",
+                                 hint: "the checkpoint is corrupt; remove it to resume from an older one")
+            }
+        }
+        if let extra = Set(found.keys).subtracting(expected.keys).sorted().first {
+            throw InputError(file: checkpoint + "/" + extra, expected: "only the files checksums.json lists", found: "an extra file")
         }
     }
 
     static func versionName(_ v: Int) -> String { String(format: "version-%06d.f32", v) }
-
     /// Raw little-endian f32 weights followed by their XXH64.
     static func writeVersion(_ weights: [Float], to path: String) throws {
         let file = try AtomicFile(path: path)
@@ -89,7 +132,6 @@ public enum Checkpoints {
         try withUnsafeBytes(of: &hash) { try file.write($0) }
         try file.commit()
     }
-
     public static func readVersion(_ checkpoint: String, _ v: Int, count: Int) throws -> [Float] {
         let path = checkpoint + "/" + versionName(v)
         let mapped = try MappedFile(path: path)
@@ -104,7 +146,6 @@ public enum Checkpoints {
         return weights
     }
 }
-
 /// Fault injection for the kill-and-resume tests: `DISPO_FAULT=NAME:N` kills the process with SIGKILL when
 /// it reaches point NAME with value N (e.g. `checkpoint-write:4`, halfway through writing checkpoint 4).
 public enum FaultInjection {
@@ -114,18 +155,14 @@ public enum FaultInjection {
         guard parts.count == 2, let n = Int(parts[1]) else { return nil }
         return (String(parts[0]), n)
     }()
-
     public static func point(_ name: String, _ value: Int) {
         if matches(name, value) { kill(getpid(), SIGKILL) }
     }
-
     /// Whether DISPO_FAULT names this point (for faults other than SIGKILL, e.g. `sigint:N`).
     public static func matches(_ name: String, _ value: Int) -> Bool {
         if let (n, v) = spec, n == name, v == value { return true }
         return false
     }
 }
-
 #if canImport(Glibc)
-import Glibc
 #endif

@@ -1,7 +1,10 @@
 // metrics.jsonl: one JSON object per learner step, appended and flushed as steps finish. On resume the
 // file is cut back to the lines of the steps the checkpoint holds, so a resumed run's log has each step
-// exactly once.
+// exactly once; a file holding fewer lines than the checkpoint needs (cut or edited since) is an error,
+// not a log that silently starts in the middle.
 
+import DispoChannels
+import DispoLearner
 import DispoSupport
 import Foundation
 
@@ -13,13 +16,22 @@ public final class MetricsLog {
 
     public init(path: String, keepLines: Int) throws {
         self.path = path
-        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        let text = FileManager.default.fileExists(atPath: path) ? try String(contentsOfFile: path, encoding: .utf8) : ""
         let kept = text.split(separator: "\n", omittingEmptySubsequences: true).prefix(keepLines)
+        guard kept.count == keepLines else {
+            throw InputError(file: path, expected: "at least \(keepLines) lines (one per step the checkpoint holds)",
+                             found: "\(kept.count) lines", hint: "metrics.jsonl was cut or edited; restore it, or start the run again")
+        }
+        for (i, line) in kept.enumerated() {
+            let values = try StrictJSONDecoder().decode([String: Double?].self, from: JSONParser.parse(String(line), file: path, firstLine: i + 1), file: path)
+            guard values["step"] == Double(i + 1) else {
+                throw InputError(file: path, place: "line \(i + 1)", expected: "\"step\": \(i + 1)", found: values["step"].map { "\($0.map { "\($0)" } ?? "null")" } ?? "no step",
+                                 hint: "metrics.jsonl was edited; restore it, or start the run again")
+            }
+            if i + 1 == kept.count { last = values.compactMapValues { $0 } }
+        }
         try AtomicFile.write(kept.map { $0 + "\n" }.joined(), to: path)
         lines = kept.count
-        if let lastLine = kept.last, let object = try? JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any] {
-            last = object.compactMapValues { ($0 as? NSNumber)?.doubleValue }
-        }
         guard let handle = FileHandle(forWritingAtPath: path) else {
             throw SystemError(file: path, operation: "open for appending", code: errno)
         }
@@ -32,7 +44,7 @@ public final class MetricsLog {
     public func append(step: Int, _ values: [String: Double]) throws {
         var values = values
         values["step"] = Double(step)
-        try handle.write(contentsOf: Data((LearnJob.json(values) + "\n").utf8))
+        try handle.write(contentsOf: Data((JSONWriter.metricsLine(values) + "\n").utf8))
         try handle.synchronize()
         lines += 1
         last = values
@@ -40,13 +52,14 @@ public final class MetricsLog {
 }
 
 enum StepMetrics {
-    /// Rollout metrics of a step batch (ALGORITHMS.md §6 names).
-    static func rollout(_ batch: StepBatch, staleness: Int) -> [String: Double] {
+    /// Rollout metrics of a step batch (docs/ALGORITHMS.md §6 names).
+    static func rollout(_ batch: StepBatch) -> [String: Double] {
         let responses = batch.groups.flatMap(\.responses)
         let n = Double(max(1, responses.count))
         let lengths = responses.map { Double($0.tokens.count) }
         let correct = responses.filter { $0.score.verdict.correct }
         let incorrect = responses.filter { !$0.score.verdict.correct }
+        let staleness = batch.groups.map { Double(batch.step - $0.version) }
         func mean(_ xs: [Double]) -> Double { xs.isEmpty ? 0 : xs.reduce(0, +) / Double(xs.count) }
         return [
             "acc/mean": Double(correct.count) / n,
@@ -58,10 +71,14 @@ enum StepMetrics {
             "response_length/incorrect_mean": mean(incorrect.map { Double($0.tokens.count) }),
             "response/repetition_rate": Double(responses.filter { $0.score.repetition.isRepetitive }.count) / n,
             "response/no_answer_rate": Double(responses.filter { $0.score.verdict.isFormatFailure }.count) / n,
+            "response/masked_rate": Double(responses.filter { $0.score.maskedFromLoss }.count) / n,
+            "train/rollouts": Double(responses.count),
+            "train/groups": Double(batch.groups.count),
             "train/num_gen_batches": Double(batch.generationBatches),
             "train/groups_sampled": Double(batch.groupsSampled),
-            "train/staleness/mean": Double(staleness),
-            "train/staleness/max": Double(staleness),
+            "train/groups_kept": Double(batch.groupsKept),
+            "train/staleness/mean": mean(staleness),
+            "train/staleness/max": staleness.max() ?? 0,
             "train/policy_version": Double(batch.version),
             "timing_s/sample": batch.sampleSeconds,
             "timing_s/verify": batch.verifySeconds,

@@ -1,14 +1,21 @@
 // A run of a pipeline: warm start, evaluation before, the streaming RL loop, checkpoints, evaluation after,
 // and the run directory:
 //
-//     RUN_DIR/spec.json  metrics.jsonl  checkpoints/  final/  rollouts/  summary.json  eval-*.json
+//     RUN_DIR/spec.json  metrics.jsonl  checkpoints/  final/  rollouts/  summary.json  eval-*.json  .lock
 //
-// The learner consumes one StepBatch per step from the sampler stage (which runs concurrently, k steps
-// ahead at most), updates, publishes the new policy version, logs metrics, and checkpoints at the cadence,
-// at the end, and when asked to stop (SIGINT/SIGTERM: the step in flight finishes first). Given the spec,
-// seed and thread counts the run is deterministic, so a resumed run ends with the same weights.
+// The learner consumes one StepBatch per step from the producing stages (which run concurrently, up to
+// max_staleness steps ahead), updates, publishes the new policy version, logs metrics, and checkpoints at the
+// cadence, at the end, and when asked to stop. Given the spec, seed and thread counts the run is
+// deterministic, so a resumed run ends with the same weights.
+//
+// Failures end the run promptly with their error: an error of any producing stage reaches the learner
+// through the `batches` channel at once (ProducingStages fails every channel); if the learner was between
+// steps, a checkpoint of the steps done is written first. An error of the learner itself (e.g. a non-finite
+// gradient) stops the producing stages and writes nothing: the last checkpoint stays the one to resume from.
 
+import DispoChannels
 import DispoEngine
+import DispoLearner
 import DispoShards
 import DispoSupport
 import Foundation
@@ -35,24 +42,23 @@ public struct RunSummary: Codable, Sendable {
     }
 }
 
-/// Set by SIGINT/SIGTERM: finish the step in flight, checkpoint, exit.
-public final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var raised = false
-    public init() {}
-    public func raise() { lock.lock(); raised = true; lock.unlock() }
-    public var isRaised: Bool { lock.lock(); defer { lock.unlock() }; return raised }
-}
+/// Where a failure of the loop came from: the learner's side or the producing stages (then the learner was
+/// between steps, and the steps done can be checkpointed).
+struct ProducingFailure: Error { var underlying: any Error }
 
 public final class PipelineRun: @unchecked Sendable {
     public let context: RunContext
     public let stop: StopFlag
     /// Spec hashes a resumed run accepts besides its own (the spec before allowed changes).
     public var acceptedSpecHashes: Set<String> = []
-    let log: (String) -> Void
+    /// Replaces the verifier's scoring (benchmarks only).
+    public var scoringOverride: ResponseScoring?
+    let log: @Sendable (String) -> Void
     let learnerThread = ComputeThread(name: "learner")
+    /// Steps of the newest checkpoint written or restored.
+    var checkpointed = -1
 
-    public init(context: RunContext, stop: StopFlag = StopFlag(), log: @escaping (String) -> Void = { _ in }) {
+    public init(context: RunContext, stop: StopFlag = StopFlag(), log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.context = context
         self.stop = stop
         self.log = log
@@ -61,21 +67,24 @@ public final class PipelineRun: @unchecked Sendable {
     var checkpointDir: String { context.runDir + "/checkpoints" }
     var metricsPath: String { context.runDir + "/metrics.jsonl" }
 
-    /// Runs (or resumes) to the end. `resume`: continue from the newest complete checkpoint.
-    public func run(resume: Bool) async throws -> RunSummary {
+    /// Runs (or resumes) to the end. `resume`: continue from the newest complete checkpoint. `overwrite`: a
+    /// fresh run replaces what the directory holds (after taking its lock).
+    public func run(resume: Bool, overwrite: Bool = false) async throws -> RunSummary {
         let started = Date()
         let spec = context.spec
+        let lock = try RunDirectoryLock(directory: context.runDir)
+        defer { withExtendedLifetime(lock) {} }
+        if !resume { try prepareFreshDirectory(overwrite: overwrite) }
         Gemm.setThreads(spec.threads.blas)
         context.learnerModel.threads = spec.threads.learner
         context.samplerModel.threads = spec.threads.sampler
-        try FileManager.default.createDirectory(atPath: context.runDir, withIntermediateDirectories: true)
         let learner = try Learner(model: context.learnerModel, config: context.learnerConfig())
         var state = CheckpointState(steps: 0, optimizerStep: 0, cursor: ShardCursor(seed: spec.seed), specHash: context.specHash,
                                     metricsLines: 0, accuracyBefore: nil, versions: [])
         let store = PolicyStore()
         var before: EvalResult?
         if resume, let newest = try Checkpoints.list(checkpointDir).last {
-            state = try await restore(newest, learner: learner, store: store)
+            state = try restore(newest, learner: learner, store: store)
             if state.specHash != context.specHash {
                 try AtomicFile.write(context.specJSON + "\n", to: context.runDir + "/spec.json")
             }
@@ -86,15 +95,15 @@ public final class PipelineRun: @unchecked Sendable {
             try warmStart()
             before = try evaluate(label: "before")
             state.accuracyBefore = before?.meanAtK
-            try await checkpoint(learner: learner, state: state, store: store)
+            try checkpoint(learner: learner, state: state, store: store)
         }
-        await store.publish(state.steps, weights: snapshot(context.learnerModel))
+        store.publish(state.steps, weights: snapshot(context.learnerModel))
         let metrics = try MetricsLog(path: metricsPath, keepLines: state.metricsLines)
         let recorder = try RolloutRecorder(runDir: context.runDir, tokenizer: context.tokenizer.identity,
                                            resumingAfter: state.steps)
         state = try await loop(learner: learner, store: store, state: state, metrics: metrics, recorder: recorder)
         try await recorder.flushAndSeal()
-        try await checkpoint(learner: learner, state: state, store: store)
+        try checkpoint(learner: learner, state: state, store: store)
         let stopped = state.steps < spec.train.steps
         var after: EvalResult?
         if !stopped {
@@ -106,9 +115,7 @@ public final class PipelineRun: @unchecked Sendable {
                                  greedyBefore: before?.greedy ?? readEval("before")?.greedy, greedyAfter: after?.greedy,
                                  stderrBefore: before?.standardError ?? readEval("before")?.standardError,
                                  stderrAfter: after?.standardError, finalMetrics: metrics.last, stopped: stopped)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        if !stopped { try AtomicFile.write(Array(try encoder.encode(summary)), to: context.runDir + "/summary.json") }
+        if !stopped { try AtomicFile.write(Array(try JSONWriter.data(summary, pretty: true)), to: context.runDir + "/summary.json") }
         return summary
     }
 
@@ -118,50 +125,97 @@ public final class PipelineRun: @unchecked Sendable {
         let spec = context.spec
         var state = start
         guard state.steps < spec.train.steps else { return state }
-        let batches = BoundedChannel<StepBatch>(name: "batches", capacity: spec.channels.batches)
-        let stage = SamplerStage(context: context, store: store, batches: batches)
-        let firstStep = state.steps, cursor = state.cursor
-        let producer = Task { try await stage.run(from: firstStep, cursor: cursor, verifierWorkers: 2) }
-        defer { producer.cancel() }
+        let producing = ProducingStages(context: context, store: store, scoring: scoringOverride)
+        let token = stop.onRaise { producing.fail(StopRequested()) }
+        defer { stop.remove(token) }
+        let (steps, cursor) = (state.steps..<spec.train.steps, state.cursor)
+        let producer = Task { try await producing.run(steps: steps, cursor: cursor) }
         let loopStarted = Date()
-        while state.steps < spec.train.steps, !stop.isRaised {
-            guard let batch = try await batches.receive() else {
-                try await producer.value
-                throw InputError(file: context.runDir, expected: "a batch for step \(state.steps)", found: "the sampler stopped")
+        do {
+            while state.steps < spec.train.steps, !stop.isRaised {
+                let batch: StepBatch
+                do {
+                    guard let b = try await producing.batches.receive() else {
+                        throw PipelineStageError(stage: "pipeline", message: "no batch for step \(state.steps + 1): the producing stages stopped")
+                    }
+                    batch = b
+                } catch is StopRequested {
+                    break
+                } catch {
+                    throw ProducingFailure(underlying: error)
+                }
+                state = try await learn(batch, learner: learner, store: store, state: state, metrics: metrics,
+                                        recorder: recorder, producing: producing, since: (start.steps, loopStarted))
             }
-            recorder.enqueue(batch)
-            let learnStarted = Date()
-            let rollouts = batch.groups.flatMap(\.rollouts)
-            let exclusive = Exclusive(learner)
-            var values = try await learnerThread.run { try exclusive.value.update(rollouts) }
-            let learnSeconds = Date().timeIntervalSince(learnStarted)
-            state.steps += 1
-            state.cursor = batch.cursor
-            state.optimizerStep = learner.optimizer.step
-            await store.publish(state.steps, weights: snapshot(context.learnerModel))
-            await store.discard(below: max(0, state.steps - spec.rollout.maxStaleness))
-            values.merge(StepMetrics.rollout(batch, staleness: state.steps - 1 - batch.version)) { $1 }
-            values["timing_s/learn"] = learnSeconds
-            values["perf/trained_tokens_per_s"] = Double(rollouts.reduce(0) { $0 + $1.responseIDs.count + $1.promptIDs.count }) / max(learnSeconds, 1e-9)
-            for c in stage.channels {
-                values["channel/\(c.name)/producer_blocked_s"] = Double(c.metrics.producerBlockedNanos) / 1e9
-                values["channel/\(c.name)/consumer_starved_s"] = Double(c.metrics.consumerStarvedNanos) / 1e9
+        } catch let failure as ProducingFailure {
+            producing.fail(failure.underlying)
+            _ = await producer.result
+            if state.steps > checkpointed {
+                try? await recorder.flushAndSeal()
+                try? checkpoint(learner: learner, state: state, store: store)
             }
-            if spec.eval.every > 0, state.steps % spec.eval.every == 0, state.steps < spec.train.steps {
-                if let e = try evaluate(label: "step-\(state.steps)") { values.merge(e.metrics) { $1 } }
-            }
-            try metrics.append(step: state.steps, values)
-            state.metricsLines = metrics.lines
-            let elapsed = Date().timeIntervalSince(loopStarted)
-            let eta = elapsed / Double(state.steps - start.steps) * Double(spec.train.steps - state.steps)
-            log(StepMetrics.line(step: state.steps, of: spec.train.steps, values) + "  ETA " + ProgressBar.duration(eta))
-            FaultInjection.point("step", state.steps)
-            if FaultInjection.matches("sigint", state.steps) { kill(getpid(), SIGINT) }
-            if spec.checkpoint.every > 0, state.steps % spec.checkpoint.every == 0 {
-                try await recorder.flushAndSeal()
-                try await checkpoint(learner: learner, state: state, store: store)
-            }
+            throw failure.underlying
+        } catch {
+            producing.fail(error)
+            _ = await producer.result
+            throw error
+        }
+        producing.fail(StopRequested())
+        _ = await producer.result
+        return state
+    }
+
+    /// One learner step on `batch`; returns the state after it.
+    private func learn(_ batch: StepBatch, learner: Learner, store: PolicyStore, state before: CheckpointState,
+                       metrics: MetricsLog, recorder: RolloutRecorder, producing: ProducingStages,
+                       since: (steps: Int, date: Date)) async throws -> CheckpointState {
+        let spec = context.spec
+        var state = before
+        let step = batch.step + 1
+        recorder.enqueue(batch)
+        let rollouts = batch.groups.enumerated().flatMap { slot, group in group.rollouts(step: step, slot: slot) }
+        let learnStarted = Date()
+        let exclusive = Exclusive(learner)
+        var values = try await learnerThread.run { try exclusive.value.update(rollouts) }
+        let learnSeconds = Date().timeIntervalSince(learnStarted)
+        state.steps = step
+        state.cursor = batch.cursor
+        state.optimizerStep = learner.optimizer.step
+        store.publish(state.steps, weights: snapshot(context.learnerModel))
+        store.discard(below: max(0, state.steps - spec.rollout.maxStaleness))
+        values.merge(StepMetrics.rollout(batch)) { $1 }
+        values["timing_s/learn"] = learnSeconds
+        values["perf/trained_tokens_per_s"] = Double(rollouts.reduce(0) { $0 + $1.responseIDs.count + $1.promptIDs.count })
+            / max(learnSeconds, 1e-9)
+        for c in producing.channels {
+            values["channel/\(c.name)/producer_blocked_s"] = Double(c.metrics.producerBlockedNanos) / 1e9
+            values["channel/\(c.name)/consumer_starved_s"] = Double(c.metrics.consumerStarvedNanos) / 1e9
+        }
+        if spec.eval.every > 0, state.steps % spec.eval.every == 0, state.steps < spec.train.steps {
+            if let e = try evaluate(label: "step-\(state.steps)") { values.merge(e.metrics) { $1 } }
+        }
+        try metrics.append(step: state.steps, values)
+        state.metricsLines = metrics.lines
+        let elapsed = Date().timeIntervalSince(since.date)
+        let eta = elapsed / Double(state.steps - since.steps) * Double(spec.train.steps - state.steps)
+        log(StepMetrics.line(step: state.steps, of: spec.train.steps, values) + "  ETA " + ProgressBar.duration(eta))
+        FaultInjection.point("step", state.steps)
+        if FaultInjection.matches("sigint", state.steps) { kill(getpid(), SIGINT) }
+        if spec.checkpoint.every > 0, state.steps % spec.checkpoint.every == 0 {
+            try await recorder.flushAndSeal()
+            try checkpoint(learner: learner, state: state, store: store)
         }
         return state
+    }
+
+    /// A fresh run starts in an empty directory: with `overwrite`, everything but the lock is removed.
+    func prepareFreshDirectory(overwrite: Bool) throws {
+        let entries = try FileManager.default.contentsOfDirectory(atPath: context.runDir).filter { $0 != ".lock" }
+        guard !entries.isEmpty else { return }
+        guard overwrite else {
+            throw InputError(file: context.runDir, expected: "an empty run directory", found: "\(entries.count) entries",
+                             hint: "continue the run with `dispo resume \(context.runDir)`, or pass --overwrite")
+        }
+        for entry in entries { try FileManager.default.removeItem(atPath: context.runDir + "/" + entry) }
     }
 }

@@ -1,6 +1,8 @@
 // The pieces of a run around the streaming loop: warm start, evaluation, checkpoints, restore, final model.
 
+import DispoChannels
 import DispoEngine
+import DispoLearner
 import DispoShards
 import DispoSupport
 import Foundation
@@ -37,9 +39,7 @@ extension PipelineRun {
         let sampler = RolloutSampler(generator: generator, tokenizer: context.tokenizer, scorer: context.scorer,
                                      parameters: parameters, seed: spec.seed)
         let result = try Evaluator(sampler: sampler, samples: spec.eval.samples, greedy: spec.eval.greedy).run(context.evalProblems)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(Array(try encoder.encode(result.metrics)), to: context.runDir + "/eval-\(label).json")
+        try AtomicFile.write(Array(try JSONWriter.data(result.metrics, pretty: true)), to: context.runDir + "/eval-\(label).json")
         log(String(format: "eval %@: mean@%d %.3f ± %.3f, pass@%d %.3f, maj@%d %.3f%@ (%d problems, %.1fs)", label,
                    spec.eval.samples, result.meanAtK, result.standardError, spec.eval.samples, result.passAtK,
                    spec.eval.samples, result.majAtK, result.greedy.map { String(format: ", greedy %.3f", $0) } ?? "",
@@ -48,8 +48,8 @@ extension PipelineRun {
     }
 
     func readEval(_ label: String) -> EvalResult? {
-        guard let data = FileManager.default.contents(atPath: context.runDir + "/eval-\(label).json"),
-              let m = try? JSONDecoder().decode([String: Double].self, from: data) else { return nil }
+        guard let m = try? StrictJSONDecoder().decode([String: Double].self, fromFile: context.runDir + "/eval-\(label).json")
+        else { return nil }
         var r = EvalResult()
         r.meanAtK = m["eval/mean@k"] ?? 0
         r.greedy = m["eval/greedy"]
@@ -57,20 +57,22 @@ extension PipelineRun {
         return r
     }
 
-    func checkpoint(learner: Learner, state: CheckpointState, store: PolicyStore) async throws {
+    func checkpoint(learner: Learner, state: CheckpointState, store: PolicyStore) throws {
         let k = context.spec.rollout.maxStaleness
         var versions: [Int: [Float]] = [:]
         // Versions the sampler still needs for steps after `state.steps`, other than the current weights.
-        for (v, w) in await store.retained(from: max(0, state.steps - k)) where v < state.steps { versions[v] = w }
+        for (v, w) in store.retained(from: max(0, state.steps - k)) where v < state.steps { versions[v] = w }
         var state = state
         state.versions = versions.keys.sorted()
         try Checkpoints.write(directory: checkpointDir, model: context.learnerModel, optimizer: learner.optimizer, state: state,
                               versions: versions, tokenizerFiles: context.tokenizerFiles, keep: context.spec.checkpoint.keep)
+        checkpointed = state.steps
     }
 
-    func restore(_ steps: Int, learner: Learner, store: PolicyStore) async throws -> CheckpointState {
+    func restore(_ steps: Int, learner: Learner, store: PolicyStore) throws -> CheckpointState {
         let directory = checkpointDir + "/" + Checkpoints.name(steps)
-        let state = try Checkpoints.readState(directory)
+        try Checkpoints.verify(directory)
+        let state = try Checkpoints.readState(directory, maxSteps: context.spec.train.steps)
         guard state.specHash == context.specHash || acceptedSpecHashes.contains(state.specHash) else {
             throw InputError(file: directory + "/state.json", expected: "spec hash \(context.specHash) (the run's spec.json)",
                              found: state.specHash, hint: "spec.json changed since this checkpoint; restore it, or resume with --set and --allow-change")
@@ -79,23 +81,22 @@ extension PipelineRun {
         try learner.optimizer.restore(step: state.optimizerStep,
                                       adamwState: learner.optimizer.adamw == nil ? nil : directory + "/optimizer.bin")
         for v in state.versions {
-            await store.publish(v, weights: try Checkpoints.readVersion(directory, v, count: context.learnerModel.parameterCount))
+            store.publish(v, weights: try Checkpoints.readVersion(directory, v, count: context.learnerModel.parameterCount))
         }
+        checkpointed = state.steps
         return state
     }
 
+    /// RUN_DIR/final: the trained model with its tokenizer files, written under a temporary name and renamed.
     func writeFinal() throws {
         let final = context.runDir + "/final"
         let temporary = context.runDir + "/.final-tmp"
         try? FileManager.default.removeItem(atPath: temporary)
         try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
         try context.learnerModel.save(directory: temporary)
-        for file in context.tokenizerFiles {
-            try AtomicFile.write(Array(try Data(contentsOf: URL(fileURLWithPath: file))),
-                                 to: temporary + "/" + URL(fileURLWithPath: file).lastPathComponent)
-        }
+        try CompanionFiles.copy(context.tokenizerFiles, into: temporary)
         try? FileManager.default.removeItem(atPath: final)
         try FileManager.default.moveItem(atPath: temporary, toPath: final)
+        AtomicFile.syncDirectory(of: final)
     }
 }
-

@@ -7,6 +7,7 @@
 // renamed to `steps-S-E` before the checkpoint of step E is written. On resume from step C every segment
 // that is incomplete or ends after C is removed (those steps are sampled again, identically).
 
+import DispoLearner
 import DispoShards
 import DispoSupport
 import Foundation
@@ -48,32 +49,24 @@ final class RolloutRecorder: @unchecked Sendable {
 
     /// Appends the rollouts of one step.
     func record(_ batch: StepBatch) throws {
+        let step = batch.step + 1
         if writer == nil {
-            first = batch.step + 1
+            first = step
             writer = try ShardSetWriter(directory: directory + "/.segment-from-\(first)",
                                         options: ShardWriterOptions(blockBytes: 256 << 10, threads: 1, overwrite: true),
                                         tokenizer: tokenizer, command: "dispo run (rollout recorder)",
                                         info: ["content": "rollouts"])
         }
-        for group in batch.groups {
-            for (i, r) in group.responses.enumerated() {
-                let meta: [String: Any] = [
-                    "step": batch.step + 1, "version": group.version, "problem_id": group.problem.id,
-                    "problem_index": group.problem.index, "group": "\(batch.step + 1):\(group.problem.index)", "sample": i,
-                    "reward": r.score.reward, "correct": r.score.verdict.correct, "extracted": r.score.verdict.extracted ?? NSNull(),
-                    "reason": r.score.verdict.reason, "truncated": r.score.truncated, "masked": r.score.maskedFromLoss,
-                    "repetitive": r.score.repetition.isRepetitive, "finish_reason": r.stopped ? "stop" : "length",
-                    "old_logprobs": r.logProbs.map { Double($0) }, "prompt_tokens": group.problem.prompt.count,
-                    "answer": group.problem.answer,
-                ]
-                let json = try JSONSerialization.data(withJSONObject: meta, options: [.sortedKeys])
-                try writer!.append(TokenRecord(tokens: group.problem.prompt + r.tokens,
-                                               lossMask: [UInt8](repeating: 0, count: group.problem.prompt.count)
-                                                   + [UInt8](repeating: 1, count: r.tokens.count),
-                                               metadata: Array(json)))
+        for (slot, group) in batch.groups.enumerated() {
+            for (response, metadata) in zip(group.responses, group.recorded(step: step, slot: slot)) {
+                let prompt = group.problem.prompt
+                try writer!.append(TokenRecord(tokens: prompt + response.tokens,
+                                               lossMask: [UInt8](repeating: 0, count: prompt.count)
+                                                   + [UInt8](repeating: 1, count: response.tokens.count),
+                                               metadata: Array(try JSONWriter.data(metadata))))
             }
         }
-        last = batch.step + 1
+        last = step
     }
 
     /// Finishes the open segment (before a checkpoint is written).

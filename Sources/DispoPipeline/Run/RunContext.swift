@@ -1,6 +1,8 @@
 // Everything a run needs, built from its spec: tokenizer, models, shard sets, configs, the run directory.
 
+import DispoChannels
 import DispoEngine
+import DispoLearner
 import DispoLosses
 import DispoShards
 import DispoSupport
@@ -29,22 +31,27 @@ public final class RunContext: @unchecked Sendable {
     /// The longest prompt among the training and evaluation problems.
     public let maxPromptTokens: Int
 
-    public init(spec: PipelineSpec, runDir: String? = nil) throws {
+    /// `specFile` names the spec in error messages about its data.
+    public init(spec: PipelineSpec, runDir: String? = nil, specFile: String = "pipeline spec") throws {
         self.spec = spec
         specJSON = try Self.canonicalJSON(spec)
         specHash = XXH64.hex(XXH64.hash(Array(specJSON.utf8)))
         self.runDir = runDir ?? spec.runDir
-        let tokenizerPath = spec.tokenizer ?? spec.model.path!
+        let tokenizerPath = spec.tokenizer ?? spec.model.path ?? ""
         tokenizer = try TokenizerLoader.load(tokenizerPath)
-        tokenizerFiles = Self.tokenizerFiles(tokenizerPath)
-        train = try ShardSet(directory: spec.data.train)
-        evalProblems = try spec.data.eval.map { try Problem.load(ShardSet(directory: $0), limit: spec.data.evalLimit) } ?? []
-        learnerModel = try Self.makeModel(spec)
-        samplerModel = Transformer(config: learnerModel.config)
-        guard tokenizer.vocabularySize <= learnerModel.config.vocabSize else {
-            throw InputError(file: tokenizerPath, expected: "a vocabulary of at most the model's \(learnerModel.config.vocabSize) tokens",
+        tokenizerFiles = CompanionFiles.of(tokenizerPath)
+        let config = try ModelConfig.load(path: spec.model.path.map { $0 + "/config.json" } ?? spec.model.config ?? "")
+        guard tokenizer.vocabularySize <= config.vocabSize else {
+            throw InputError(file: tokenizerPath, expected: "a vocabulary of at most the model's \(config.vocabSize) tokens",
                              found: "\(tokenizer.vocabularySize) tokens")
         }
+        let data = try RunData(spec: spec, file: specFile, tokenizer: tokenizer.identity, vocabularySize: config.vocabSize,
+                               maxPositions: config.maxPositionEmbeddings)
+        learnerModel = try Self.makeModel(spec)
+        samplerModel = Transformer(config: learnerModel.config)
+        train = data.train
+        evalProblems = data.evalProblems
+        maxPromptTokens = data.longestPrompt
         var stops = Set(learnerModel.config.eosTokenIDs.map { Int32($0) })
         if let eos = tokenizer.eosTokenID { stops.insert(eos) }
         stopTokens = stops
@@ -52,19 +59,11 @@ public final class RunContext: @unchecked Sendable {
         samplingParameters = SamplingParameters(temperature: r.temperature, topP: r.topP, topK: r.topK,
                                                 maxNewTokens: r.maxNewTokens, stopTokens: stops)
         scorer = ResponseScorer(config: spec.scoring)
-        var longest = evalProblems.map(\.prompt.count).max() ?? 0
-        let trainSet = train
-        try trainSet.scan { index, record in
-            longest = max(longest, try Problem(record: record, index: index, set: trainSet.directory).prompt.count)
-        }
-        maxPromptTokens = longest
     }
 
     /// The spec as JSON with sorted keys (what spec.json holds and the hash covers).
     public static func canonicalJSON(_ spec: PipelineSpec) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(spec), as: UTF8.self)
+        try JSONWriter.encode(spec, pretty: true)
     }
 
     public static func specHash(_ spec: PipelineSpec) throws -> String {
@@ -78,26 +77,10 @@ public final class RunContext: @unchecked Sendable {
         return model
     }
 
-    /// Tokenizer files to copy into model directories (checkpoints, final/).
-    static func tokenizerFiles(_ path: String) -> [String] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return [] }
-        if !isDirectory.boolValue { return [path] }
-        return LearnJob.companionFiles.map { path + "/" + $0 }.filter { FileManager.default.fileExists(atPath: $0) }
-    }
-
     /// A generator whose cache holds the longest prompt of the run plus max_new_tokens.
     public func newGenerator(_ model: Transformer, slots: Int) -> Generator {
         Generator(model: model, slots: slots, capacity: maxPromptTokens + spec.rollout.maxNewTokens)
     }
 
-    public func learnerConfig() -> LearnerConfig {
-        let objective = spec.algorithm.objective(maxNewTokens: spec.rollout.maxNewTokens)
-        let updates = spec.train.steps * spec.train.miniBatches
-        return LearnerConfig(objective: objective, normByStd: spec.algorithm.normByStd, miniBatches: spec.train.miniBatches,
-                             microBatchSize: spec.train.microBatchSize, temperature: spec.rollout.temperature,
-                             aggregationConstant: spec.algorithm.aggregationConstant ?? Double(spec.rollout.maxNewTokens),
-                             maskTruncated: spec.scoring.overlong?.maskTruncated ?? false,
-                             optimizer: spec.optimizer.config(totalUpdates: updates))
-    }
+    public func learnerConfig() -> LearnerConfig { spec.learnerConfig() }
 }

@@ -3,8 +3,10 @@
 // unknown keys, wrong types), then `validate()` checks ranges and cross-field rules and that the files it
 // names exist, before any work starts. Each error names the file, the JSON path and what is allowed.
 
-import DispoDatasets
+
+import DispoChannels
 import DispoEngine
+import DispoLearner
 import DispoLosses
 import DispoSupport
 import DispoVerifier
@@ -77,5 +79,17 @@ extension JSONNodeValue {
     func member(_ key: String) -> JSONNodeValue? {
         guard case .object(let members) = value else { return nil }
         return members.first(where: { $0.key == key })?.value
+    }
+}
+
+extension PipelineSpec {
+    /// The learner of this spec: what the run trains with, and what `dispo learn --run` replays with.
+    public func learnerConfig() -> LearnerConfig {
+        let objective = algorithm.objective(maxNewTokens: rollout.maxNewTokens)
+        let updates = train.steps * train.miniBatches
+        return LearnerConfig(objective: objective, normByStd: algorithm.normByStd, miniBatches: train.miniBatches,
+                             microBatchSize: train.microBatchSize, temperature: rollout.temperature,
+                             aggregationConstant: algorithm.aggregationConstant ?? Double(rollout.maxNewTokens),
+                             optimizer: optimizer.config(totalUpdates: updates))
     }
 }

@@ -1,5 +1,5 @@
 // ChannelStateMachine without tasks: producers and consumers are plain strings, time is given.
-import DispoPipeline
+import DispoChannels
 import XCTest
 
 final class ChannelStateMachineTests: XCTestCase {

@@ -1,9 +1,11 @@
 // `dispo learn`: one learner update from recorded rollouts, offline. Loads a Hugging Face model directory,
-// reads rollouts (JSONL), runs `Learner.update` (K optimizer steps, one per mini-batch, in file order), and
+// reads rollouts (JSONL, or one step of a run's rollout shards), runs `Learner.update` (K optimizer steps, one per mini-batch, in file order), and
 // writes the updated model as a Hugging Face directory (config.json, model.safetensors and the tokenizer
 // files found beside the input model) plus the step's metrics as JSON.
 
 import DispoEngine
+import DispoLearner
+import DispoPipeline
 import DispoSupport
 import Foundation
 
@@ -24,10 +26,6 @@ public struct LearnJob {
         self.metricsPath = metricsPath
     }
 
-    /// Files copied from the input model so the output is a complete model directory.
-    static let companionFiles = ["tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt",
-                                 "added_tokens.json", "special_tokens_map.json", "generation_config.json", "vocab.txt"]
-
     /// Runs the update; returns the metrics.
     public func run() throws -> [String: Double] {
         let transformer = try Transformer.load(directory: model)
@@ -42,19 +40,8 @@ public struct LearnJob {
         metrics["response_length/mean"] = Double(batch.reduce(0) { $0 + $1.responseIDs.count }) / Double(batch.count)
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         try transformer.save(directory: output)
-        for name in Self.companionFiles where FileManager.default.fileExists(atPath: model + "/" + name) {
-            let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: model + "/" + name)))
-            try AtomicFile.write(bytes, to: output + "/" + name)
-        }
-        if let metricsPath { try AtomicFile.write(Self.json(metrics) + "\n", to: metricsPath) }
+        try CompanionFiles.copy(CompanionFiles.of(model), into: output)
+        if let metricsPath { try AtomicFile.write(JSONWriter.metricsLine(metrics) + "\n", to: metricsPath) }
         return metrics
-    }
-
-    /// Metrics as one JSON object with sorted keys.
-    public static func json(_ metrics: [String: Double]) -> String {
-        "{" + metrics.keys.sorted().map { key in
-            let v = metrics[key]!
-            return "\"\(key)\":" + (v.isFinite ? "\(v)" : "null")
-        }.joined(separator: ",") + "}"
     }
 }

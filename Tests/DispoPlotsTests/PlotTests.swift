@@ -1,6 +1,6 @@
 // `dispo plot` in the library: two fake run directories overlaid into SVG charts that parse as XML and name
 // both runs; axis scales; missing metrics skip a chart; bad input names the file and line.
-import DispoPipeline
+import DispoPlots
 import DispoSupport
 import Foundation
 import XCTest
@@ -30,7 +30,7 @@ final class PlotTests: XCTestCase {
                 "actor/grad_norm": 0.5 / s, "actor/pg_loss": -0.1 * s,
             ]
             if step == 3 { values["eval/mean@k"] = 0.4 + offset }
-            lines.append(LearnJob.json(values).replacingOccurrences(of: "}", with: ",\"actor/ppo_kl\":null,\"note\":\"x\"}"))
+            lines.append(JSONWriter.metricsLine(values).replacingOccurrences(of: "}", with: ",\"actor/ppo_kl\":null,\"note\":\"x\"}"))
         }
         try AtomicFile.write(lines.joined(separator: "\n") + "\n", to: dir + "/metrics.jsonl")
         try AtomicFile.write(#"{"eval/mean@k": \#(0.3 + offset), "eval/greedy": 0.35}"#, to: dir + "/eval-before.json")

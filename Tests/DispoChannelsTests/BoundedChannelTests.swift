@@ -1,6 +1,6 @@
 // BoundedChannel with real tasks. No sleeps decide outcomes: tests wait for observable states
 // (buffer full, a waiter registered) before acting.
-import DispoPipeline
+import DispoChannels
 import XCTest
 
 final class BoundedChannelTests: XCTestCase {

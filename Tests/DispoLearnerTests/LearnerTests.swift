@@ -2,7 +2,7 @@
 // does not change the update, and repeated updates raise the log-probability of rewarded responses.
 import DispoEngine
 import DispoLosses
-import DispoPipeline
+import DispoLearner
 import DispoSupport
 import XCTest
 
@@ -30,7 +30,7 @@ final class LearnerTests: XCTestCase {
                 _ = T
                 let old = logp.map { $0 + Float(Double(rng.below(1000)) / 1000 - 0.5) * 0.6 }
                 out.append(Rollout(promptIDs: prompt, responseIDs: response, oldLogProbs: old.map { min($0, 0) },
-                                   reward: i == g ? 1 : -1, group: "\(g)"))
+                                   reward: i == g ? 1 : -1, group: .label("\(g)")))
             }
         }
         return out

@@ -4,6 +4,8 @@
 // and for every sample its text, extracted answer, verdict, reward, token count and finish reason.
 
 import DispoEngine
+import DispoLearner
+import DispoPipeline
 import DispoShards
 import DispoSupport
 import DispoTokenizers

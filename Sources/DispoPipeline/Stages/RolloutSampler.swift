@@ -1,7 +1,9 @@
 // Sampling and scoring groups of responses: G samples per prompt from the engine's generator, each seeded
 // by (run seed, step, problem index, sample index), decoded and scored by the verifier and filters.
 
+
 import DispoEngine
+import DispoLearner
 import DispoSupport
 import DispoTokenizers
 import DispoVerifier
@@ -17,17 +19,29 @@ public struct ScoredResponse: Sendable {
 /// G responses to one problem, sampled with one policy version.
 public struct ScoredGroup: Sendable {
     public var problem: Problem
-    public var step: Int
     public var version: Int
     public var responses: [ScoredResponse]
 
     public var accuracies: [Double] { responses.map { $0.score.verdict.correct ? 1 : 0 } }
 
-    /// The learner's view: one rollout per response, grouped by problem.
-    public var rollouts: [Rollout] {
+    /// The learner's view: one rollout per response, keyed by the group's learner step and slot.
+    public func rollouts(step: Int, slot: Int) -> [Rollout] {
         responses.map { r in
             Rollout(promptIDs: problem.prompt, responseIDs: r.tokens, oldLogProbs: r.logProbs, reward: r.score.reward,
-                    group: "\(step):\(problem.index)", correct: r.score.verdict.correct, truncated: r.score.maskedFromLoss)
+                    group: .run(step: step, slot: slot), correct: r.score.verdict.correct, truncated: !r.stopped,
+                    masked: r.score.maskedFromLoss, version: version)
+        }
+    }
+
+    /// What the rollout recorder stores for each response.
+    public func recorded(step: Int, slot: Int) -> [RecordedRollout] {
+        responses.enumerated().map { i, r in
+            RecordedRollout(step: step, slot: slot, sample: i, version: version, problemID: problem.id,
+                            problemIndex: problem.index, answer: problem.answer, promptTokens: problem.prompt.count,
+                            oldLogprobs: r.logProbs, reward: r.score.reward, correct: r.score.verdict.correct,
+                            truncated: !r.stopped, masked: r.score.maskedFromLoss, repetitive: r.score.repetition.isRepetitive,
+                            extracted: r.score.verdict.extracted, reason: r.score.verdict.reason,
+                            finishReason: r.stopped ? "stop" : "length")
         }
     }
 }

@@ -21,20 +21,16 @@ public struct LearnerConfig: Sendable, Equatable {
     public var temperature: Float = 1
     /// Constant of `seq-mean-token-sum-norm` (the maximum response length).
     public var aggregationConstant = 1.0
-    /// Drop truncated responses (hit the length limit without EOS) from the loss.
-    public var maskTruncated = false
     public var optimizer = OptimizerConfig()
 
     public init(objective: PolicyObjective, normByStd: Bool = true, miniBatches: Int = 1, microBatchSize: Int = 16,
-                temperature: Float = 1, aggregationConstant: Double = 1, maskTruncated: Bool = false,
-                optimizer: OptimizerConfig = OptimizerConfig()) {
+                temperature: Float = 1, aggregationConstant: Double = 1, optimizer: OptimizerConfig = OptimizerConfig()) {
         self.objective = objective
         self.normByStd = normByStd
         self.miniBatches = miniBatches
         self.microBatchSize = microBatchSize
         self.temperature = temperature
         self.aggregationConstant = aggregationConstant
-        self.maskTruncated = maskTruncated
         self.optimizer = optimizer
     }
 }
@@ -56,7 +52,7 @@ public final class Learner {
 
     /// Advantages of `rollouts` (one per rollout, group-relative over the whole batch).
     public func advantages(_ rollouts: [Rollout]) -> [Double] {
-        var ids: [String: Int] = [:]
+        var ids: [GroupKey: Int] = [:]
         let groups = rollouts.map { r in ids[r.group] ?? { ids[r.group] = ids.count; return ids.count - 1 }() }
         return Advantages.groupRelative(rewards: rollouts.map(\.reward), groups: groups, normByStd: config.normByStd)
     }
@@ -125,7 +121,7 @@ public final class Learner {
         var starts = [0], old: [Float] = [], mask: [Float] = []
         for r in rollouts {
             old += r.oldLogProbs
-            let keep: Float = config.maskTruncated && r.truncated ? 0 : 1
+            let keep: Float = r.masked ? 0 : 1
             mask += [Float](repeating: keep, count: r.responseIDs.count)
             starts.append(old.count)
         }

@@ -1,5 +1,5 @@
 // Rollout JSONL: round trip, defaults, and the errors a malformed line gets.
-import DispoPipeline
+import DispoLearner
 import DispoSupport
 import Foundation
 import XCTest
@@ -14,16 +14,19 @@ final class RolloutFileTests: XCTestCase {
 
     func test_round_trip_and_defaults() throws {
         let rollouts = [
-            Rollout(promptIDs: [1, 2], responseIDs: [3, 4, 5], oldLogProbs: [-0.5, -1, -0.25], reward: 1, group: "7"),
-            Rollout(promptIDs: [1, 2], responseIDs: [6], oldLogProbs: [-2], reward: -1, group: "p-\"x\"", correct: true, truncated: true),
+            Rollout(promptIDs: [1, 2], responseIDs: [3, 4, 5], oldLogProbs: [-0.5, -1, -0.25], reward: 1, group: .label("7")),
+            Rollout(promptIDs: [1, 2], responseIDs: [6], oldLogProbs: [-2], reward: -1, group: .label("p-\"x\"\\\n"), correct: true,
+                    truncated: true, masked: true, version: 4),
         ]
-        let path = try write(rollouts.map(RolloutFile.line).joined(separator: "\n") + "\n\n")
+        let path = try write(try rollouts.map(RolloutFile.line).joined(separator: "\n") + "\n\n")
         XCTAssertEqual(try RolloutFile.read(path), rollouts)
         let minimal = try write(#"{"prompt_ids":[1],"response_ids":[2],"old_logprobs":[-1],"reward":-1,"group":3}"#)
         let r = try RolloutFile.read(minimal)[0]
         XCTAssertEqual(r.correct, false)
         XCTAssertEqual(r.truncated, false)
-        XCTAssertEqual(r.group, "3")
+        XCTAssertEqual(r.masked, false)
+        XCTAssertNil(r.version)
+        XCTAssertEqual(r.group, .label("3"))
     }
 
     func test_errors_name_line_and_field() throws {

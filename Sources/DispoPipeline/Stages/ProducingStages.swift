@@ -1,0 +1,97 @@
+// The producing half of the pipeline, wired and supervised:
+//
+//   PromptLoader ─prompts─▶ SamplerStage ─generated─▶ VerifierStage (×N) ─scored─▶ FilterStage ─batches─▶ learner
+//
+// Every link is a BoundedChannel, so a slow stage slows the ones before it (back pressure) and memory stays
+// bounded. Supervision: the first error of any stage fails every channel, the policy store and the step
+// boundaries with that error — so every other stage, and the learner waiting on `batches`, stops at once with
+// it — and cancels the rest. The same `fail` is how the learner stops the producing side (its own error, or a
+// stop request). Nothing here can wait forever: every wait is on a channel or an AwaitableMap.
+
+import DispoChannels
+import DispoEngine
+import DispoShards
+import DispoSupport
+import Foundation
+
+public final class ProducingStages: Sendable {
+    public let batches: BoundedChannel<StepBatch>
+    let prompts: BoundedChannel<PromptBatch>
+    let generated: BoundedChannel<GenerationBatch>
+    let scored: BoundedChannel<ScoredBatch>
+    let boundaries = StepBoundaries()
+    let store: PolicyStore
+    let loader: PromptLoader
+    let sampler: SamplerStage
+    let verifier: VerifierStage
+    let filter: FilterStage
+
+    /// `scoring` replaces the verifier's scoring (benchmarks); `verifierWorkers` scoring tasks run at once.
+    init(context: RunContext, store: PolicyStore, scoring: ResponseScoring? = nil, verifierWorkers: Int = 2) {
+        let spec = context.spec
+        let requested = spec.rollout.genBatchPrompts ?? spec.rollout.promptsPerStep
+        // Without dynamic sampling a step never needs more than its own prompts.
+        let perBatch = spec.dynamicSampling.enabled ? requested : min(requested, spec.rollout.promptsPerStep)
+        let dynamic = spec.dynamicSampling.enabled
+        self.store = store
+        // Capacities are in generation batches; the spec counts prompts and groups.
+        prompts = BoundedChannel(name: "prompts", capacity: max(1, spec.channels.prompts / perBatch))
+        generated = BoundedChannel(name: "generated", capacity: max(1, spec.channels.groups / perBatch))
+        scored = BoundedChannel(name: "scored", capacity: max(1, spec.channels.groups / perBatch))
+        batches = BoundedChannel(name: "batches", capacity: spec.channels.batches)
+        loader = PromptLoader(train: context.train, vocabularySize: context.learnerModel.config.vocabSize,
+                              promptsPerStep: spec.rollout.promptsPerStep, perBatch: perBatch, dynamic: dynamic,
+                              maxGenBatches: spec.dynamicSampling.maxGenBatches, output: prompts, boundaries: boundaries)
+        let rolloutSampler = RolloutSampler(generator: context.newGenerator(context.samplerModel,
+                                                                            slots: min(spec.rollout.groupSize * perBatch, 256)),
+                                            tokenizer: context.tokenizer, scorer: context.scorer,
+                                            parameters: context.samplingParameters, seed: spec.seed)
+        sampler = SamplerStage(sampler: rolloutSampler, model: context.samplerModel, store: store, boundaries: boundaries,
+                               groupSize: spec.rollout.groupSize, maxStaleness: spec.rollout.maxStaleness,
+                               input: prompts, output: generated)
+        verifier = VerifierStage(scoring: scoring ?? { result, problem in rolloutSampler.score(result, problem: problem) },
+                                 workers: verifierWorkers, boundaries: boundaries, input: generated, output: scored)
+        filter = FilterStage(target: spec.rollout.promptsPerStep, dynamic: dynamic, maxGenBatches: spec.dynamicSampling.maxGenBatches,
+                             boundaries: boundaries, input: scored, output: batches)
+    }
+
+    public var channels: [any ChannelReporting] { [prompts, generated, scored, batches] }
+
+    private enum Stage: Sendable { case loader, sampler, verifier, filter }
+
+    /// Produces the batches of steps `steps`, the first drawn from `cursor`. Returns once the last step is sent
+    /// (stages still speculating are cancelled); throws the first stage's error after failing everything.
+    public func run(steps: Range<Int>, cursor: ShardCursor) async throws {
+        try await withThrowingTaskGroup(of: Stage.self) { group in
+            group.addTask { try await self.loader.run(steps: steps, cursor: cursor); return .loader }
+            group.addTask { try await self.sampler.run(); return .sampler }
+            group.addTask { try await self.verifier.run(); return .verifier }
+            group.addTask { try await self.filter.run(steps: steps); return .filter }
+            do {
+                for try await stage in group where stage == .filter {
+                    group.cancelAll()
+                    return
+                }
+            } catch {
+                fail(error)
+                throw error
+            }
+        }
+    }
+
+    /// Stops every stage with `error`: each waiting or later channel operation, version or boundary wait throws it.
+    public func fail(_ error: any Error) {
+        for c in channels { c.fail(error) }
+        store.fail(error)
+        boundaries.fail(error)
+    }
+}
+
+/// A channel's name and metrics, whatever its element type.
+public protocol ChannelReporting: Sendable {
+    var name: String { get }
+    var metrics: ChannelMetrics { get }
+    func fail(_ error: any Error)
+}
+
+extension BoundedChannel: ChannelReporting {}

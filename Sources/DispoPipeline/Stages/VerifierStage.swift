@@ -1,0 +1,44 @@
+// The verifier workers: several tasks take sampled generation batches off the `generated` channel, score
+// every response (decode, grade, overlong shaping, repetition) and send the scored batch on. They run
+// concurrently with sampling, each on Swift's cooperative pool; the order in which they finish does not
+// matter, since the filter puts batches back in (step, index) order.
+
+import DispoChannels
+import DispoEngine
+import Foundation
+
+/// Scores one generated response to `problem` (the verifier's work; a benchmark may substitute a slower one).
+public typealias ResponseScoring = @Sendable (GenerationResult, Problem) async throws -> ScoredResponse
+
+struct VerifierStage: Sendable {
+    let scoring: ResponseScoring
+    let workers: Int
+    let boundaries: StepBoundaries
+    let input: BoundedChannel<GenerationBatch>
+    let output: BoundedChannel<ScoredBatch>
+
+    /// Runs the workers until `input` is drained; then finishes `output`.
+    func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<max(1, workers) { group.addTask { try await self.work() } }
+            try await group.waitForAll()
+        }
+        output.finish()
+    }
+
+    private func work() async throws {
+        for try await batch in input {
+            let p = batch.prompts
+            if boundaries.isStale(step: p.step, index: p.index) { continue }
+            let started = Date()
+            var groups: [ScoredGroup] = []
+            for (problem, results) in zip(p.problems, batch.results) {
+                var responses: [ScoredResponse] = []
+                for result in results { responses.append(try await scoring(result, problem)) }
+                groups.append(ScoredGroup(problem: problem, version: batch.version, responses: responses))
+            }
+            try await output.send(ScoredBatch(step: p.step, index: p.index, groups: groups, cursorAfter: p.cursorAfter,
+                                              sampleSeconds: batch.seconds, verifySeconds: Date().timeIntervalSince(started)))
+        }
+    }
+}
