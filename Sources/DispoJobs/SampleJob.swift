@@ -7,8 +7,6 @@
 // so its tokens do not depend on n, on the other prompts, or on the batch they run in.
 
 import DispoEngine
-import DispoLearner
-import DispoPipeline
 import DispoSupport
 import DispoTokenizers
 import Foundation

@@ -6,8 +6,6 @@
 // Also holds the JSONL helpers shared with SampleJob: line reading with line numbers, and JSON writing.
 
 import DispoEngine
-import DispoLearner
-import DispoPipeline
 import DispoSupport
 import Foundation
 

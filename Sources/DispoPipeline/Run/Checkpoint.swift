@@ -13,7 +13,6 @@
 // Resume verifies every file against checksums.json before reading it, so a flipped byte anywhere is an
 // error naming the file, never a silently different run.
 
-import DispoChannels
 import DispoEngine
 import DispoLearner
 import DispoShards

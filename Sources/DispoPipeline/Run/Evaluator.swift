@@ -2,7 +2,6 @@
 // and optionally one greedy response. Sample keys do not depend on the training step, so evaluations of
 // different checkpoints see the same random streams. Used by the pipeline and by `dispo eval`.
 
-import DispoChannels
 import DispoEngine
 import DispoLearner
 import DispoSupport

@@ -3,7 +3,6 @@
 // exactly once; a file holding fewer lines than the checkpoint needs (cut or edited since) is an error,
 // not a log that silently starts in the middle.
 
-import DispoChannels
 import DispoLearner
 import DispoSupport
 import Foundation

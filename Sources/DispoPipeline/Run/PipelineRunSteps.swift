@@ -1,6 +1,5 @@
 // The pieces of a run around the streaming loop: warm start, evaluation, checkpoints, restore, final model.
 
-import DispoChannels
 import DispoEngine
 import DispoLearner
 import DispoShards

@@ -1,6 +1,5 @@
 // Everything a run needs, built from its spec: tokenizer, models, shard sets, configs, the run directory.
 
-import DispoChannels
 import DispoEngine
 import DispoLearner
 import DispoLosses

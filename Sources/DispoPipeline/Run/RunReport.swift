@@ -1,7 +1,5 @@
 // The summary table printed at the end of a run.
 
-import DispoChannels
-import DispoLearner
 import Foundation
 
 public enum RunReport {

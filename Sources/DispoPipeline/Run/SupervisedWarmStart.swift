@@ -2,7 +2,6 @@
 // before RL, so that the policy starts with room to improve rather than from noise. Batches are drawn
 // with a seeded cursor, so the warm start is reproducible. AdamW with linear warm-up, then constant.
 
-import DispoChannels
 import DispoEngine
 import DispoLearner
 import DispoShards

@@ -1,8 +1,6 @@
 // Spec sections: the model to train, the data, and the optional supervised warm start.
 
-import DispoChannels
 import DispoEngine
-import DispoLearner
 import DispoSupport
 
 /// The policy: a Hugging Face model directory, or a fresh random initialisation of a config.

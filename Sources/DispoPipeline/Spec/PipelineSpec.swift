@@ -4,7 +4,6 @@
 // names exist, before any work starts. Each error names the file, the JSON path and what is allowed.
 
 
-import DispoChannels
 import DispoEngine
 import DispoLearner
 import DispoLosses

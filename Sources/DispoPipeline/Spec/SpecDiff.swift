@@ -1,8 +1,6 @@
 // Which settings differ between two specs, as dotted leaf paths (`train.steps`, `optimizer.lr`). `dispo resume`
 // uses it to refuse a changed spec unless every change is named as safe with --allow-change.
 
-import DispoChannels
-import DispoLearner
 import Foundation
 
 public enum SpecDiff {

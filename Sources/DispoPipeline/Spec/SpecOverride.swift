@@ -3,8 +3,6 @@
 // string when it is not valid JSON. Missing intermediate objects are created; the override then goes
 // through the same strict reading as the file, so an unknown key is still an error.
 
-import DispoChannels
-import DispoLearner
 import DispoSupport
 
 public enum SpecOverride {

@@ -1,7 +1,5 @@
 // Range and cross-field checks of a pipeline spec, and the files it names. Runs before any work.
 
-import DispoChannels
-import DispoLearner
 import DispoLosses
 import DispoSupport
 import Foundation

@@ -1,6 +1,5 @@
 // Spec sections: algorithm, rollouts, training steps, optimizer, evaluation, checkpoints, channels, threads.
 
-import DispoChannels
 import DispoEngine
 import DispoLearner
 import DispoLosses
