@@ -27,7 +27,7 @@ public final class ProducingStages: Sendable {
     let filter: FilterStage
 
     /// `scoring` replaces the verifier's scoring (benchmarks); `verifierWorkers` scoring tasks run at once.
-    init(context: RunContext, store: PolicyStore, scoring: ResponseScoring? = nil, verifierWorkers: Int = 2) {
+    public init(context: RunContext, store: PolicyStore, scoring: ResponseScoring? = nil, verifierWorkers: Int = 2) {
         let spec = context.spec
         let requested = spec.rollout.genBatchPrompts ?? spec.rollout.promptsPerStep
         // Without dynamic sampling a step never needs more than its own prompts.

@@ -14,6 +14,13 @@ public struct ScoredResponse: Sendable {
     public var logProbs: [Float]
     public var stopped: Bool
     public var score: ResponseScore
+
+    public init(tokens: [TokenID], logProbs: [Float], stopped: Bool, score: ResponseScore) {
+        self.tokens = tokens
+        self.logProbs = logProbs
+        self.stopped = stopped
+        self.score = score
+    }
 }
 
 /// G responses to one problem, sampled with one policy version.

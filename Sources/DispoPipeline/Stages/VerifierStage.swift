@@ -21,7 +21,9 @@ struct VerifierStage: Sendable {
     func run() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<max(1, workers) { group.addTask { try await self.work() } }
-            try await group.waitForAll()
+            // Not waitForAll(): that waits for every worker before rethrowing, and the others may be waiting
+            // on a channel. Iterating throws at the first error, and leaving the group cancels the rest.
+            for try await _ in group {}
         }
         output.finish()
     }
