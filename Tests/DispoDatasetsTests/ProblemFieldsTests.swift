@@ -62,11 +62,11 @@ final class ProblemFieldsTests: XCTestCase {
     }
 
     func test_templates_render() throws {
-        XCTAssertEqual(PromptTemplate.plain.render(problem: "1+1="), "1+1=")
-        let qwen = PromptTemplate.qwenBoxed.render(problem: "What is 2?")
+        XCTAssertEqual(try PromptTemplate.plain.render(problem: "1+1="), "1+1=")
+        let qwen = try PromptTemplate.qwenBoxed.render(problem: "What is 2?")
         XCTAssertTrue(qwen.hasPrefix("<|im_start|>system\nPlease reason step by step, and put your final answer within \\boxed{}.<|im_end|>\n"))
         XCTAssertTrue(qwen.hasSuffix("<|im_start|>user\nWhat is 2?<|im_end|>\n<|im_start|>assistant\n"))
-        XCTAssertTrue(PromptTemplate.dapo.render(problem: "Q").contains("Answer: $Answer"))
+        XCTAssertTrue(try PromptTemplate.dapo.render(problem: "Q").contains("Answer: $Answer"))
         XCTAssertThrowsError(try PromptTemplate.named("chatml")) { error in
             XCTAssertTrue("\(error)".contains("plain, qwen-boxed, dapo"), "\(error)")
         }

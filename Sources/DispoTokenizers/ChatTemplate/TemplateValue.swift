@@ -214,3 +214,8 @@ struct TemplateMacro: Sendable {
     var parameters: [(name: String, defaultValue: TemplateExpr?)]
     var body: [TemplateNode]
 }
+
+extension TemplateValue: CustomStringConvertible {
+    /// Python's `repr` of the value (`False`, `'26 Jul 2024'`, `[1, 2]`), as a template would print it in a list.
+    public var description: String { pythonRepr ?? "<\(typeName)>" }
+}
