@@ -141,7 +141,7 @@ extension ShardJob {
             summary.skipped[reason, default: 0] += 1
             return nil
         }
-        let object: [String: Any]
+        let object: DatasetRecord
         switch row.object {
         case .success(let o): object = o
         case .failure(var error):
@@ -178,9 +178,8 @@ extension ShardJob {
             mask = Array(repeating: 0, count: prompt.count) + Array(repeating: 1, count: responseTokens.count)
         }
         var metadata = problem.metadata
-        metadata["prompt_tokens"] = prompt.count
-        let json = try JSONSerialization.data(withJSONObject: metadata, options: [.sortedKeys, .withoutEscapingSlashes])
-        return TokenRecord(tokens: tokens, lossMask: mask, metadata: Array(json))
+        metadata["prompt_tokens"] = .number(Double(prompt.count), String(prompt.count))
+        return TokenRecord(tokens: tokens, lossMask: mask, metadata: try RecordMetadata.bytes(metadata))
     }
 
     /// The token that ends a response (the chat template's end of turn, else EOS), the manifest entries and
