@@ -89,6 +89,10 @@ final class ChatTemplateTests: XCTestCase {
         XCTAssertTrue(error("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}")?.expected.contains("nested at most") ?? false)
         XCTAssertTrue(error("{{ 'x' * 100000000 }}")?.expected.contains("at most") ?? false)
         XCTAssertTrue(error("{{ 9223372036854775807 + 1 }}")?.expected.contains("within 64 bits") ?? false)
+        let parentheses = "{{ " + String(repeating: "(", count: 5000) + "1" + String(repeating: ")", count: 5000) + " }}"
+        XCTAssertTrue(error(parentheses)?.expected.contains("nested at most") ?? false)
+        XCTAssertTrue(error("{{ " + String(repeating: "not ", count: 5000) + "1 }}")?.expected.contains("nested at most") ?? false)
+        XCTAssertTrue(error(String(repeating: "{% if 1 %}", count: 5000))?.expected.contains("nested at most") ?? false)
     }
 
     func test_reserved_variable_names_are_rejected() throws {

@@ -31,18 +31,7 @@ extension TemplateRenderer {
             return try slice(try defined(base), start: start.map(evaluate), stop: stop.map(evaluate),
                              step: step.map(evaluate), at: at)
         case .call(let callee, let arguments, let at):
-            let function = try evaluate(callee)
-            if case .attribute(let baseExpr, let name, let dot) = callee, function.isUndefined {
-                let base = try evaluate(baseExpr)
-                if case .string = base { throw fail("a supported method; the method `\(name)` of a str is not supported", dot) }
-                if case .list = base { throw fail("a supported method; the method `\(name)` of a list is not supported", dot) }
-                if case .dict(let d) = base, d[name] == nil {
-                    throw fail("a supported method; the method `\(name)` of a dict is not supported", dot)
-                }
-            }
-            let positional = try arguments.positional.map(evaluate)
-            let keyword = try arguments.keyword.map { ($0.name, try evaluate($0.value)) }
-            return try call(function, positional, keyword, at: at)
+            return try evaluateCall(callee, arguments, at: at)
         case .filter(let base, let name, let arguments, let at):
             let positional = try arguments.positional.map(evaluate)
             let keyword = try arguments.keyword.map { ($0.name, try evaluate($0.value)) }
@@ -73,6 +62,22 @@ extension TemplateRenderer {
             if try evaluate(test).truthy { return try evaluate(then) }
             return try otherwise.map(evaluate) ?? .undefined("the `if` expression at \(at) without `else`")
         }
+    }
+
+    private func evaluateCall(_ callee: TemplateExpr, _ arguments: TemplateArguments, at offset: Int) throws -> TemplateValue {
+        let function = try evaluate(callee)
+        if case .attribute(let baseExpr, let name, let dot) = callee, function.isUndefined {
+            // `'text'.title()`: name the unsupported method rather than an undefined value.
+            let base = try evaluate(baseExpr)
+            if case .string = base { throw fail("a supported method; the method `\(name)` of a str is not supported", dot) }
+            if case .list = base { throw fail("a supported method; the method `\(name)` of a list is not supported", dot) }
+            if case .dict(let d) = base, d[name] == nil {
+                throw fail("a supported method; the method `\(name)` of a dict is not supported", dot)
+            }
+        }
+        let positional = try arguments.positional.map(evaluate)
+        let keyword = try arguments.keyword.map { ($0.name, try evaluate($0.value)) }
+        return try call(function, positional, keyword, at: offset)
     }
 
     /// Evaluates `expr`; undefined is an error here (Jinja fails on members of undefined values).

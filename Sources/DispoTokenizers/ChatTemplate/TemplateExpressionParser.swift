@@ -3,7 +3,8 @@
 //   * / // %  ·  ** (left to right, as in Jinja)  ·  unary - +  ·  postfix .attr [item] [a:b:c] (call)
 //   then filters `| name(args)` and tests `is [not] name arg`, which bind to the operand just before them.
 // Literals: strings (adjacent ones join), integers, floats, true/false/none, lists, tuples, dicts.
-// Unknown filters and tests are errors here, at parse time, naming them.
+// Unknown filters and tests are errors here, at parse time, naming them. Nesting is bounded (`maxDepth`), so a
+// hostile template cannot exhaust the stack.
 
 struct TemplateExpressionParser {
     let tokens: [TemplateToken]
@@ -11,6 +12,8 @@ struct TemplateExpressionParser {
     let end: Int
     let fail: (String, Int) -> any Error
     var position = 0
+    private var depth = 0
+    static let maxDepth = 64
 
     init(tokens: [TemplateToken], end: Int, fail: @escaping (String, Int) -> any Error) {
         self.tokens = tokens
@@ -83,7 +86,19 @@ struct TemplateExpressionParser {
         return .tuple(items, at: offset)
     }
 
+    /// Counts one level of nesting around `body`.
+    private mutating func nested<T>(_ body: (inout Self) throws -> T) throws -> T {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maxDepth else { throw fail("an expression nested at most \(Self.maxDepth) deep", currentOffset) }
+        return try body(&self)
+    }
+
     mutating func parseExpression() throws -> TemplateExpr {
+        try nested { try $0.parseConditional() }
+    }
+
+    private mutating func parseConditional() throws -> TemplateExpr {
         var expr = try parseOr()
         while atName("if") {
             let offset = currentOffset
@@ -123,7 +138,7 @@ struct TemplateExpressionParser {
         if atName("not") {
             let offset = currentOffset
             position += 1
-            return .unary("not", try parseNot(), at: offset)
+            return .unary("not", try nested { try $0.parseNot() }, at: offset)
         }
         return try parseCompare()
     }
@@ -171,7 +186,7 @@ struct TemplateExpressionParser {
         if atOperator("-") || atOperator("+") {
             let op = atOperator("-") ? "-" : "+"
             position += 1
-            node = .unary(op, try parseUnary(withFilter: false), at: offset)
+            node = .unary(op, try nested { try $0.parseUnary(withFilter: false) }, at: offset)
         } else {
             node = try parsePrimary()
         }

@@ -58,15 +58,7 @@ enum TemplateFilters {
             case .undefined: return .list([])
             default: throw r.fail("a dict for filter items; found a \(value.typeName)", offset)
             }
-        case "join":
-            let separator = try args.string(0) ?? ""
-            var parts: [String] = []
-            for item in try r.iterate(value, at: offset) {
-                let element = try args.string(1).map { try r.attribute(item, $0, at: offset) } ?? item
-                guard let s = element.pythonString else { throw r.fail("items with a text form for filter join", offset) }
-                parts.append(s)
-            }
-            return .string(parts.joined(separator: separator))
+        case "join": return try join(value, args: args, renderer: r, at: offset)
         case "int": return toInt(value, default: args[0] ?? .int(0))
         case "float": return toFloat(value, default: args[0] ?? .double(0))
         case "abs":
@@ -78,6 +70,18 @@ enum TemplateFilters {
         default:
             throw r.fail("a supported filter; `\(name)` is not supported", offset)
         }
+    }
+
+    /// Jinja's `join(d='', attribute=None)`: the text of each item, joined.
+    static func join(_ value: TemplateValue, args: TemplateArgs, renderer r: TemplateRenderer, at offset: Int) throws -> TemplateValue {
+        let separator = try args.string(0) ?? ""
+        var parts: [String] = []
+        for item in try r.iterate(value, at: offset) {
+            let element = try args.string(1).map { try r.attribute(item, $0, at: offset) } ?? item
+            guard let s = element.pythonString else { throw r.fail("items with a text form for filter join", offset) }
+            parts.append(s)
+        }
+        return .string(parts.joined(separator: separator))
     }
 
     static let parameterNames: [String: [String]] = [

@@ -126,6 +126,12 @@ enum TemplateMethods {
         "replace", "find", "rfind", "count", "join", "splitlines", "removeprefix", "removesuffix", "isdigit", "isspace",
     ]
     static let dictMethods: Set<String> = ["items", "keys", "values", "get"]
+    private static let stringParameters: [String: [String]] = [
+        "split": ["sep", "maxsplit"], "rsplit": ["sep", "maxsplit"], "strip": ["chars"], "lstrip": ["chars"],
+        "rstrip": ["chars"], "startswith": ["prefix"], "endswith": ["suffix"], "replace": ["old", "new", "count"],
+        "find": ["sub"], "rfind": ["sub"], "count": ["sub"], "removeprefix": ["prefix"], "removesuffix": ["suffix"],
+        "join": ["iterable"],
+    ]
 
     static func call(_ name: String, on receiver: TemplateValue, _ positional: [TemplateValue],
                      _ keyword: [(name: String, value: TemplateValue)], renderer r: TemplateRenderer,
@@ -154,13 +160,8 @@ enum TemplateMethods {
     private static func stringMethod(_ name: String, _ s: String, _ positional: [TemplateValue],
                                      _ keyword: [(name: String, value: TemplateValue)], renderer r: TemplateRenderer,
                                      at offset: Int) throws -> TemplateValue {
-        let names: [String] = ["split", "rsplit"].contains(name) ? ["sep", "maxsplit"]
-            : ["strip", "lstrip", "rstrip"].contains(name) ? ["chars"]
-            : ["startswith", "endswith"].contains(name) ? ["prefix"]
-            : name == "replace" ? ["old", "new", "count"]
-            : ["find", "rfind", "count", "removeprefix", "removesuffix"].contains(name) ? ["sub"]
-            : name == "join" ? ["iterable"] : []
-        let args = try TemplateArgs(positional, keyword, names: names, function: "str.\(name)", renderer: r, at: offset)
+        let args = try TemplateArgs(positional, keyword, names: stringParameters[name] ?? [], function: "str.\(name)",
+                                    renderer: r, at: offset)
         func needle() throws -> String {
             guard let sub = try args.string(0) else { throw r.fail("a string argument to str.\(name)", offset) }
             return sub

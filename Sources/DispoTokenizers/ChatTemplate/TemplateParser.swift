@@ -6,7 +6,10 @@
 struct TemplateParser {
     private let segments: [TemplateSegment]
     private var index = 0
+    private var depth = 0
     private let fail: (String, Int) -> any Error
+    /// Blocks nest at most this deep (a hostile template cannot exhaust the stack).
+    static let maxDepth = 64
 
     init(segments: [TemplateSegment], fail: @escaping (String, Int) -> any Error) {
         self.segments = segments
@@ -97,6 +100,9 @@ struct TemplateParser {
     /// A body closed by one of `until`; consumes the closing tag, whose name is returned.
     private mutating func parseBlockBody(until: Set<String>, opener: String, at offset: Int, loopDepth: Int = 0) throws
         -> (nodes: [TemplateNode], end: String) {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maxDepth else { throw fail("blocks nested at most \(Self.maxDepth) deep", offset) }
         let (nodes, end) = try parseBody(until: until, loopDepth: loopDepth)
         guard let (name, _) = end else {
             throw fail("{% " + until.sorted().joined(separator: " %} or {% ") + " %} to close this {% \(opener) %}", offset)
