@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "DispoPipelineTests", dependencies: ["DispoPipeline", "DispoChannels", "DispoLearner", "DispoEngine",
                                                              "DispoShards", "DispoSupport", "DispoVerifier", "DispoTokenizers"],
                     swiftSettings: strict),
-        .testTarget(name: "DispoDatasetsTests", dependencies: ["DispoDatasets", "DispoShards", "DispoTokenizers"],
+        .testTarget(name: "DispoDatasetsTests", dependencies: ["DispoDatasets", "DispoShards", "DispoTokenizers", "DispoSupport"],
                     swiftSettings: strict),
         .testTarget(name: "DispoBenchTests", dependencies: ["DispoBench"], swiftSettings: strict),
         .testTarget(name: "DispoCLITests", dependencies: ["dispo", "DispoShards", "DispoEngine", "DispoPipeline", "DispoSupport"],

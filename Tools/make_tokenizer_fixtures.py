@@ -1,14 +1,21 @@
 #!/usr/bin/env python3
 """Writes the tokenizer parity fixtures of Tests/DispoTokenizersTests/Fixtures/ from Hugging Face `tokenizers`.
 
-Outputs:
-  parity.json        the corpus (math texts BY REFERENCE into ../shared: dataset file, row, field; generated
-                     texts inline) and the expected ids of every text for Qwen2.5 (slow files), GPT-2
+Outputs (all small; the tests run from them without ../shared):
+  parity.json        the corpus (math texts from ../shared's datasets, copied with their source row, and texts
+                     made here) and the expected ids of every text for Qwen2.5 (slow files), GPT-2
                      (tokenizer.json, as is and with ByteLevel add_prefix_space = true) and a tiny
-                     Llama-3-style tokenizer, without and with special tokens.
+                     Llama-3-style tokenizer, without and with special tokens. The ids come from the full
+                     tokenizers.
   llama3-tiny.json   that tiny tokenizer: byte-level BPE trained here with the Llama-3 split regex, ByteLevel
                      (use_regex false), TemplateProcessing BOS `<|begin_of_text|>`, ignore_merges, and a few added
                      tokens with lstrip / single_word flags.
+  compact/qwen2.5-0.5b/   vocab.json + merges.txt reduced to what the corpus, the test vectors and the long-run
+                     texts use (tokenizer_subset.py), with the real tokenizer_config.json, added_tokens.json and
+                     special_tokens_map.json: encodes all of them to the full tokenizer's ids (checked here).
+  compact/gpt2_tokenizer.json   the same for GPT-2's tokenizer.json (both add_prefix_space settings).
+  testvectors/       Hugging Face's expected ids for Qwen2.5 and GPT-2 and llama.cpp's Qwen2 cases, copied
+                     from ../shared/data/tokenizers/testvectors (see its SOURCE.md; Apache-2.0 and MIT).
 
 Needs a Python with `tokenizers` and `transformers` (no torch needed):
     python3 -m venv .venv && .venv/bin/pip install tokenizers transformers
@@ -26,8 +33,13 @@ import sys
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("RAYON_NUM_THREADS", "1")
 
+import shutil  # noqa: E402
+
 import tokenizers  # noqa: E402
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tokenizer_subset  # noqa: E402
 
 QWEN2_PATTERN = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
 LLAMA3_PATTERN = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
@@ -36,7 +48,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 FIXTURES = os.path.join(REPO, "Tests", "DispoTokenizersTests", "Fixtures")
 
-# (dataset file relative to shared/, fields, rows): texts taken by reference.
+# (dataset file relative to shared/, fields, rows): texts copied into parity.json with their source.
 REFERENCES = [
     ("data/math/gsm8k/test.jsonl", ["question", "answer"], range(0, 12)),
     ("data/math/gsm8k/train.jsonl", ["question", "answer"], range(100, 108)),
@@ -117,6 +129,58 @@ def generated_texts():
     return texts
 
 
+# Texts BPETokenizerTests encodes besides the corpus (runs far longer than any word).
+LONG_RUNS = ["1234567890" * 2000, "ab" * 5000, " " * 10000 + "x"]
+
+VECTOR_FILES = ["inputs.json", "Qwen__Qwen2.5-0.5B.json", "ggml-vocab-qwen2.gguf.inp", "ggml-vocab-qwen2.gguf.out",
+                "gpt2_encoded_tokens.json"]
+
+
+def vector_texts(shared):
+    """The texts of the shared test vectors (so the compact tokenizers cover them)."""
+    base = os.path.join(shared, "data/tokenizers/testvectors")
+    with open(os.path.join(base, "inputs.json"), encoding="utf-8") as f:
+        texts = [item["text"] for item in json.load(f)["inputs"]]
+    with open(os.path.join(base, "ggml-vocab-qwen2.gguf.inp"), encoding="utf-8") as f:
+        cases = f.read().split("\n__ggml_vocab_test__\n")
+    texts += [c for c in cases if c]
+    with open(os.path.join(base, "gpt2_encoded_tokens.json"), encoding="utf-8") as f:
+        texts.append(json.load(f)["text"])
+    return texts
+
+
+def write_compact(shared, qwen, gpt2, gpt2_prefix, texts, hf):
+    """compact/ : Qwen2.5 slow files and GPT-2 tokenizer.json reduced to `texts`, checked against the full ones."""
+    qwen_text = tokenizer_subset.subset(qwen, [(qwen, texts)])
+    tokenizer_subset.check_same_ids(qwen, qwen_text, texts)
+    directory = os.path.join(FIXTURES, "compact", "qwen2.5-0.5b")
+    os.makedirs(directory, exist_ok=True)
+    vocab, merges = tokenizer_subset.slow_files(qwen_text)
+    with open(os.path.join(directory, "vocab.json"), "w", encoding="utf-8") as f:
+        f.write(vocab + "\n")
+    with open(os.path.join(directory, "merges.txt"), "w", encoding="utf-8") as f:
+        f.write(merges)
+    source = os.path.join(shared, "data/tokenizers/qwen2.5-0.5b")
+    for name in ("tokenizer_config.json", "added_tokens.json", "special_tokens_map.json"):
+        shutil.copy(os.path.join(source, name), directory)
+    if hf is not None:  # transformers reads the compact slow files to the same ids
+        from transformers import AutoTokenizer
+        compact = AutoTokenizer.from_pretrained(directory)
+        for text in texts:
+            assert compact.encode(text, add_special_tokens=False) == hf.encode(text, add_special_tokens=False), text[:60]
+    gpt2_text = tokenizer_subset.subset(gpt2, [(gpt2, texts), (gpt2_prefix, texts)])
+    tokenizer_subset.check_same_ids(gpt2, gpt2_text, texts)
+    with open(os.path.join(FIXTURES, "compact", "gpt2_tokenizer.json"), "w", encoding="utf-8") as f:
+        f.write(gpt2_text + "\n")
+    prefix = json.loads(gpt2_text)
+    prefix["pre_tokenizer"]["add_prefix_space"] = True
+    tokenizer_subset.check_same_ids(gpt2_prefix, json.dumps(prefix), texts)
+    vectors = os.path.join(FIXTURES, "testvectors")
+    os.makedirs(vectors, exist_ok=True)
+    for name in VECTOR_FILES:
+        shutil.copy(os.path.join(shared, "data/tokenizers/testvectors", name), vectors)
+
+
 def load_rows(shared, path):
     full = os.path.join(shared, path)
     with open(full, encoding="utf-8") as f:
@@ -191,7 +255,7 @@ def main():
     args = parser.parse_args()
     shared = os.path.abspath(args.shared)
 
-    entries = []  # {"id", "text"} or {"id", "ref": {"file", "row", "field"}}
+    entries = []  # {"id", "text", "source": {"file", "row", "field"}} or {"id", "text"}
     texts = []
     for path, fields, rows in REFERENCES:
         data = load_rows(shared, path)
@@ -199,7 +263,8 @@ def main():
             for field in fields:
                 text = data[row][field]
                 assert isinstance(text, str)
-                entries.append({"id": f"{path.split('/')[2]}:{row}:{field}", "ref": {"file": path, "row": row, "field": field}})
+                entries.append({"id": f"{path.split('/')[2]}:{row}:{field}", "text": text,
+                                "source": {"file": path, "row": row, "field": field}})
                 texts.append(text)
     for index, text in enumerate(generated_texts()):
         entries.append({"id": f"generated:{index}", "text": text})
@@ -217,6 +282,7 @@ def main():
     llama = train_llama3_tiny(texts + [r["question"] + "\n" + r["answer"] for r in load_rows(shared, "data/math/gsm8k/train.jsonl")[:2000]])
 
     os.makedirs(FIXTURES, exist_ok=True)
+    write_compact(shared, qwen, gpt2, gpt2_prefix, texts + vector_texts(shared) + LONG_RUNS, hf)
     llama_path = os.path.join(FIXTURES, "llama3-tiny.json")
     llama.save(llama_path, pretty=False)
     llama = Tokenizer.from_file(llama_path)  # expected ids come from the saved file, as the Swift test reads it
@@ -241,7 +307,10 @@ def main():
     with open(os.path.join(FIXTURES, "parity.json"), "w", encoding="utf-8") as f:
         json.dump(out, f, ensure_ascii=False, separators=(",", ":"))
         f.write("\n")
-    sizes = {name: os.path.getsize(os.path.join(FIXTURES, name)) for name in sorted(os.listdir(FIXTURES))}
+    sizes = {}
+    for root, _, files in os.walk(FIXTURES):
+        for name in files:
+            sizes[os.path.relpath(os.path.join(root, name), FIXTURES)] = os.path.getsize(os.path.join(root, name))
     print(f"{len(texts)} texts; fixture sizes: {sizes}", file=sys.stderr)
 
 

@@ -101,13 +101,12 @@ public struct ArithmeticGenerator: Sendable {
 
     /// One JSONL line per problem: `{"answer":"0","id":"arith-S-I","problem":"…","solution":"…"}`.
     public static func jsonLines(count: Int, config: ArithmeticConfig, seed: UInt64) throws -> [String] {
+        struct Line: Encodable { var answer, id, problem, solution: String }
         var generator = ArithmeticGenerator(config: config, seed: seed)
         return try (0..<count).map { i in
             let p = generator.next()
-            let object: [String: Any] = ["id": "arith-\(seed)-\(i)", "problem": p.problem, "solution": p.solution,
-                                         "answer": String(p.answer)]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-            return String(decoding: data, as: UTF8.self)
+            return try JSONWriter.encode(Line(answer: String(p.answer), id: "arith-\(seed)-\(i)", problem: p.problem,
+                                              solution: p.solution))
         }
     }
 }

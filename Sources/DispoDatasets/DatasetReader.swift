@@ -1,4 +1,5 @@
-// Reads the records of a dataset file: JSON Lines (one object per line) or a JSON array of objects.
+// Reads the records of a dataset file: JSON Lines (one object per line) or a JSON array of objects, with
+// DispoSupport's strict JSON parser (numbers keep their source text, so "025" and 27.0 stay as written).
 // Each record comes with its place in the file (`line 12` or `$[11]`), so every later error can say
 // exactly where the bad record is. JSONL is memory-mapped and parsed line by line, so memory does not
 // grow with the file; a JSON array has to be parsed whole.
@@ -19,13 +20,25 @@ public enum DatasetFormat: String, Sendable, CaseIterable {
     }
 }
 
+/// The fields of one record: a JSON object's members in file order.
+public struct DatasetRecord: Sendable {
+    public let members: [(key: String, value: JSONValue)]
+
+    public init(_ members: [(key: String, value: JSONValue)]) { self.members = members }
+
+    /// The value of `key` (JSON null included), nil when the record has no such field.
+    public subscript(key: String) -> JSONValue? { members.first { $0.key == key }?.value }
+
+    public var keys: [String] { members.map(\.key) }
+}
+
 /// One record of a dataset: its JSON object (or the reason it is bad) and where it is.
 public struct DatasetRow {
     /// 0-based index among the file's records (blank lines are not records).
     public var index: Int
     /// `line N` (1-based) for JSONL, `$[i]` for a JSON array.
     public var place: String
-    public var object: Result<[String: Any], InputError>
+    public var object: Result<DatasetRecord, InputError>
 }
 
 /// Iterates the records of one dataset file.
@@ -77,7 +90,7 @@ public final class DatasetReader {
             var failure: (any Error)?
             forEachLine { lineNumber, line in
                 guard failure == nil, line.contains(where: { !Self.isSpace($0) }) else { return }
-                let row = DatasetRow(index: index, place: "line \(lineNumber)", object: parseObject(line, place: "line \(lineNumber)"))
+                let row = DatasetRow(index: index, place: "line \(lineNumber)", object: parseObject(line, lineNumber: lineNumber))
                 index += 1
                 do { try body(row) } catch { failure = error }
             }
@@ -86,12 +99,12 @@ public final class DatasetReader {
             let array = try parseArray()
             for (i, element) in array.enumerated() {
                 let place = "$[\(i)]"
-                let object: Result<[String: Any], InputError>
-                if let dict = element as? [String: Any] {
-                    object = .success(dict)
+                let object: Result<DatasetRecord, InputError>
+                if case .object(let members) = element.value {
+                    object = .success(DatasetRecord(members.map { ($0.key, $0.value.value) }))
                 } else {
-                    object = .failure(InputError(file: path, place: place, expected: "a JSON object",
-                                                 found: Self.describe(element)))
+                    object = .failure(InputError(file: path, place: "\(place) (line \(element.line))", expected: "a JSON object",
+                                                 found: element.value.kindDescription))
                 }
                 try body(DatasetRow(index: i, place: place, object: object))
                 bytesRead = file.count * (i + 1) / max(array.count, 1)
@@ -113,40 +126,38 @@ public final class DatasetReader {
         }
     }
 
-    private func parseObject(_ line: UnsafeRawBufferPointer, place: String) -> Result<[String: Any], InputError> {
-        let data = Data(line)
-        guard String(validating: data, as: UTF8.self) != nil else {
-            return .failure(InputError(file: path, place: place, expected: "valid UTF-8 text",
-                                       found: "invalid UTF-8 bytes"))
+    private func parseObject(_ line: UnsafeRawBufferPointer, lineNumber: Int) -> Result<DatasetRecord, InputError> {
+        let place = "line \(lineNumber)"
+        guard let text = String(validating: line, as: UTF8.self) else {
+            return .failure(InputError(file: path, place: place, expected: "valid UTF-8 text", found: "invalid UTF-8 bytes"))
         }
         do {
-            let value = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-            guard let object = value as? [String: Any] else {
-                return .failure(InputError(file: path, place: place, expected: "a JSON object",
-                                           found: Self.describe(value)))
+            let value = try JSONParser.parse(text, file: path, firstLine: lineNumber)
+            guard case .object(let members) = value.value else {
+                return .failure(InputError(file: path, place: place, expected: "a JSON object", found: value.value.kindDescription))
             }
-            return .success(object)
-        } catch {
-            let text = String(decoding: data, as: UTF8.self)
+            return .success(DatasetRecord(members.map { ($0.key, $0.value.value) }))
+        } catch let error as InputError {
             return .failure(InputError(file: path, place: place, expected: "a JSON object",
-                                       found: "invalid JSON \(InputError.excerpt(text, limit: 40))"))
+                                       found: "invalid JSON \(InputError.excerpt(text, limit: 40)) (expected \(error.expected))"))
+        } catch {
+            return .failure(InputError(file: path, place: place, expected: "a JSON object", found: "invalid JSON"))
         }
     }
 
-    private func parseArray() throws -> [Any] {
-        let data = Data(file.bytes)
-        guard String(validating: data, as: UTF8.self) != nil else {
+    private func parseArray() throws -> [JSONNodeValue] {
+        guard let text = String(validating: file.bytes, as: UTF8.self) else {
             throw InputError(file: path, expected: "valid UTF-8 text", found: "invalid UTF-8 bytes")
         }
-        let value: Any
+        let value: JSONNodeValue
         do {
-            value = try JSONSerialization.jsonObject(with: data)
-        } catch {
-            throw InputError(file: path, expected: "a JSON array of objects", found: "invalid JSON (\(error.localizedDescription))",
-                             hint: "use --format jsonl for one object per line")
+            value = try JSONParser.parse(text, file: path)
+        } catch var error as InputError {
+            error.hint = error.hint ?? "use --format jsonl for one object per line"
+            throw error
         }
-        guard let array = value as? [Any] else {
-            throw InputError(file: path, place: "$", expected: "a JSON array of objects", found: Self.describe(value),
+        guard case .array(let array) = value.value else {
+            throw InputError(file: path, place: "$", expected: "a JSON array of objects", found: value.value.kindDescription,
                              hint: "use --format jsonl for one object per line")
         }
         return array
@@ -154,15 +165,5 @@ public final class DatasetReader {
 
     static func isSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
-    }
-
-    static func describe(_ value: Any) -> String {
-        switch value {
-        case is String: return "a string"
-        case is [Any]: return "an array"
-        case is [String: Any]: return "an object"
-        case is NSNull: return "null"
-        default: return "a number or boolean"
-        }
     }
 }

@@ -41,94 +41,95 @@ public struct MathProblem {
     public var answer: String?
     public var response: String?
     /// The record's fields plus `id`, `source`, `row` and the normalised `answer`.
-    public var metadata: [String: Any]
+    public var metadata: [String: JSONValue]
     public var repairedEscapes: Bool
 }
 
 extension ProblemFields {
     /// Reads one record. Throws InputError naming `file` and `place` when a required field is missing or
     /// has the wrong type.
-    public func problem(from object: [String: Any], file: String, place: String, row: Int,
+    public func problem(from record: DatasetRecord, file: String, place: String, row: Int,
                         source: String) throws -> MathProblem {
         func fail(_ expected: String, _ found: String? = nil) -> InputError {
             InputError(file: file, place: place, expected: expected, found: found)
         }
-        var metadata = object
+        var metadata: [String: JSONValue] = [:]
+        for (key, value) in record.members { metadata[key] = value }
         var prompt: String?
         var promptIDs: [TokenID]?
         var repaired = false
         if let idsField {
-            guard let value = object[idsField] else { throw fail("a field \"\(idsField)\" with token ids", "no such field") }
-            guard let array = value as? [Any] else { throw fail("an array of token ids in \"\(idsField)\"", DatasetReader.describe(value)) }
+            guard let value = record[idsField] else { throw fail("a field \"\(idsField)\" with token ids", "no such field") }
+            guard case .array(let array) = value else { throw fail("an array of token ids in \"\(idsField)\"", value.kindDescription) }
             promptIDs = try array.enumerated().map { i, element in
-                guard let n = element as? NSNumber, let d = Double(exactly: n.doubleValue), d == d.rounded(),
-                      d >= 0, d <= Double(Int32.max) else {
-                    throw fail("non-negative integer token ids in \"\(idsField)\"", "\(element) at index \(i)")
+                guard case .number(let d, _) = element.value, d == d.rounded(), d >= 0, d <= Double(Int32.max) else {
+                    throw fail("non-negative integer token ids in \"\(idsField)\"", "\(element.value.kindDescription) at index \(i)")
                 }
                 return TokenID(d)
             }
         } else {
-            let name = try promptField ?? Self.promptCandidates.first(where: { object[$0] != nil }) ?? {
+            let name = try promptField ?? Self.promptCandidates.first(where: { record[$0] != nil }) ?? {
                 throw fail("a prompt field (one of \(Self.promptCandidates.joined(separator: ", ")))",
-                           "fields \(object.keys.sorted().joined(separator: ", "))")
+                           "fields \(record.keys.sorted().joined(separator: ", "))")
             }()
-            guard let value = object[name] else { throw fail("a field \"\(name)\"", "no such field") }
-            guard var text = value as? String else { throw fail("a string in \"\(name)\"", DatasetReader.describe(value)) }
+            guard let value = record[name] else { throw fail("a field \"\(name)\"", "no such field") }
+            guard case .string(var text) = value else { throw fail("a string in \"\(name)\"", value.kindDescription) }
             if repairEscapes, let fixed = Self.repairingEscapes(text) {
                 text = fixed
                 repaired = true
             }
             prompt = text
         }
-        let answer = try goldAnswer(object, metadata: &metadata, fail: fail)
+        let answer = try goldAnswer(record, metadata: &metadata, fail: fail)
         var response: String?
         if let responseField {
-            guard let value = object[responseField] else { throw fail("a field \"\(responseField)\"", "no such field") }
-            guard let text = value as? String else { throw fail("a string in \"\(responseField)\"", DatasetReader.describe(value)) }
+            guard let value = record[responseField] else { throw fail("a field \"\(responseField)\"", "no such field") }
+            guard case .string(let text) = value else { throw fail("a string in \"\(responseField)\"", value.kindDescription) }
             response = text
         }
-        if let answer { metadata["answer"] = answer }
-        metadata["source"] = source
-        metadata["row"] = row
-        if metadata["id"] == nil { metadata["id"] = object["unique_id"] ?? "\(source):\(row)" }
+        if let answer { metadata["answer"] = .string(answer) }
+        metadata["source"] = .string(source)
+        metadata["row"] = .number(Double(row), String(row))
+        if metadata["id"] == nil { metadata["id"] = record["unique_id"] ?? .string("\(source):\(row)") }
         return MathProblem(prompt: prompt, promptIDs: promptIDs, answer: answer, response: response,
                            metadata: metadata, repairedEscapes: repaired)
     }
 
-    private func goldAnswer(_ object: [String: Any], metadata: inout [String: Any],
+    private func goldAnswer(_ record: DatasetRecord, metadata: inout [String: JSONValue],
                             fail: (String, String?) -> InputError) throws -> String? {
         if answerField == "none" { return nil }
         let name = answerField ?? "answer"
-        if let value = object[name] {
+        if let value = record[name] {
             guard let text = Self.scalarText(value) else {
-                throw fail("a string or number in \"\(name)\"", DatasetReader.describe(value))
+                throw fail("a string or number in \"\(name)\"", value.kindDescription)
             }
             if let marker = text.range(of: "#### ", options: .backwards) {
                 let gold = text[marker.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)
                 guard !gold.isEmpty else { throw fail("a final answer after \"#### \" in \"\(name)\"", "nothing") }
-                if metadata["solution"] == nil { metadata["solution"] = text }
+                if metadata["solution"] == nil { metadata["solution"] = .string(text) }
                 return gold
             }
             let gold = text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !gold.isEmpty else { throw fail("a non-empty answer in \"\(name)\"", "\"\"") }
-            if !(value is String) { metadata["answer_raw"] = value }
+            if case .string = value {} else { metadata["answer_raw"] = value }
             return gold
         }
-        if answerField == nil, let solution = object["solution"] as? String, let boxed = Boxed.lastContent(in: solution) {
+        if answerField == nil, case .string(let solution)? = record["solution"], let boxed = Boxed.lastContent(in: solution) {
             return boxed
         }
         throw fail(answerField == nil ? "an \"answer\" field or a \\boxed{} answer in \"solution\" (or --answer-field)"
                                       : "a field \"\(name)\"", "no such field")
     }
 
-    /// Text of a JSON string or number; integral numbers lose their ".0".
-    static func scalarText(_ value: Any) -> String? {
-        if let text = value as? String { return text }
-        // JSON true/false also arrive as NSNumber (a Boolean subclass); they are not answers.
-        guard let number = value as? NSNumber, !String(describing: type(of: value)).contains("Bool") else { return nil }
-        let d = number.doubleValue
-        if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
-        return "\(d)"
+    /// Text of a JSON string or number; integral numbers lose their ".0". Booleans and null are not answers.
+    static func scalarText(_ value: JSONValue) -> String? {
+        switch value {
+        case .string(let text): return text
+        case .number(let d, _):
+            if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+            return "\(d)"
+        default: return nil
+        }
     }
 
     /// Control characters that stand where a LaTeX command's backslash and first letter were.

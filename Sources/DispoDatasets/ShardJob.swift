@@ -1,7 +1,7 @@
 // `dispo shard`: turns a math dataset file into token shard sets.
 //
-// Reads records (DatasetReader), maps fields (ProblemFields), renders the prompt (PromptTemplate),
-// tokenizes, and streams records into one ShardSetWriter per split. A split is drawn exactly and
+// Reads records (DatasetReader), maps fields (ProblemFields), renders the prompt (PromptTemplate, possibly the
+// model's own chat template), tokenizes, and streams records into one ShardSetWriter per split. A split is drawn exactly and
 // reproducibly: with n records and `test=0.05`, round(0.05·n) rows chosen by a SplitMix64 shuffle of the
 // row indices under `seed` go to `OUT/test`, the rest to `OUT/train`. Any error abandons every writer,
 // so nothing half-written is left looking complete.
@@ -56,6 +56,8 @@ public struct ShardJobSummary: Sendable {
     public var uncompressedBytes = 0
     public var compressedBytes = 0
     public var seconds = 0.0
+    /// Lines about how prompts were made (the chat template used and how responses end).
+    public var notes: [String] = []
 }
 
 extension ShardJob {
@@ -81,30 +83,34 @@ extension ShardJob {
         try validate()
         let started = Date()
         for token in template.requiredSpecialTokens where tokenizer.tokenID(for: token) == nil {
-            throw InputError(file: tokenizer.identity.name, expected: "the special token \(token) that template \(template.rawValue) writes",
+            throw InputError(file: tokenizer.identity.name, expected: "the special token \(token) that template \(template.name) writes",
                              found: "a tokenizer without it", hint: "use --template plain or dapo")
         }
+        let (responseEnd, info, notes) = try chatSettings(tokenizer: tokenizer)
         let reader = try DatasetReader(path: input, format: format)
         let assignment = try splitAssignment(count: splits.isEmpty ? 0 : reader.countRecords())
         let names = splits.isEmpty ? [""] : ["train"] + splits.map(\.name)
-        let info = tokenizer.identity
+        let identity = tokenizer.identity
         let source = self.source ?? Self.defaultSource(input)
         if !splits.isEmpty { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) }
         var writers: [ShardSetWriter] = []
         do {
             for name in names {
                 let directory = name.isEmpty ? output : output + "/" + name
-                writers.append(try ShardSetWriter(directory: directory, options: writer, tokenizer: info, command: command,
-                                                  info: ["source": source, "input": input, "template": template.rawValue,
-                                                         "split": name.isEmpty ? "all" : name, "seed": String(seed)]))
+                let base = ["source": source, "input": input, "template": template.name,
+                            "split": name.isEmpty ? "all" : name, "seed": String(seed)]
+                writers.append(try ShardSetWriter(directory: directory, options: writer, tokenizer: identity, command: command,
+                                                  info: base.merging(info) { $1 }))
             }
             var summary = ShardJobSummary()
+            summary.notes = notes
             var counts = Array(repeating: (records: 0, tokens: 0), count: names.count)
             let bar = ProgressBar(label: "shard \(source)", total: reader.totalBytes, unit: "B", enabled: showProgress ? nil : false)
             try reader.forEach { row in
                 summary.recordsRead += 1
                 bar.update(reader.bytesRead)
-                guard let record = try encode(row, tokenizer: tokenizer, source: source, summary: &summary) else { return }
+                guard let record = try encode(row, tokenizer: tokenizer, source: source, responseEnd: responseEnd,
+                                              summary: &summary) else { return }
                 let split = assignment.isEmpty ? 0 : Int(assignment[row.index])
                 try writers[split].append(record)
                 counts[split].records += 1
@@ -128,14 +134,14 @@ extension ShardJob {
     }
 
     /// Tokenizes one row; nil when the row is skipped (and counted).
-    private func encode(_ row: DatasetRow, tokenizer: any Tokenizer, source: String,
+    private func encode(_ row: DatasetRow, tokenizer: any Tokenizer, source: String, responseEnd: TokenID?,
                         summary: inout ShardJobSummary) throws -> TokenRecord? {
         func skip(_ reason: String, _ error: InputError) throws -> TokenRecord? {
             guard skipBad else { throw error }
             summary.skipped[reason, default: 0] += 1
             return nil
         }
-        let object: [String: Any]
+        let object: DatasetRecord
         switch row.object {
         case .success(let o): object = o
         case .failure(var error):
@@ -150,7 +156,7 @@ extension ShardJob {
             return try skip("missing or malformed field", error)
         }
         if problem.repairedEscapes { summary.repairedEscapes += 1 }
-        let prompt = problem.promptIDs ?? tokenizer.encode(template.render(problem: problem.prompt ?? ""))
+        let prompt = try problem.promptIDs ?? tokenizer.encode(template.render(problem: problem.prompt ?? ""))
         if let bad = prompt.first(where: { $0 < 0 || Int($0) >= tokenizer.vocabularySize }) {
             return try skip("token id out of range", InputError(file: input, place: row.place,
                             expected: "token ids below the vocabulary size \(tokenizer.vocabularySize)", found: "\(bad)"))
@@ -167,14 +173,32 @@ extension ShardJob {
         var mask: [UInt8]?
         if let response = problem.response {
             var responseTokens = tokenizer.encode(response)
-            if let eos = tokenizer.eosTokenID { responseTokens.append(eos) }
+            if let end = responseEnd { responseTokens.append(end) }
             tokens += responseTokens
             mask = Array(repeating: 0, count: prompt.count) + Array(repeating: 1, count: responseTokens.count)
         }
         var metadata = problem.metadata
-        metadata["prompt_tokens"] = prompt.count
-        let json = try JSONSerialization.data(withJSONObject: metadata, options: [.sortedKeys, .withoutEscapingSlashes])
-        return TokenRecord(tokens: tokens, lossMask: mask, metadata: Array(json))
+        metadata["prompt_tokens"] = .number(Double(prompt.count), String(prompt.count))
+        return TokenRecord(tokens: tokens, lossMask: mask, metadata: try RecordMetadata.bytes(metadata))
+    }
+
+    /// The token that ends a response (the chat template's end of turn, else EOS), the manifest entries and
+    /// report lines that say which chat template made the prompts.
+    private func chatSettings(tokenizer: any Tokenizer) throws -> (TokenID?, [String: String], [String]) {
+        guard case .chat(let chat) = template else { return (tokenizer.eosTokenID, [:], []) }
+        let endOfTurn = try chat.template.endOfTurnTokenIDs(tokenizer: tokenizer).first
+        let end = endOfTurn ?? tokenizer.eosTokenID
+        var info = ["chat_template": chat.template.file, "chat_template_xxh64": chat.template.hash,
+                    "add_generation_prompt": String(chat.addGenerationPrompt)]
+        if let system = chat.systemPrompt { info["system_prompt"] = system }
+        if !chat.variables.isEmpty {
+            info["chat_variables"] = chat.variables.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        }
+        var notes = ["chat template: \(chat.template.file) (xxh64 \(chat.template.hash))"]
+        let endName = end.flatMap { tokenizer.token(for: $0) } ?? "nothing"
+        notes.append("end of turn: " + (endOfTurn.flatMap { tokenizer.token(for: $0) } ?? "none found")
+                     + (fields.responseField != nil ? "; responses end with \(endName)" : ""))
+        return (end, info, notes)
     }
 
     /// For each row, the index of its split in ["train"] + splits; empty when there are no splits.
@@ -219,6 +243,7 @@ extension ShardJobSummary {
                                 sorted[0], pct(50), pct(90), pct(99), sorted[sorted.count - 1], mean))
         }
         for (reason, count) in skipped.sorted(by: { $0.key < $1.key }) { lines.append("skipped: \(count) (\(reason))") }
+        lines.append(contentsOf: notes)
         if repairedEscapes > 0 { lines.append("repaired LaTeX escapes in \(repairedEscapes) prompts") }
         if compressedBytes > 0 {
             lines.append(String(format: "bytes: %d uncompressed, %d compressed (ratio %.2f)", uncompressedBytes,

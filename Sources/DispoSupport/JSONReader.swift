@@ -97,20 +97,26 @@ public struct JSONReader: Sendable {
 /// Reads the members of one object; `finish()` rejects members nobody asked about.
 public final class JSONObjectReader {
     public let reader: JSONReader
-    private let members: [(key: String, value: JSONNodeValue)]
+    private let entries: [(key: String, value: JSONNodeValue)]
     private var asked: Set<String> = []
 
     init(reader: JSONReader, members: [(key: String, value: JSONNodeValue)]) {
         self.reader = reader
-        self.members = members
+        self.entries = members
     }
 
-    public var keys: [String] { members.map(\.key) }
+    public var keys: [String] { entries.map(\.key) }
+
+    /// Every member in file order (all count as asked about).
+    public func members() -> [(key: String, node: JSONReader)] {
+        for (key, _) in entries { asked.insert(key) }
+        return entries.map { ($0.key, JSONReader(node: $0.value, file: reader.file, path: "\(reader.path).\($0.key)")) }
+    }
 
     /// The member `key`, or nil when absent (JSON null counts as absent).
     public func optional(_ key: String) -> JSONReader? {
         asked.insert(key)
-        guard let member = members.first(where: { $0.key == key }), member.value.value != .null else { return nil }
+        guard let member = entries.first(where: { $0.key == key }), member.value.value != .null else { return nil }
         return JSONReader(node: member.value, file: reader.file, path: "\(reader.path).\(key)")
     }
 
@@ -123,7 +129,7 @@ public final class JSONObjectReader {
 
     /// Throws for the first key that was never asked about, naming the allowed keys.
     public func finish() throws {
-        for (key, value) in members where !asked.contains(key) {
+        for (key, value) in entries where !asked.contains(key) {
             let allowed = asked.sorted()
             throw InputError(file: reader.file, place: "\(reader.path).\(key) (line \(value.line))",
                              expected: "one of the keys \(allowed.joined(separator: ", "))", found: "unknown key \"\(key)\"",

@@ -23,9 +23,9 @@ struct CharTokenizer: Tokenizer {
     private let specials: AddedTokenMatcher
     private let tokenToID: [String: TokenID]
 
-    init(_ root: JSONNode, name: String, hash: String) throws {
-        let special = try root.required("special").array().map { try $0.string() }
-        let charsNode = try root.required("chars")
+    init(_ root: JSONReader, name: String, hash: String) throws {
+        let special = try root.member("special").array().map { try $0.string() }
+        let charsNode = try root.member("chars")
         var chars: [String] = []
         var idOfScalar: [UInt32: TokenID] = [:]
         for node in try charsNode.array() {

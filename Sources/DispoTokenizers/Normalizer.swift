@@ -12,20 +12,19 @@ indirect enum Normalizer: Sendable, Equatable {
     static let knownTypes = ["NFC", "NFD", "NFKC", "NFKD", "Lowercase", "Sequence"]
 
     /// Parses a `normalizer` object of tokenizer.json; nil for JSON null (the identity).
-    static func parse(_ node: JSONNode?) throws -> Normalizer? {
+    static func parse(_ node: JSONReader?) throws -> Normalizer? {
         guard let node else { return nil }
-        let type = try node.required("type").string()
+        let typeNode = try node.member("type")
+        let type = try typeNode.string()
         switch type {
         case "NFC": return .nfc
         case "NFD": return .nfd
         case "NFKC": return .nfkc
         case "NFKD": return .nfkd
         case "Lowercase": return .lowercase
-        case "Sequence": return .sequence(try node.required("normalizers").array().compactMap { try parse($0) })
+        case "Sequence": return .sequence(try node.member("normalizers").array().compactMap { try parse($0) })
         default:
-            throw InputError(file: node.file, place: node.path + ".type",
-                             expected: "a normalizer type of " + knownTypes.joined(separator: ", "),
-                             found: InputError.excerpt(type))
+            throw typeNode.error("a normalizer type of " + knownTypes.joined(separator: ", "))
         }
     }
 

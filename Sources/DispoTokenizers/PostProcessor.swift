@@ -11,31 +11,28 @@ struct PostProcessor: Sendable {
 
     static let knownTypes = ["ByteLevel", "TemplateProcessing", "Sequence"]
 
-    static func parse(_ node: JSONNode?) throws -> PostProcessor {
+    static func parse(_ node: JSONReader?) throws -> PostProcessor {
         var processor = PostProcessor()
         guard let node else { return processor }
         try processor.add(node)
         return processor
     }
 
-    private mutating func add(_ node: JSONNode) throws {
-        let type = try node.required("type").string()
-        switch type {
+    private mutating func add(_ node: JSONReader) throws {
+        let typeNode = try node.member("type")
+        switch try typeNode.string() {
         case "ByteLevel": return
         case "Sequence":
-            for stage in try node.required("processors").array() { try add(stage) }
+            for stage in try node.member("processors").array() { try add(stage) }
         case "TemplateProcessing":
-            let specials = try node["special_tokens"]?.object() ?? [:]
+            let specials = node["special_tokens"]
             var seenSequence = false
-            for item in try node.required("single").array() {
+            for item in try node.member("single").array() {
                 if let special = item["SpecialToken"] {
-                    let name = try special.required("id").string()
-                    guard specials[name] != nil else {
-                        throw InputError(file: node.file, place: special.path + ".id",
-                                         expected: "a key of \(node.path).special_tokens", found: InputError.excerpt(name))
-                    }
-                    let entry = try node.required("special_tokens").required(name)
-                    let ids = try entry.required("ids").array().map { try $0.tokenID() }
+                    let idNode = try special.member("id")
+                    let name = try idNode.string()
+                    guard let entry = specials?[name] else { throw idNode.error("a key of \(node.path).special_tokens") }
+                    let ids = try entry.member("ids").array().map { try $0.tokenID() }
                     if seenSequence { suffix += ids } else { prefix += ids }
                 } else if item["Sequence"] != nil {
                     seenSequence = true
@@ -44,9 +41,7 @@ struct PostProcessor: Sendable {
                 }
             }
         default:
-            throw InputError(file: node.file, place: node.path + ".type",
-                             expected: "a post-processor type of " + PostProcessor.knownTypes.joined(separator: ", "),
-                             found: InputError.excerpt(type))
+            throw typeNode.error("a post-processor type of " + PostProcessor.knownTypes.joined(separator: ", "))
         }
     }
 

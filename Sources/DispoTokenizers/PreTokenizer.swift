@@ -47,39 +47,37 @@ indirect enum PreTokenizer: Sendable {
     static let knownTypes = ["ByteLevel", "Sequence", "Split"]
 
     /// Parses a `pre_tokenizer` object of tokenizer.json; nil for JSON null (the identity).
-    static func parse(_ node: JSONNode?) throws -> PreTokenizer? {
+    static func parse(_ node: JSONReader?) throws -> PreTokenizer? {
         guard let node else { return nil }
-        let type = try node.required("type").string()
-        switch type {
+        let typeNode = try node.member("type")
+        switch try typeNode.string() {
         case "Sequence":
-            return .sequence(try node.required("pretokenizers").array().compactMap { try parse($0) })
+            return .sequence(try node.member("pretokenizers").array().compactMap { try parse($0) })
         case "ByteLevel":
             return .byteLevel(addPrefixSpace: try node["add_prefix_space"]?.bool() ?? true,
                               useRegex: try node["use_regex"]?.bool() ?? true)
         case "Split":
-            let patternNode = try node.required("pattern")
+            let patternNode = try node.member("pattern")
             let engine: SplitEngine
             if let regex = patternNode["Regex"] {
                 let text = try regex.string()
                 if let known = KnownPattern(regex: text) {
                     engine = .scanner(known)
                 } else {
-                    engine = .regex(try RegexSplitter(pattern: text, file: node.file, place: regex.path))
+                    engine = .regex(try RegexSplitter(pattern: text, file: node.file, place: regex.place))
                 }
             } else if let literal = patternNode["String"] {
                 engine = .literal(Array(try literal.string().utf8))
             } else {
                 throw patternNode.error("{\"Regex\": …} or {\"String\": …}")
             }
-            let behaviorNode = try node.required("behavior")
+            let behaviorNode = try node.member("behavior")
             guard let behavior = SplitBehavior(rawValue: try behaviorNode.string()) else {
                 throw behaviorNode.error("one of " + SplitBehavior.allCases.map(\.rawValue).joined(separator: ", "))
             }
             return .split(engine: engine, behavior: behavior, invert: try node["invert"]?.bool() ?? false)
         default:
-            throw InputError(file: node.file, place: node.path + ".type",
-                             expected: "a pre-tokenizer type of " + knownTypes.joined(separator: ", "),
-                             found: InputError.excerpt(type))
+            throw typeNode.error("a pre-tokenizer type of " + knownTypes.joined(separator: ", "))
         }
     }
 

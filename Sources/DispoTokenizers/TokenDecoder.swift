@@ -12,18 +12,17 @@ enum TokenDecoder: Sendable {
 
     static let knownTypes = ["ByteLevel", "Sequence (of ByteLevel)"]
 
-    static func parse(_ node: JSONNode?) throws -> TokenDecoder {
+    static func parse(_ node: JSONReader?) throws -> TokenDecoder {
         guard let node else { return .joinWithSpaces }
-        let type = try node.required("type").string()
-        switch type {
+        let typeNode = try node.member("type")
+        switch try typeNode.string() {
         case "ByteLevel": return .byteLevel
         case "Sequence":
-            let stages = try node.required("decoders").array()
+            let stages = try node.member("decoders").array()
             if stages.count == 1 { return try parse(stages[0]) }
             fallthrough
         default:
-            throw InputError(file: node.file, place: node.path + ".type",
-                             expected: "a decoder type of " + knownTypes.joined(separator: ", "), found: InputError.excerpt(type))
+            throw typeNode.error("a decoder type of " + knownTypes.joined(separator: ", "))
         }
     }
 }

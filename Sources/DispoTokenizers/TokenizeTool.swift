@@ -10,12 +10,13 @@ public enum TokenizeTool {
     public static func encodeJSONL(_ data: Data, file: String, field: String, tokenizer: any Tokenizer,
                                    addSpecialTokens: Bool, write: (String) -> Void) throws {
         for (number, line) in lines(data) {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            guard case .object(let members)? = (try? JSONParser.parse(line, file: file, firstLine: number))?.value else {
                 throw InputError(file: file, place: "line \(number)", expected: "a JSON object", found: InputError.excerpt(line))
             }
-            guard let text = object[field] as? String else {
+            let value = members.first(where: { $0.key == field })?.value.value
+            guard case .string(let text)? = value else {
                 throw InputError(file: file, place: "line \(number)", expected: "a string field \"\(field)\"",
-                                 found: object[field] == nil ? "no such field" : "a non-string value")
+                                 found: value == nil ? "no such field" : "a non-string value")
             }
             write(jsonArray(tokenizer.encode(text, addSpecialTokens: addSpecialTokens)))
         }
@@ -35,11 +36,11 @@ public enum TokenizeTool {
     public static func decodeLines(_ data: Data, file: String, tokenizer: any Tokenizer, skipSpecialTokens: Bool,
                                    asJSON: Bool, write: (String) -> Void) throws {
         for (number, line) in lines(data) {
-            guard let array = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [Any],
-                  let ids = try? array.map({ (value: Any) throws -> TokenID in
-                      guard let n = value as? NSNumber, let id = TokenID(exactly: n.doubleValue) else { throw CancellationError() }
-                      return id
-                  }) else {
+            guard case .array(let array)? = (try? JSONParser.parse(line, file: file, firstLine: number))?.value,
+                  let ids = Optional(array.compactMap({ (node: JSONNodeValue) -> TokenID? in
+                      guard case .number(let n, _) = node.value else { return nil }
+                      return TokenID(exactly: n)
+                  })), ids.count == array.count else {
                 throw InputError(file: file, place: "line \(number)", expected: "a JSON array of integer token ids",
                                  found: InputError.excerpt(line))
             }

@@ -25,7 +25,7 @@ struct TokenizerConfig {
         var specialNames = Set<String>()
         var byID: [TokenID: AddedToken] = [:]
         if fm.fileExists(atPath: configPath) {
-            let root = try JSONNode.read(configPath)
+            let root = try JSONReader.parse(try readFile(configPath), file: configPath)
             _ = try root.object()
             config.tokenizerClass = try root["tokenizer_class"]?.string()
             config.eosToken = try root["eos_token"]?.tokenContent()
@@ -38,12 +38,12 @@ struct TokenizerConfig {
             }
             for node in try root["additional_special_tokens"]?.array() ?? [] { specialNames.insert(try node.tokenContent()) }
             for (key, node) in try root["added_tokens_decoder"]?.members() ?? [] {
-                guard let id = Int32(key), id >= 0, Int(id) < JSONNode.maxTokenID else { throw InputError(file: configPath, place: node.path, expected: "an integer id as key", found: key) }
+                guard let id = Int32(key), id >= 0, Int(id) < JSONReader.maxTokenID else { throw node.error("an integer id as key", found: key) }
                 byID[id] = try addedToken(node, id: id, defaultSpecial: false)
             }
         }
         if fm.fileExists(atPath: mapPath) {
-            let map = try JSONNode.read(mapPath)
+            let map = try JSONReader.parse(try readFile(mapPath), file: mapPath)
             for (key, node) in try map.members() {
                 if key == "additional_special_tokens" {
                     for item in try node.array() { specialNames.insert(try item.tokenContent()) }
@@ -53,7 +53,7 @@ struct TokenizerConfig {
             }
         }
         if fm.fileExists(atPath: addedPath) {
-            for (content, node) in try JSONNode.read(addedPath).members() {
+            for (content, node) in try JSONReader.parse(try readFile(addedPath), file: addedPath).members() {
                 let id = try node.tokenID()
                 if byID[id] == nil {
                     let special = specialNames.contains(content)
@@ -66,9 +66,9 @@ struct TokenizerConfig {
     }
 
     /// One added-token object (`{"content": …, "special": …, "lstrip": …}`) of tokenizer.json or tokenizer_config.json.
-    static func addedToken(_ node: JSONNode, id: TokenID, defaultSpecial: Bool) throws -> AddedToken {
+    static func addedToken(_ node: JSONReader, id: TokenID, defaultSpecial: Bool) throws -> AddedToken {
         let special = try node["special"]?.bool() ?? defaultSpecial
-        return AddedToken(id: id, content: try node.required("content").string(), special: special,
+        return AddedToken(id: id, content: try node.member("content").string(), special: special,
                           lstrip: try node["lstrip"]?.bool() ?? false, rstrip: try node["rstrip"]?.bool() ?? false,
                           singleWord: try node["single_word"]?.bool() ?? false,
                           normalized: try node["normalized"]?.bool() ?? !special)

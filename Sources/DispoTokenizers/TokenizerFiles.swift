@@ -8,45 +8,42 @@ import DispoSupport
 import Foundation
 
 enum TokenizerFiles {
-    static func parseJSON(_ root: JSONNode, config: TokenizerConfig?) throws -> BPEParts {
+    static func parseJSON(_ root: JSONReader, config: TokenizerConfig?) throws -> BPEParts {
         let file = root.file
-        let model = try root.required("model")
-        let type = try model["type"]?.string() ?? "BPE"
-        guard type == "BPE" else {
-            throw InputError(file: file, place: "$.model.type", expected: "\"BPE\" (byte-level BPE)", found: InputError.excerpt(type))
-        }
+        let model = try root.member("model")
+        if let type = model["type"], try type.string() != "BPE" { throw type.error("\"BPE\" (byte-level BPE)") }
         for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
-            if let value = try model[key]?.string(), !value.isEmpty {
-                throw InputError(file: file, place: "$.model.\(key)", expected: "empty or null (byte-level BPE)", found: InputError.excerpt(value))
-            }
+            if let value = model[key], try !value.string().isEmpty { throw value.error("empty or null (byte-level BPE)") }
         }
-        if let fallback = try model["byte_fallback"]?.bool(), fallback {
-            throw InputError(file: file, place: "$.model.byte_fallback", expected: "false (byte-level BPE)", found: "true")
-        }
-        if let dropout = model["dropout"], let p = dropout.value as? NSNumber, p.doubleValue > 0 {
-            throw InputError(file: file, place: dropout.path, expected: "null (dropout is for training)", found: "\(p)")
-        }
-        let vocabulary = try readVocabulary(try model.required("vocab"))
-        let mergesNode = try model.required("merges")
-        guard let mergeValues = mergesNode.value as? [Any] else { throw mergesNode.error("an array") }
+        if let fallback = model["byte_fallback"], try fallback.bool() { throw fallback.error("false (byte-level BPE)") }
+        if let dropout = model["dropout"], try dropout.double() > 0 { throw dropout.error("null (dropout is for training)") }
+        let vocabulary = try readVocabulary(try model.member("vocab"))
+        let mergesNode = try model.member("merges")
+        guard case .array(let mergeValues) = mergesNode.node.value else { throw mergesNode.error("an array") }
         var merges: [(left: String, right: String)] = []
+        var lines: [Int] = []
         merges.reserveCapacity(mergeValues.count)
+        lines.reserveCapacity(mergeValues.count)
         for (index, value) in mergeValues.enumerated() {
-            if let line = value as? String, let pair = splitMerge(line) {
+            if case .string(let line) = value.value, let pair = splitMerge(line) {
                 merges.append(pair)
-            } else if let pair = value as? [Any], pair.count == 2, let a = pair[0] as? String, let b = pair[1] as? String {
+            } else if case .array(let pair) = value.value, pair.count == 2, case .string(let a) = pair[0].value,
+                      case .string(let b) = pair[1].value {
                 merges.append((a, b))
             } else {
-                throw InputError(file: file, place: "$.model.merges[\(index)]", expected: "\"a b\" or [\"a\", \"b\"]",
-                                 found: JSONNode.describe(value))
+                throw InputError(file: file, place: "$.model.merges[\(index)] (line \(value.line))",
+                                 expected: "\"a b\" or [\"a\", \"b\"]", found: value.value.kindDescription)
             }
+            lines.append(value.line)
         }
         var added: [AddedToken] = []
         for node in try root["added_tokens"]?.array() ?? [] {
-            added.append(try TokenizerConfig.addedToken(node, id: try node.required("id").tokenID(), defaultSpecial: false))
+            added.append(try TokenizerConfig.addedToken(node, id: try node.member("id").tokenID(), defaultSpecial: false))
         }
+        let mergeLines = lines
         return BPEParts(
-            file: file, vocabulary: vocabulary, merges: merges, mergePlace: { "$.model.merges[\($0)]" },
+            file: file, vocabulary: vocabulary, merges: merges,
+            mergePlace: { "$.model.merges[\($0)] (line \(mergeLines[$0]))" },
             addedTokens: added,
             normalizer: try Normalizer.parse(root["normalizer"]),
             preTokenizer: try PreTokenizer.parse(root["pre_tokenizer"]),
@@ -61,7 +58,7 @@ enum TokenizerFiles {
     static func readSlow(directory: String, config: TokenizerConfig?) throws -> BPEParts {
         let vocabPath = directory + "/vocab.json"
         let mergesPath = directory + "/merges.txt"
-        let vocabulary = try readVocabulary(try JSONNode.read(vocabPath))
+        let vocabulary = try readVocabulary(try JSONReader.parse(try readFile(vocabPath), file: vocabPath))
         let text = try readFile(mergesPath)
         var merges: [(left: String, right: String)] = []
         var lineNumbers: [Int] = []
@@ -103,15 +100,15 @@ enum TokenizerFiles {
     }
 
     /// `{"token": id, …}` of vocab.json or `$.model.vocab`.
-    static func readVocabulary(_ node: JSONNode) throws -> [String: TokenID] {
-        guard let object = node.value as? [String: Any] else { throw node.error("an object of token → id") }
+    static func readVocabulary(_ node: JSONReader) throws -> [String: TokenID] {
+        guard case .object(let members) = node.node.value else { throw node.error("an object of token → id") }
         var vocabulary: [String: TokenID] = [:]
-        vocabulary.reserveCapacity(object.count)
-        for (token, value) in object {
-            guard let number = value as? NSNumber, let id = Int32(exactly: number.doubleValue), id >= 0,
-                  Int(id) < JSONNode.maxTokenID else {
-                throw InputError(file: node.file, place: "\(node.path).\(token)", expected: "a token id in 0..<\(JSONNode.maxTokenID)",
-                                 found: JSONNode.describe(value))
+        vocabulary.reserveCapacity(members.count)
+        for (token, value) in members {
+            guard case .number(let number, _) = value.value, let id = Int32(exactly: number), id >= 0,
+                  Int(id) < JSONReader.maxTokenID else {
+                throw InputError(file: node.file, place: "\(node.path).\(token) (line \(value.line))",
+                                 expected: "a token id in 0..<\(JSONReader.maxTokenID)", found: value.value.kindDescription)
             }
             vocabulary[token] = id
         }

@@ -56,18 +56,18 @@ public enum TokenizerLoader {
         if let root = try charVocabulary(data, file: file) {
             return try CharTokenizer(root, name: name, hash: hash([(file, data)]))
         }
-        let root = try JSONNode.parse(data, file: file)
+        let root = try JSONReader.parse(data, file: file)
         guard root["model"] != nil else {
             throw InputError(file: file, place: "$", expected: "a tokenizer.json (with \"model\") or a char vocabulary (\"type\": \"char\")",
-                             found: JSONNode.describe(root.value),
+                             found: root.node.value.kindDescription,
                              hint: url.lastPathComponent == "vocab.json" ? "for vocab.json + merges.txt, pass their directory" : nil)
         }
         return try loadTokenizerJSON(file, name: name, data: data, root: root)
     }
 
-    private static func loadTokenizerJSON(_ file: String, name: String, data: Data? = nil, root: JSONNode? = nil) throws -> any Tokenizer {
+    private static func loadTokenizerJSON(_ file: String, name: String, data: Data? = nil, root: JSONReader? = nil) throws -> any Tokenizer {
         let data = try data ?? readFile(file)
-        let root = try root ?? JSONNode.parse(data, file: file)
+        let root = try root ?? JSONReader.parse(data, file: file)
         let directory = (file as NSString).deletingLastPathComponent
         let config = try TokenizerConfig.read(directory: directory.isEmpty ? "." : directory)
         var files: [(String, Data)] = [(file, data)]
@@ -78,10 +78,10 @@ public enum TokenizerLoader {
     }
 
     /// The parsed file when it is a char vocabulary (`"type": "char"`); only small files are looked into.
-    private static func charVocabulary(_ data: Data, file: String) throws -> JSONNode? {
+    private static func charVocabulary(_ data: Data, file: String) throws -> JSONReader? {
         guard data.count < 1 << 20 else { return nil }
-        let root = try JSONNode.parse(data, file: file)
-        guard let type = root["type"]?.value as? String, type == "char" else { return nil }
+        let root = try JSONReader.parse(data, file: file)
+        guard case .string("char")? = root["type"]?.node.value else { return nil }
         return root
     }
 

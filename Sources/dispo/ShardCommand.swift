@@ -3,6 +3,7 @@
 import ArgumentParser
 import DispoDatasets
 import DispoShards
+import DispoSupport
 import DispoTokenizers
 import Foundation
 
@@ -14,6 +15,13 @@ struct ShardCommand: AsyncParsableCommand {
         Fields default to what the bundled benchmarks use: the prompt is `problem`, `question` or `prompt`;
         the answer is `answer` (GSM8K's text after `#### `), or the last \\boxed{} of `solution`.
         With --split test=0.05 the output directory holds one shard set per split (train/, test/).
+
+        --template chat renders each problem with the model's own chat template (the `chat_template` of
+        tokenizer_config.json, or chat_template.jinja, beside --tokenizer or at --chat-template) as one user turn,
+        after an optional --system-prompt turn, with the assistant's turn header at the end (unless
+        --no-generation-prompt), exactly as transformers' apply_chat_template does. --chat-var NAME=VALUE sets a
+        template variable (VALUE is read as JSON when it is JSON, e.g. enable_thinking=false, else as text).
+        With --response-field, the response then ends with the template's end-of-turn token (e.g. <|im_end|>).
         """)
 
     @Argument(help: "Dataset file (.jsonl, or .json holding an array of objects).")
@@ -40,8 +48,20 @@ struct ShardCommand: AsyncParsableCommand {
     @Option(help: "Field holding pre-tokenized prompt ids (then no template is applied).")
     var idsField: String?
 
-    @Option(help: "Prompt template: \(PromptTemplate.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Prompt template: \(PromptTemplate.names.joined(separator: ", ")).")
     var template: String = "plain"
+
+    @Option(help: "With --template chat: where the chat template is (a tokenizer directory, tokenizer_config.json or .jinja file; default: --tokenizer).")
+    var chatTemplate: String?
+
+    @Option(help: "With --template chat: a system turn before each problem.")
+    var systemPrompt: String?
+
+    @Option(help: "With --template chat: a template variable NAME=VALUE, e.g. enable_thinking=false (repeatable).")
+    var chatVar: [String] = []
+
+    @Flag(help: "With --template chat: no assistant turn header at the end of the prompt.")
+    var noGenerationPrompt = false
 
     @Option(help: "Block codec: zstd, lz4 or none.")
     var codec: String = "zstd"
@@ -90,7 +110,7 @@ struct ShardCommand: AsyncParsableCommand {
         }
         job.fields = ProblemFields(promptField: promptField, answerField: answerField, responseField: responseField,
                                    idsField: idsField, repairEscapes: !noRepair)
-        job.template = try PromptTemplate.named(template)
+        job.template = try PromptTemplate.named(template, chat: try chatPrompt())
         guard let policy = OverlongPolicy(rawValue: overlong) else { throw ValidationError("--overlong must be skip or error") }
         job.overlong = policy
         job.maxPromptTokens = maxPromptTokens
@@ -108,6 +128,25 @@ struct ShardCommand: AsyncParsableCommand {
         let loaded = try TokenizerLoader.load(tokenizer)
         let summary = try job.run(tokenizer: loaded)
         print(summary.report())
+    }
+
+    /// The chat prompt settings when --template chat; chat options with another template are an error.
+    private func chatPrompt() throws -> ChatPrompt? {
+        guard template == "chat" else {
+            if chatTemplate != nil || systemPrompt != nil || !chatVar.isEmpty || noGenerationPrompt {
+                throw ValidationError("--chat-template, --system-prompt, --chat-var and --no-generation-prompt need --template chat")
+            }
+            return nil
+        }
+        var chat = ChatPrompt(template: try ChatTemplate.load(chatTemplate ?? tokenizer), systemPrompt: systemPrompt)
+        chat.addGenerationPrompt = !noGenerationPrompt
+        for item in chatVar {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else { throw ValidationError("--chat-var takes NAME=VALUE; got \(item)") }
+            let json = try? JSONParser.parse(parts[1], file: "--chat-var")
+            chat.variables[parts[0]] = json.map { TemplateValue(json: $0.value) } ?? .string(parts[1])
+        }
+        return chat
     }
 
     static func parseSplit(_ text: String) throws -> (name: String, fraction: Double) {

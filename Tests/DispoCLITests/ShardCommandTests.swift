@@ -1,5 +1,6 @@
 // `dispo shard` and `dispo gen` end to end: the bundled task, bad records, over-long prompts, splits.
 import DispoShards
+import DispoSupport
 import Foundation
 import XCTest
 
@@ -28,20 +29,19 @@ final class ShardCommandTests: XCTestCase {
         let record = try test.record(at: 0)
         let mask = try XCTUnwrap(record.lossMask)
         XCTAssertEqual(mask.count, record.tokens.count)
-        let metadata = try JSONSerialization.jsonObject(with: Data(record.metadata)) as! [String: Any]
-        let promptTokens = try XCTUnwrap(metadata["prompt_tokens"] as? Int)
+        let metadata = try metadataObject(record.metadata)
+        let promptTokens = try metadata.required("prompt_tokens").int()
         XCTAssertEqual(mask.prefix(promptTokens).allSatisfy { $0 == 0 }, true)
         XCTAssertEqual(mask.dropFirst(promptTokens).allSatisfy { $0 == 1 }, true)
-        XCTAssertNotNil(metadata["answer"] as? String)
-        XCTAssertEqual(metadata["source"] as? String, "arithmetic/problems")
+        XCTAssertFalse(try metadata.required("answer").string().isEmpty)
+        XCTAssertEqual(try metadata.required("source").string(), "arithmetic/problems")
 
         // The same seed picks the same test rows; another seed picks others.
         let again = try scratchDirectory() + "/shards"
         XCTAssertEqual(try Dispo.run(["shard", "Data/arithmetic/problems.jsonl", "--tokenizer", charTokenizer, "--out", again,
                                       "--split", "test=0.1", "--seed", "3", "--quiet"]).status, 0)
         let ids = { (set: ShardSet) in try (0..<set.count).map { i -> String in
-            let m = try JSONSerialization.jsonObject(with: Data(set.record(at: i).metadata)) as! [String: Any]
-            return m["id"] as! String
+            try self.metadataObject(set.record(at: i).metadata).required("id").string()
         } }
         XCTAssertEqual(try ids(ShardSet(directory: again + "/test")), try ids(test))
     }
@@ -77,6 +77,39 @@ final class ShardCommandTests: XCTestCase {
                                   "--max-prompt-tokens", "6", "--overlong", "error"])
         XCTAssertNotEqual(fail.status, 0)
         XCTAssertTrue(fail.stderr.contains("line 2"), fail.stderr)
+    }
+
+    private func metadataObject(_ bytes: [UInt8]) throws -> JSONObjectReader {
+        try JSONReader(node: try JSONParser.parse(String(decoding: bytes, as: UTF8.self), file: "metadata"), file: "metadata").object()
+    }
+
+    func test_chat_template_prompts_match_transformers_and_chat_options_need_it() throws {
+        let fixtures = "Tests/DispoTokenizersTests/Fixtures/chat/qwen2.5-instruct"
+        let dir = try scratchDirectory()
+        let input = dir + "/p.jsonl"
+        try "{\"problem\": \"Let $f(x) = 3x^2 - 5$. What is $f(f(1))$?\", \"answer\": \"7\"}\n"
+            .write(toFile: input, atomically: true, encoding: .utf8)
+        let system = "Please reason step by step, and put your final answer within \\boxed{}."
+        let run = try Dispo.run(["shard", input, "--tokenizer", fixtures, "--out", dir + "/out", "--quiet", "--template", "chat",
+                                 "--system-prompt", system])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("chat template: \(fixtures)/tokenizer_config.json"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("end of turn: <|im_end|>"), run.stdout)
+        // The ids of `apply_chat_template` for this conversation (case "system-user" of the fixture).
+        let cases = try JSONReader.open(fixtures + "/cases.json").object().required("cases").array()
+        let expected = try cases.first { try $0.object().required("name").string() == "system-user" }
+            .map { try $0.object().required("ids").array().map { Int32(try $0.int()) } }
+        XCTAssertEqual(try ShardSet(directory: dir + "/out").record(at: 0).tokens, try XCTUnwrap(expected))
+
+        let misuse = try Dispo.run(["shard", input, "--tokenizer", fixtures, "--out", dir + "/x", "--system-prompt", "S"])
+        XCTAssertNotEqual(misuse.status, 0)
+        XCTAssertTrue(misuse.stderr.contains("need --template chat"), misuse.stderr)
+        try "{{ messages[0].content }}\n{% include 'x' %}".write(toFile: dir + "/bad.jinja", atomically: true, encoding: .utf8)
+        let bad = try Dispo.run(["shard", input, "--tokenizer", fixtures, "--out", dir + "/y", "--template", "chat",
+                                 "--chat-template", dir + "/bad.jinja"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("\(dir)/bad.jinja: template line 2, column 1"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("{% include %} is not supported"), bad.stderr)
     }
 
     func test_existing_set_is_not_overwritten_without_flag() throws {

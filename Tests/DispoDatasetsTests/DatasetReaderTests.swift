@@ -17,7 +17,7 @@ final class DatasetReaderTests: XCTestCase {
         let rows = try rows(path)
         XCTAssertEqual(rows.map(\.place), ["line 1", "line 3", "line 4", "line 5"])
         XCTAssertEqual(rows.map(\.index), [0, 1, 2, 3])
-        XCTAssertEqual(try rows[1].object.get()["a"] as? Int, 2)
+        XCTAssertEqual(try rows[1].object.get()["a"], .number(2, "2"))
         guard case .failure(let bad) = rows[2].object, case .failure(let array) = rows[3].object else {
             return XCTFail("lines 4 and 5 should be errors")
         }

@@ -1,21 +1,26 @@
 // ProblemFields on the record shapes of the real datasets (GSM8K, MATH, AIME, AMC) and on bad records.
 import DispoDatasets
+import DispoSupport
 import Foundation
 import XCTest
 
 final class ProblemFieldsTests: XCTestCase {
     private func parse(_ json: String, _ fields: ProblemFields = ProblemFields()) throws -> MathProblem {
-        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
-        return try fields.problem(from: object, file: "data.jsonl", place: "line 3", row: 2, source: "test/set")
+        guard case .object(let members) = try JSONParser.parse(json, file: "data.jsonl").value else {
+            throw InputError(file: "data.jsonl", expected: "an object")
+        }
+        let record = DatasetRecord(members.map { ($0.key, $0.value.value) })
+        return try fields.problem(from: record, file: "data.jsonl", place: "line 3", row: 2, source: "test/set")
     }
 
     func test_gsm8k_answer_after_hashes_and_solution_kept() throws {
         let p = try parse(#"{"question": "How many?", "answer": "2+2=<<2+2=4>>4\n#### 1,004"}"#)
         XCTAssertEqual(p.prompt, "How many?")
         XCTAssertEqual(p.answer, "1,004")
-        XCTAssertEqual(p.metadata["solution"] as? String, "2+2=<<2+2=4>>4\n#### 1,004")
-        XCTAssertEqual(p.metadata["id"] as? String, "test/set:2")
-        XCTAssertEqual(p.metadata["source"] as? String, "test/set")
+        XCTAssertEqual(p.metadata["solution"], .string("2+2=<<2+2=4>>4\n#### 1,004"))
+        XCTAssertEqual(p.metadata["id"], .string("test/set:2"))
+        XCTAssertEqual(p.metadata["source"], .string("test/set"))
+        XCTAssertEqual(p.metadata["row"], .number(2, "2"))
     }
 
     func test_math_answer_from_boxed_solution_when_no_answer_field() throws {
@@ -28,6 +33,9 @@ final class ProblemFieldsTests: XCTestCase {
         XCTAssertEqual(try parse(#"{"problem": "p", "answer": -1.5}"#).answer, "-1.5")
         XCTAssertEqual(try parse(#"{"problem": "p", "answer": 70}"#).answer, "70")
         XCTAssertEqual(try parse(#"{"problem": "p", "answer": "025"}"#).answer, "025")
+        XCTAssertEqual(try parse(#"{"problem": "p", "answer": 27.0}"#).metadata["answer_raw"], .number(27, "27.0"))
+        XCTAssertThrowsError(try parse(#"{"problem": "p", "answer": true}"#))
+        XCTAssertThrowsError(try parse(#"{"problem": "p", "answer": null}"#))
     }
 
     func test_mangled_latex_escapes_are_repaired() throws {
@@ -62,11 +70,11 @@ final class ProblemFieldsTests: XCTestCase {
     }
 
     func test_templates_render() throws {
-        XCTAssertEqual(PromptTemplate.plain.render(problem: "1+1="), "1+1=")
-        let qwen = PromptTemplate.qwenBoxed.render(problem: "What is 2?")
+        XCTAssertEqual(try PromptTemplate.plain.render(problem: "1+1="), "1+1=")
+        let qwen = try PromptTemplate.qwenBoxed.render(problem: "What is 2?")
         XCTAssertTrue(qwen.hasPrefix("<|im_start|>system\nPlease reason step by step, and put your final answer within \\boxed{}.<|im_end|>\n"))
         XCTAssertTrue(qwen.hasSuffix("<|im_start|>user\nWhat is 2?<|im_end|>\n<|im_start|>assistant\n"))
-        XCTAssertTrue(PromptTemplate.dapo.render(problem: "Q").contains("Answer: $Answer"))
+        XCTAssertTrue(try PromptTemplate.dapo.render(problem: "Q").contains("Answer: $Answer"))
         XCTAssertThrowsError(try PromptTemplate.named("chatml")) { error in
             XCTAssertTrue("\(error)".contains("plain, qwen-boxed, dapo"), "\(error)")
         }

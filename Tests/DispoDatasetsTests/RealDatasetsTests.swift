@@ -1,6 +1,7 @@
 // `dispo shard`'s job on the real benchmark files in ../shared/data/math, as they are.
 import DispoDatasets
 import DispoShards
+import DispoSupport
 import DispoTokenizers
 import Foundation
 import XCTest
@@ -25,8 +26,9 @@ final class RealDatasetsTests: XCTestCase {
 
     private func answers(_ set: ShardSet) throws -> [String] {
         try (0..<set.count).map { i in
-            let m = try JSONSerialization.jsonObject(with: Data(set.record(at: i).metadata)) as! [String: Any]
-            return m["answer"] as! String
+            let text = String(decoding: try set.record(at: i).metadata, as: UTF8.self)
+            return try JSONReader(node: try JSONParser.parse(text, file: "metadata"), file: "metadata").object()
+                .required("answer").string()
         }
     }
 

@@ -7,14 +7,16 @@ enum TestPaths {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    /// `../shared` beside the checkout, or nil when absent (as in a user's clone).
+    /// `../shared` beside the checkout (or the directory in DISPO_SHARED), nil when absent (as in a user's clone;
+    /// DISPO_SHARED=/nonexistent runs the suite that way).
     static var shared: URL? {
-        let url = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
-        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+        let url = ProcessInfo.processInfo.environment["DISPO_SHARED"].map { URL(fileURLWithPath: $0) }
+            ?? packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
+        return FileManager.default.fileExists(atPath: url.appendingPathComponent("data/math").path) ? url : nil
     }
 
     static func requireShared(_ what: String) throws -> URL {
-        guard let shared else { throw XCTSkip("\(what): skipped, ../shared not found beside the checkout") }
+        guard let shared else { throw XCTSkip("\(what): skipped, the full data files of ../shared are not here (DISPO_SHARED or ../shared)") }
         return shared
     }
 }

@@ -65,15 +65,14 @@ final class BPETokenizerTests: XCTestCase {
 
     func test_tokenizer_json_and_slow_files_of_the_same_vocabulary_agree() throws {
         // Given the GPT-2 tokenizer.json rewritten as vocab.json + merges.txt (GPT2Tokenizer)
-        let source = try SharedData.path("data/tokenizers/gpt2/gpt2_tokenizer.json", for: "GPT-2 slow files")
-        let root = try SharedData.json(source) as! [String: Any]
-        let model = root["model"] as! [String: Any]
+        let model = try JSONReader.open(SharedData.fixtures + "/compact/gpt2_tokenizer.json").object().required("model").object()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dispo-gpt2-slow-\(UUID())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try JSONSerialization.data(withJSONObject: model["vocab"]!).write(to: URL(fileURLWithPath: dir + "/vocab.json"))
-        let merges = "#version: 0.2\n" + (model["merges"] as! [String]).joined(separator: "\n") + "\n"
-        try merges.write(toFile: dir + "/merges.txt", atomically: true, encoding: .utf8)
+        let vocab = try model.required("vocab").object().members().map { "\(JSONString.literal($0.key)): \(try $0.node.int())" }
+        try ("{" + vocab.joined(separator: ", ") + "}").write(toFile: dir + "/vocab.json", atomically: true, encoding: .utf8)
+        let merges = try model.required("merges").array().map { try $0.array().map { try $0.string() }.joined(separator: " ") }
+        try ("#version: 0.2\n" + merges.joined(separator: "\n") + "\n").write(toFile: dir + "/merges.txt", atomically: true, encoding: .utf8)
         try #"{"tokenizer_class": "GPT2Tokenizer", "eos_token": "<|endoftext|>", "added_tokens_decoder": {"50256": {"content": "<|endoftext|>", "special": true}}}"#
             .write(toFile: dir + "/tokenizer_config.json", atomically: true, encoding: .utf8)
         // When both load
@@ -82,6 +81,23 @@ final class BPETokenizerTests: XCTestCase {
         // Then they encode alike, and the config's eos is known
         XCTAssertEqual(slow.eosTokenID, 50256)
         for text in try SharedData.parity().texts.prefix(60) { XCTAssertEqual(slow.encode(text), fast.encode(text)) }
+    }
+
+    func test_full_files_load_with_their_identity_and_special_tokens() throws {
+        let qwen = try TokenizerLoader.load(try SharedData.path("data/tokenizers/qwen2.5-0.5b", test: #function))
+        XCTAssertEqual(qwen.vocabularySize, 151665)
+        XCTAssertEqual(qwen.eosTokenID, 151643)
+        XCTAssertEqual(qwen.identity.name, "qwen2.5-0.5b")
+        let gpt2 = try TokenizerLoader.load(try SharedData.path("data/tokenizers/gpt2/gpt2_tokenizer.json", test: #function))
+        XCTAssertEqual(gpt2.vocabularySize, 50257)
+        let llama = try TokenizerLoader.load(try SharedData.path("data/tokenizers/llama-3.2-1b-instruct", test: #function))
+        XCTAssertEqual(llama.vocabularySize, 128256)
+        XCTAssertEqual(llama.eosTokenID, 128009)
+        XCTAssertEqual(llama.encode("Hi", addSpecialTokens: true).first, 128000)
+        let qwen3 = try TokenizerLoader.load(try SharedData.path("data/tokenizers/qwen3", test: #function))
+        XCTAssertEqual(qwen3.eosTokenID, 151645)
+        XCTAssertEqual(qwen3.tokenID(for: "<think>"), 151667)
+        XCTAssertEqual(qwen3.encode("What is 1+1?"), qwen.encode("What is 1+1?"))
     }
 
     func test_long_runs_encode_in_linear_time() throws {

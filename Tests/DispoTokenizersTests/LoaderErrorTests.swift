@@ -61,31 +61,39 @@ final class LoaderErrorTests: XCTestCase {
         let path = try write("broken.json", "{\"model\": ")
         let error = inputError(path)
         XCTAssertEqual(error?.file, path)
-        XCTAssertEqual(error?.expected, "valid JSON")
+        XCTAssertEqual(error?.place, "line 1")
+        XCTAssertEqual(error?.found, "the end of the file")
+    }
+
+    func test_errors_name_the_line_in_a_multi_line_file() throws {
+        let path = try write("lines.json", "{\"model\": {\"type\": \"BPE\",\n \"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2},\n \"merges\": [\"a b\",\n \"a\"]}}")
+        XCTAssertEqual(inputError(path)?.place, "$.model.merges[1] (line 4)")
+        let vocab = try write("vocab-lines.json", "{\"model\": {\"type\": \"BPE\",\n \"vocab\": {\"a\": 0,\n \"b\": -1}, \"merges\": []}}")
+        XCTAssertEqual(inputError(vocab)?.place, "$.model.vocab.b (line 3)")
     }
 
     func test_wrong_vocab_type_names_json_path() throws {
         let path = try write("t.json", tokenizerJSON(model: #""type": "BPE", "vocab": {"a": "zero"}, "merges": []"#))
         let error = inputError(path)
-        XCTAssertEqual(error?.place, "$.model.vocab.a")
+        XCTAssertEqual(error?.place, "$.model.vocab.a (line 1)")
     }
 
     func test_bad_merge_names_its_index() throws {
         let path = try write("t.json", tokenizerJSON(model: #""type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": ["a b"]"#))
-        XCTAssertEqual(inputError(path)?.place, "$.model.merges[0]")
+        XCTAssertEqual(inputError(path)?.place, "$.model.merges[0] (line 1)")
         let path2 = try write("t2.json", tokenizerJSON(model: #""type": "BPE", "vocab": {"a": 0}, "merges": [7]"#))
-        XCTAssertEqual(inputError(path2)?.place, "$.model.merges[0]")
+        XCTAssertEqual(inputError(path2)?.place, "$.model.merges[0] (line 1)")
     }
 
     func test_unknown_model_and_stage_types_are_named() throws {
-        XCTAssertEqual(inputError(try write("m.json", tokenizerJSON(model: #""type": "WordPiece", "vocab": {}"#)))?.place, "$.model.type")
+        XCTAssertEqual(inputError(try write("m.json", tokenizerJSON(model: #""type": "WordPiece", "vocab": {}"#)))?.place, "$.model.type (line 1)")
         let pre = inputError(try write("p.json", tokenizerJSON(preTokenizer: #"{"type": "Sequence", "pretokenizers": [{"type": "Metaspace"}]}"#)))
-        XCTAssertEqual(pre?.place, "$.pre_tokenizer.pretokenizers[0].type")
-        XCTAssertEqual(inputError(try write("n.json", tokenizerJSON(normalizer: #"{"type": "Strip"}"#)))?.place, "$.normalizer.type")
+        XCTAssertEqual(pre?.place, "$.pre_tokenizer.pretokenizers[0].type (line 1)")
+        XCTAssertEqual(inputError(try write("n.json", tokenizerJSON(normalizer: #"{"type": "Strip"}"#)))?.place, "$.normalizer.type (line 1)")
         let behavior = inputError(try write("b.json", tokenizerJSON(preTokenizer: #"{"type": "Split", "pattern": {"Regex": "a"}, "behavior": "Sideways"}"#)))
-        XCTAssertEqual(behavior?.place, "$.pre_tokenizer.behavior")
+        XCTAssertEqual(behavior?.place, "$.pre_tokenizer.behavior (line 1)")
         let regex = inputError(try write("r.json", tokenizerJSON(preTokenizer: #"{"type": "Split", "pattern": {"Regex": "(unclosed"}, "behavior": "Isolated"}"#)))
-        XCTAssertEqual(regex?.place, "$.pre_tokenizer.pattern.Regex")
+        XCTAssertEqual(regex?.place, "$.pre_tokenizer.pattern.Regex (line 1)")
     }
 
     func test_slow_files_with_bad_merges_line_name_the_line() throws {
@@ -98,7 +106,7 @@ final class LoaderErrorTests: XCTestCase {
 
     func test_char_vocabulary_with_bad_entry() throws {
         let path = try write("c.json", #"{"type": "char", "special": ["<eos>"], "chars": ["a", "bc"], "eos": "<eos>"}"#)
-        XCTAssertEqual(inputError(path)?.place, "$.chars[1]")
+        XCTAssertEqual(inputError(path)?.place, "$.chars[1] (line 1)")
     }
 
     func test_unknown_pattern_uses_regex_engine() throws {

@@ -1,6 +1,8 @@
 // Replays Tools/make_tokenizer_fixtures.py: every corpus text must encode to the ids Hugging Face tokenizers
-// produced (Qwen2.5 from the slow files, GPT-2 tokenizer.json, the tiny Llama-3-style tokenizer.json with and
-// without its BOS), and decode back to the text (NFC-normalized for Qwen, which normalizes).
+// produced with the full tokenizers (Qwen2.5 from the slow files, GPT-2 tokenizer.json with and without
+// add_prefix_space, the tiny Llama-3-style tokenizer.json with and without its BOS), and decode back to the
+// text (NFC-normalized for Qwen, which normalizes). The compact tokenizers of Fixtures/compact run everywhere;
+// the `test_full_…` tests load the full files of ../shared.
 
 import DispoTokenizers
 import Foundation
@@ -11,6 +13,7 @@ final class ParityTests: XCTestCase {
         let parity = try SharedData.parity()
         let expected = try XCTUnwrap(parity.expected[name])
         XCTAssertEqual(expected.count, parity.texts.count)
+        XCTAssertGreaterThan(parity.texts.count, 170)
         var failures = 0
         for (index, text) in parity.texts.enumerated() {
             let ids = tokenizer.encode(text, addSpecialTokens: addSpecialTokens)
@@ -32,6 +35,17 @@ final class ParityTests: XCTestCase {
     }
     func test_llama3_tiny_matches_hugging_face_with_bos() throws {
         try check(try SharedData.llama(), "llama3-tiny+special", addSpecialTokens: true)
+    }
+
+    func test_full_qwen_files_match_hugging_face_on_corpus() throws {
+        let path = try SharedData.path("data/tokenizers/qwen2.5-0.5b", test: #function)
+        try check(try TokenizerLoader.load(path), "qwen2.5-0.5b")
+    }
+
+    func test_full_gpt2_file_matches_hugging_face_on_corpus_with_and_without_prefix_space() throws {
+        let path = try SharedData.path("data/tokenizers/gpt2/gpt2_tokenizer.json", test: #function)
+        try check(try TokenizerLoader.load(path), "gpt2")
+        try check(try SharedData.withPrefixSpace(path), "gpt2+prefix-space")
     }
 
     func test_decode_of_encode_gives_back_the_text() throws {

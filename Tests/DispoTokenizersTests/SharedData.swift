@@ -1,58 +1,64 @@
-// Test helpers: where ../shared is, the big tokenizers loaded once per test run, and the parity fixture.
-// Tests needing ../shared throw XCTSkip naming what is skipped when that directory is absent.
+// Test helpers: the committed fixtures (compact tokenizers, the parity corpus, test vectors), loaded once per
+// test run, and the full tokenizer files of ../shared for the tests that check those files themselves.
+//
+// ../shared is `<package root>/../shared`, or the directory in the environment variable DISPO_SHARED (set it
+// to a path that does not exist, e.g. DISPO_SHARED=/nonexistent, to run the suite as a clone without it).
+// Tests that need it throw XCTSkip naming the test and the missing directory.
 
+import DispoSupport
 import DispoTokenizers
 import Foundation
 import XCTest
 
 enum SharedData {
-    /// `<package root>/../shared`, or nil when absent.
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// The shared data directory, or nil when absent.
     static let root: String? = {
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let shared = packageRoot.deletingLastPathComponent().appendingPathComponent("shared").path
+        let shared = ProcessInfo.processInfo.environment["DISPO_SHARED"]
+            ?? packageRoot.deletingLastPathComponent().appendingPathComponent("shared").path
         return FileManager.default.fileExists(atPath: shared + "/data/tokenizers") ? shared : nil
     }()
 
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
 
-    static func path(_ relative: String, for what: String) throws -> String {
-        guard let root else { throw XCTSkip("skipping \(what): ../shared not found (the reference data lives there)") }
+    /// `relative` inside ../shared, or XCTSkip naming `test` when ../shared is absent.
+    static func path(_ relative: String, test: String) throws -> String {
+        guard let root else {
+            throw XCTSkip("\(test): skipped, the full data files of ../shared are not here (DISPO_SHARED or ../shared)")
+        }
         return root + "/" + relative
     }
 
-    static let qwenResult = Result { () throws -> any Tokenizer in
-        try TokenizerLoader.load(try path("data/tokenizers/qwen2.5-0.5b", for: "Qwen2.5 tests"))
-    }
-    static let gpt2Result = Result { () throws -> any Tokenizer in
-        try TokenizerLoader.load(try path("data/tokenizers/gpt2/gpt2_tokenizer.json", for: "GPT-2 tests"))
-    }
-    /// GPT-2 with ByteLevel `add_prefix_space` true, written to a temporary file.
-    static let gpt2PrefixResult = Result { () throws -> any Tokenizer in
-        let source = try path("data/tokenizers/gpt2/gpt2_tokenizer.json", for: "GPT-2 prefix-space tests")
-        var root = try json(source) as! [String: Any]
-        var pre = root["pre_tokenizer"] as! [String: Any]
-        pre["add_prefix_space"] = true
-        root["pre_tokenizer"] = pre
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("dispo-gpt2-prefix-\(UUID()).json")
-        try JSONSerialization.data(withJSONObject: root).write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
-        return try TokenizerLoader.load(file.path)
-    }
-    static let llamaResult = Result { () throws -> any Tokenizer in
-        try TokenizerLoader.load(fixtures + "/llama3-tiny.json")
-    }
+    // Compact tokenizers (Fixtures/compact, from Tools/make_tokenizer_fixtures.py): the full tokenizers' ids on
+    // every text the tests encode.
+    static let qwenResult = Result { try TokenizerLoader.load(fixtures + "/compact/qwen2.5-0.5b") }
+    static let gpt2Result = Result { try TokenizerLoader.load(fixtures + "/compact/gpt2_tokenizer.json") }
+    static let gpt2PrefixResult = Result { try withPrefixSpace(fixtures + "/compact/gpt2_tokenizer.json") }
+    static let llamaResult = Result { try TokenizerLoader.load(fixtures + "/llama3-tiny.json") }
 
     static func qwen() throws -> any Tokenizer { try qwenResult.get() }
     static func gpt2() throws -> any Tokenizer { try gpt2Result.get() }
     static func gpt2Prefix() throws -> any Tokenizer { try gpt2PrefixResult.get() }
     static func llama() throws -> any Tokenizer { try llamaResult.get() }
 
-    static func json(_ path: String) throws -> Any {
-        try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: path)), options: [.fragmentsAllowed])
+    /// A tokenizer.json rewritten with the pre-tokenizer's `add_prefix_space` set to true (a temporary file).
+    static func withPrefixSpace(_ source: String) throws -> any Tokenizer {
+        let text = try String(contentsOfFile: source, encoding: .utf8)
+        guard let pre = text.range(of: "\"pre_tokenizer\""),
+              let key = text.range(of: "\"add_prefix_space\"", range: pre.upperBound..<text.endIndex),
+              let value = text.range(of: "false", range: key.upperBound..<text.endIndex),
+              text[key.upperBound..<value.lowerBound].allSatisfy({ $0 == ":" || $0 == " " }) else {
+            throw InputError(file: source, place: "$.pre_tokenizer.add_prefix_space", expected: "false")
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("dispo-gpt2-prefix-\(UUID()).json")
+        try text.replacingCharacters(in: value, with: "true").write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        return try TokenizerLoader.load(file.path)
     }
 
-    /// The parity corpus: texts (references resolved against ../shared) and expected ids per tokenizer.
+    /// The parity corpus: texts and expected ids per tokenizer.
     struct Parity: Sendable {
         var ids: [String]
         var texts: [String]
@@ -60,33 +66,23 @@ enum SharedData {
     }
 
     static let parityResult = Result { () throws -> Parity in
-        let root = try json(fixtures + "/parity.json") as! [String: Any]
-        var rowsCache: [String: [[String: Any]]] = [:]
-        var ids: [String] = []
-        var texts: [String] = []
-        for entry in root["texts"] as! [[String: Any]] {
-            ids.append(entry["id"] as! String)
-            if let text = entry["text"] as? String {
-                texts.append(text)
-                continue
-            }
-            let ref = entry["ref"] as! [String: Any]
-            let file = ref["file"] as! String
-            if rowsCache[file] == nil {
-                let full = try path(file, for: "parity texts from \(file)")
-                if file.hasSuffix(".jsonl") {
-                    let lines = try Data(contentsOf: URL(fileURLWithPath: full)).split(separator: UInt8(ascii: "\n"))
-                    rowsCache[file] = try lines.map { try JSONSerialization.jsonObject(with: Data($0)) as! [String: Any] }
-                } else {
-                    rowsCache[file] = try json(full) as? [[String: Any]]
-                }
-            }
-            texts.append(rowsCache[file]![ref["row"] as! Int][ref["field"] as! String] as! String)
+        let root = try JSONReader.open(fixtures + "/parity.json").object()
+        var parity = Parity(ids: [], texts: [], expected: [:])
+        for entry in try root.required("texts").array() {
+            let object = try entry.object()
+            parity.ids.append(try object.required("id").string())
+            parity.texts.append(try object.required("text").string())
         }
-        var expected: [String: [[Int32]]] = [:]
-        for (name, lists) in root["expected"] as! [String: [[Int]]] { expected[name] = lists.map { $0.map(Int32.init) } }
-        return Parity(ids: ids, texts: texts, expected: expected)
+        for (name, lists) in try root.required("expected").object().members() {
+            parity.expected[name] = try lists.array().map { try ids($0) }
+        }
+        return parity
     }
 
     static func parity() throws -> Parity { try parityResult.get() }
+
+    /// A JSON array of token ids.
+    static func ids(_ reader: JSONReader) throws -> [Int32] {
+        try reader.array().map { Int32(try $0.int(0...Int(Int32.max))) }
+    }
 }
