@@ -1,20 +1,29 @@
-// Final-answer extraction from a model response (ALGORITHMS.md §5), in order of preference:
-//   1. the last `Answer: …` line (DAPO format; case-insensitive, whitespace allowed before the colon,
-//      the answer may start on the next line, as verl's `math_dapo` pattern `Answer\s*:\s*([^\n]+)`),
-//   2. the last `\boxed{…}` / `\fbox{…}` (brace-matched),
-//   3. the last GSM8K `#### n` line,
-//   4. the last "the answer is …" (up to the end of the sentence or line).
+// Final-answer extraction from a model response (docs/VERIFIER.md), in tiers; within a tier the candidate
+// that ends last wins:
+//   1. the last `\boxed{…}` / `\fbox{…}` together with the boxes it is listed with (`\boxed{3}, \boxed{5}`);
+//      "final answer … is X" (math-verify's Minerva pattern); the last `Answer: …` line (DAPO format,
+//      case-insensitive, the answer may start on the next line, as verl's `math_dapo` `Answer\s*:\s*([^\n]+)`)
+//      when it starts after the last box begins;
+//   2. the last GSM8K `#### n` line;
+//   3. the last "the answer is …" (up to the end of the sentence or line);
+//   4. unanchored, as math-verify's lowest priority: the last LaTeX math span (`$…$`, `$$…$$`, `\(…\)`,
+//      `\[…\]`, with the spans listed with it: `$x=1$ and $x=2$`), the last bare `\frac{p}{q}`, or the last
+//      number that stands alone. A candidate that the caller does not accept (for a gold that is an
+//      expression: one that does not read as math, like `$\triangle ABC$`) gives way to the next.
 // Ours: the `Answer:` label must start its line (after markdown such as `**` or `#`, and optionally
-// "The", "Final", "The final"), as the DAPO prompt asks for, so "…check our answer: …" in the reasoning is not an answer line.
-// And when a box starts after the last `Answer:` line begins, the box wins ("Answer: \boxed{5}").
+// "The", "Final", "The final"), as the DAPO prompt asks for, so "…check our answer: …" in the reasoning is
+// not an answer line. An answer is taken only from these places: never by searching the text for the gold.
 // Every scan is a single backward or forward pass over the bytes: linear in the response length.
 
 /// Where an extracted answer came from.
 public enum AnswerSource: String, Sendable, Codable {
     case answerLine = "answer-line"
     case boxed
+    case finalAnswer = "final-answer"
     case gsm8k
     case theAnswerIs = "the-answer-is"
+    case mathSpan = "math-span"
+    case bare
 }
 
 /// An answer found in a response, before normalisation.
@@ -30,20 +39,67 @@ public struct ExtractedAnswer: Sendable, Equatable {
 public enum AnswerExtractor {
     /// The final answer of `response`, or nil when it states none.
     public static func extract(from response: String) -> ExtractedAnswer? {
+        var work = 0
+        return extract(from: response, accepts: { _ in true }, work: &work)
+    }
+
+    /// The final answer; `accepts` may turn down unanchored candidates (tier 4) so the next one is tried.
+    /// `work` counts the bytes scanned.
+    static func extract(from response: String, accepts: (String) -> Bool, work: inout Int) -> ExtractedAnswer? {
         withBytes(response) { bytes in
-            // Only an answer line after the last box can beat it, so with a box only its tail is searched.
-            let box = Boxed.lastBox(in: bytes)
-            let line = lastAnswerLine(bytes, after: box?.start ?? -1)
-            if let box, line == nil {
-                return ExtractedAnswer(text: string(bytes[box.content]), source: .boxed)
-            }
-            if let line { return ExtractedAnswer(text: string(bytes[line.content]), source: .answerLine) }
+            if let answer = anchored(bytes, work: &work) { return answer }
+            work += bytes.count
             if let range = lastHashes(bytes) { return ExtractedAnswer(text: string(bytes[range]), source: .gsm8k) }
+            work += bytes.count
             if let range = lastTheAnswerIs(bytes) {
                 return ExtractedAnswer(text: string(bytes[range]), source: .theAnswerIs)
             }
-            return nil
+            return unanchored(bytes, accepts: accepts, work: &work)
         }
+    }
+
+    /// Tier 1: boxes, "final answer is", `Answer:` lines.
+    static func anchored(_ b: UnsafeBufferPointer<UInt8>, work: inout Int) -> ExtractedAnswer? {
+        let group = Boxed.lastGroup(in: b, work: &work)
+        var best: (end: Int, answer: ExtractedAnswer)?
+        if let group {
+            let text = group.contents.map { string(b[$0]) }.joined(separator: ",")
+            best = (group.end, ExtractedAnswer(text: text, source: .boxed))
+        }
+        let final = AnswerAnchors.finalAnswerIs(b, work: &work)
+        if let final, final.end > best?.end ?? -1 {
+            let boxInside = group.map { $0.start >= final.content.lowerBound && $0.end <= final.end } ?? false
+            if !boxInside { best = (final.end, ExtractedAnswer(text: string(b[final.content]), source: .finalAnswer)) }
+        }
+        work += b.count
+        if let line = lastAnswerLine(b, after: group?.start ?? -1), line.content.upperBound > best?.end ?? -1 {
+            let finalInLine = final.map { line.content.contains($0.content.lowerBound) } ?? false
+            if !finalInLine { best = (line.content.upperBound, ExtractedAnswer(text: string(b[line.content]), source: .answerLine)) }
+        }
+        return best?.answer
+    }
+
+    /// Tier 4: the last math span group, bare fraction or number that the caller accepts.
+    static func unanchored(_ b: UnsafeBufferPointer<UInt8>, accepts: (String) -> Bool, work: inout Int) -> ExtractedAnswer? {
+        var candidates: [(end: Int, answer: ExtractedAnswer)] = []
+        let spans = MathSpans.scan(b, keep: 8, work: &work)
+        var earlier = spans[...]
+        if let group = MathSpans.lastGroup(b, spans: spans) {
+            candidates.append((group.end, ExtractedAnswer(text: group.text, source: .mathSpan)))
+            earlier = spans.prefix { $0.outer.upperBound <= group.start }
+        }
+        for span in earlier.reversed() {
+            candidates.append((span.outer.upperBound, ExtractedAnswer(text: string(b[span.content]), source: .mathSpan)))
+        }
+        if let fraction = AnswerAnchors.lastBareFraction(b, work: &work),
+           !spans.contains(where: { $0.outer.contains(fraction.lowerBound) }) {
+            candidates.append((fraction.upperBound, ExtractedAnswer(text: string(b[fraction]), source: .bare)))
+        }
+        if let number = AnswerAnchors.lastNumber(b, work: &work) {
+            candidates.append((number.upperBound, ExtractedAnswer(text: string(b[number]), source: .bare)))
+        }
+        candidates.sort { $0.end > $1.end }
+        return candidates.first { accepts($0.answer.text) }?.answer
     }
 
     /// The last `answer\s*:\s*<rest of line>` whose colon lies after `after`; `start` is the colon.

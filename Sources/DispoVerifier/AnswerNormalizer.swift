@@ -60,10 +60,29 @@ public enum AnswerNormalizer {
             if isSpace(c) || c == Byte.dollar || c == UInt8(ascii: "\"") { i += 1; continue }
             if c == Byte.backslash { i = command(b, at: i, into: &out); continue }
             if c >= 0x80 { i = unicode(b, at: i, into: &out); continue }
+            if isLetter(c), i == 0 || !isLetter(b[i - 1]) { i = word(b, at: i, into: &out); continue }
             out.append(c)
             i += 1
         }
         return out
+    }
+
+    /// A word at `i`: "and"/"or" between items become a comma (`x=1 or x=2`), "percent", "percentage" and
+    /// "pct" the percent sign; other letters are copied.
+    private static func word(_ b: [UInt8], at i: Int, into out: inout [UInt8]) -> Int {
+        let end = b.letterRunEnd(from: i)
+        let run = b[i..<end]
+        if run.elementsEqual("and".utf8) || run.elementsEqual("or".utf8) {
+            if !out.isEmpty, out.last != Byte.comma, out.last != Byte.openBrace { out.append(Byte.comma) }
+            return end
+        }
+        let lowered = run.map(lower)
+        if lowered.elementsEqual("percent".utf8) || lowered.elementsEqual("percentage".utf8) || lowered.elementsEqual("pct".utf8) {
+            out.append(UInt8(ascii: "%"))
+            return end
+        }
+        out.append(contentsOf: run)
+        return end
     }
 
     /// Rewrites the command at `i` into `out`; returns the index after it.
@@ -85,7 +104,10 @@ public enum AnswerNormalizer {
         switch name {
         case "left", "right", "bigl", "bigr", "Bigl", "Bigr":
             return end < b.count && b[end] == Byte.dot ? end + 1 : end
-        case "dfrac", "tfrac": out.append(contentsOf: "\\frac".utf8)
+        case "dfrac", "tfrac", "cfrac": out.append(contentsOf: "\\frac".utf8)
+        case "dbinom", "tbinom": out.append(contentsOf: "\\binom".utf8)
+        case "vert", "lvert", "rvert": out.append(UInt8(ascii: "|")); emitted = false
+        case "mid": out.append(Byte.colon); emitted = false
         case "displaystyle", "textstyle", "quad", "qquad", "dots", "ldots", "cdots", "limits":
             emitted = false
         case "mbox", "textbf", "mathrm", "mathbf", "textit", "mathit", "textrm", "boldsymbol", "textnormal",

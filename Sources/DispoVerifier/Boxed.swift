@@ -61,3 +61,47 @@ public enum Boxed {
         return nil
     }
 }
+
+extension Boxed {
+    /// The last box and the boxes just before it that it is listed with (`\boxed{3}, \boxed{5}`,
+    /// `$x=\boxed{3}$ or $x=\boxed{5}$`; up to 16): their contents in order, consecutive repeats once.
+    /// Boxes separated by anything more than separators (a sentence, a new line, words) are not a list:
+    /// the earlier one was a step or a first attempt.
+    static func lastGroup(in bytes: UnsafeBufferPointer<UInt8>, work: inout Int)
+        -> (contents: [Range<Int>], start: Int, end: Int)? {
+        guard let last = lastBox(in: bytes) else { return nil }
+        var contents = [last.content]
+        var start = last.start
+        while contents.count < 16 {
+            let prefix = UnsafeBufferPointer(rebasing: bytes[..<start])
+            guard let previous = lastBox(in: prefix), isBoxSeparator(bytes, (previous.content.upperBound + 1)..<start)
+            else { break }
+            work += start - previous.start
+            if !bytes[previous.content].elementsEqual(bytes[contents[0]]) { contents.insert(previous.content, at: 0) }
+            start = previous.start
+        }
+        work += bytes.count - last.start
+        return (contents, start, last.content.upperBound + 1)
+    }
+
+    /// Between two boxes of a list: at most 40 bytes of spaces, `$`, `,`, `;`, `=`, the words "and"/"or",
+    /// single letters (`x =`) and `\text{…}` around them; no sentence end.
+    static func isBoxSeparator(_ b: UnsafeBufferPointer<UInt8>, _ gap: Range<Int>) -> Bool {
+        guard gap.count <= 40, gap.lowerBound <= gap.upperBound else { return false }
+        var k = gap.lowerBound
+        while k < gap.upperBound {
+            let c = b[k]
+            if isLetter(c) {
+                let end = min(b.letterRunEnd(from: k), gap.upperBound)
+                let word = b[k..<end]
+                guard word.count == 1 || word.elementsEqual("and".utf8) || word.elementsEqual("or".utf8)
+                        || word.elementsEqual("text".utf8) else { return false }
+                k = end
+                continue
+            }
+            guard isSpace(c) && c != Byte.newline || "$,;=\\{}()".utf8.contains(c) else { return false }
+            k += 1
+        }
+        return true
+    }
+}

@@ -16,7 +16,9 @@ enum StructuredAnswer {
     }
 
     /// Compares two normalised answers structurally; the reason names the structure that matched.
-    static func compare(_ answer: [UInt8], _ gold: [UInt8]) -> String? {
+    static func compare(_ answer: [UInt8], _ gold: [UInt8], depth: Int = 0) -> String? {
+        let elementsEqual = { (a: ArraySlice<UInt8>, b: ArraySlice<UInt8>) in Self.elementsEqual(a, b, depth: depth) }
+        let sameMembers = { (a: [ArraySlice<UInt8>], b: [ArraySlice<UInt8>]) in Self.sameMembers(a, b, depth: depth) }
         if let g = choiceLetter(gold, strict: true), let a = choiceLetter(answer, strict: false) {
             return g == a ? "match: choice" : nil
         }
@@ -44,23 +46,21 @@ enum StructuredAnswer {
         }
     }
 
-    /// Equal elements: same bytes, same number, or (one level down) same structure.
-    static func elementsEqual(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
+    /// Equal elements: same bytes, same number (a percentage is its number here), or equivalent one level
+    /// down (any of the verifier's tests, to `MathVerifier.maxDepth` levels).
+    static func elementsEqual(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>, depth: Int) -> Bool {
         if a.elementsEqual(b) { return true }
         let x = Array(a), y = Array(b)
         if let u = NumericValue.parse(x), let v = NumericValue.parse(y) { return u.value == v.value || NumericValue.close(u.value, v.value) }
-        if a.count < 200, b.count < 200, a.contains(Byte.comma) || b.contains(Byte.comma) {
-            return compare(x, y) != nil
-        }
-        return false
+        return MathVerifier.equivalent(x, y, depth: depth + 1) != nil
     }
 
     /// Order-free equality of two element lists (each element used once).
-    static func sameMembers(_ a: [ArraySlice<UInt8>], _ b: [ArraySlice<UInt8>]) -> Bool {
+    static func sameMembers(_ a: [ArraySlice<UInt8>], _ b: [ArraySlice<UInt8>], depth: Int) -> Bool {
         guard a.count == b.count else { return false }
         var used = [Bool](repeating: false, count: b.count)
         for x in a {
-            guard let k = b.indices.first(where: { !used[$0] && elementsEqual(x, b[$0]) }) else { return false }
+            guard let k = b.indices.first(where: { !used[$0] && elementsEqual(x, b[$0], depth: depth) }) else { return false }
             used[k] = true
         }
         return true
@@ -71,6 +71,10 @@ enum StructuredAnswer {
     static func shape(_ s: [UInt8]) -> Shape? {
         guard s.count >= 2 else { return nil }
         if s.has("\\begin{", at: 0) { return matrix(s) }
+        if s.count > 8, s[0] == UInt8(ascii: "[") || s[0] == UInt8(ascii: "("), s.has("\\begin{", at: 1),
+           s.last == UInt8(ascii: "]") || s.last == UInt8(ascii: ")") {
+            return matrix(Array(s[1..<(s.count - 1)]))   // `\left[\begin{array}{cc}…\end{array}\right]`
+        }
         let unionParts = split(s[...], separator: "\\cup")
         if unionParts.count > 1 {
             guard unionParts.count <= maxElements else { return nil }
@@ -158,7 +162,10 @@ enum StructuredAnswer {
     }
 
     static func matrix(_ s: [UInt8]) -> Shape? {
-        guard let bodyStart = s.firstIndex(of: Byte.closeBrace).map({ $0 + 1 }) else { return nil }
+        guard var bodyStart = s.firstIndex(of: Byte.closeBrace).map({ $0 + 1 }) else { return nil }
+        if s.has("\\begin{array}{", at: 0), let spec = s[bodyStart...].firstIndex(of: Byte.closeBrace) {
+            bodyStart = spec + 1   // the column specification `{cc}`
+        }
         var end = s.count
         for k in stride(from: s.count - 5, through: bodyStart, by: -1) where s.has("\\end{", at: k) { end = k; break }
         let rows = split(s[bodyStart..<end], separator: "\\\\").filter { !$0.isEmpty }
