@@ -6,6 +6,8 @@
 #   structure  — intervals, unions, sets, tuples, assignments, relations, matrices, solution lists,
 #   notation   — fraction macros, \left/\right, \text and units, percent, separators, degrees, pi,
 #   symbolic   — expressions equal as functions (trigonometry, radicals, polynomials, logarithms).
+# With ../shared present it also labels real text: the reference solutions of MATH-500 and GSM8K read as
+# responses (Fixtures/real-solution-labels.jsonl: row numbers and labels only).
 # A case where dispo deliberately differs from math-verify carries `differs` (the reason); the Swift test checks
 # that dispo does give the other verdict there, and docs/VERIFIER.md lists them.
 #
@@ -24,6 +26,7 @@ except ImportError:
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "DispoVerifierTests", "Fixtures",
                    "verifier-suites.jsonl")
+REAL = os.path.join(os.path.dirname(OUT), "real-solution-labels.jsonl")
 
 # (gold, response, note[, reason dispo differs])
 EXTRACTION = [
@@ -110,6 +113,33 @@ EXTRACTION = [
     ("$8$", "Thus $n=\\boxed{8}$", "box after an assignment"),
     ("$8$", "The result is \\(\\boxed{8}\\)", "box inside inline parentheses"),
     ("$8$", "The result is \\[\\boxed{8}\\]", "box inside display brackets"),
+    # longer responses in the styles models write
+    ("$42$", "Let me set up the equation.\n\n$$3x + 6 = 132$$\n\nso $x = 42$.\n\n**Final Answer**\n\\[\n\\boxed{42}\n\\]", "markdown final answer with a display box"),
+    ("$3.5$", "Therefore, the answer is $\\boxed{\\frac{7}{2}}$.", "boxed fraction for a decimal gold"),
+    ("$-3$", "The answer is: $-3$", "answer is with a colon"),
+    ("$7$", "So we get \\boxed{7}.\n\nFinal Answer: The final answer is 7. I hope it is correct.", "box and Minerva line agree"),
+    ("$42$", "So the total is **42**.", "bold bare number"),
+    ("$\\frac{1}{2}$", "We find $x = \\frac{1}{2}$, so the answer is \\(\\frac12\\)", "answer is with inline parentheses"),
+    ("$3$", "The remainder is $3$ when divided by $7$.", "a later span is the divisor"),
+    ("$(2, 3)$", "Answer: (2, 3)", "answer line with a pair",
+     "an `Answer:` line's answer is the whole line, as verl's math_dapo reads it (math-verify takes a number from it)"),
+    ("$18$", "She sells 16 - 3 - 4 = 9 eggs and earns 9 * 2 = 18 dollars.\n#### 18", "GSM8K marker"),
+    ("Janet pays 1,200 + 34 = 1,234 dollars.\n#### 1,234", "The total is \\boxed{1234}.", "GSM8K gold solution"),
+    ("$12$", "\\boxed{ 12 }", "spaces inside the box"),
+    ("$12$", "\\boxed{12} \\boxed{12}", "a box repeated"),
+    ("$13$", "<think>\nFirst I thought 12, then I checked.\n</think>\n\nThe answer is $\\boxed{13}$", "box after a thinking block"),
+    ("$\\frac{2}{5}$", "So $P(A) = 0.4$.", "decimal in an assignment span"),
+    ("$11$", "Therefore $f(3) = 11$", "function value span"),
+    ("$\\frac{4}{7}$", "Result: 4/7", "bare fraction after a label"),
+    ("$1250$", "which gives $\\$1,250$ in total", "escaped dollar inside a span"),
+    ("$4$", "x = 4", "bare assignment without math delimiters"),
+    ("$5$", "The side is 5 $\\text{cm}$.", "unit in a span after the number",
+     "for a gold that is math, a last span that is not (a unit alone) gives way to the number before it (math-verify takes the span)"),
+    ("$\\frac{3}{4}$", "so the probability is \\frac{3}{4}", "bare fraction macro"),
+    ("$9$", "The answer is $\\boxed{9}$.\n\nWait, let me verify: 3 * 3 = 9. Yes.", "box then a check"),
+    ("$9$", "I think the answer might be 9 but I am not sure, perhaps 8.", "hedged answers: the number after \"answer\""),
+    ("$\\frac{1}{4}$", "so we get $x = 2$ and then $\\frac{1}{4}.$", "a period inside the last span",
+     "a period ending a math span is punctuation (math-verify cannot parse the span and takes an earlier one)"),
 ]
 
 STRUCTURE = [
@@ -202,6 +232,29 @@ STRUCTURE = [
     ("$-3, 3$", "$\\boxed{x = \\pm 3}$", "assignment of plus-minus"),
     ("$2, 3, 5$", "$\\boxed{5, 3, 2}$", "three solutions reversed"),
     ("$2, 3, 5$", "$\\boxed{2, 3, 5, 7}$", "one solution too many"),
+    ("$[-2, 7]$", "$\\boxed{x \\in [-2, 7]}$", "membership answer"),
+    ("$\\{1, 2, 3\\}$", "$\\boxed{\\{3, 1, 2\\}}$", "set reordered"),
+    ("$\\begin{pmatrix} 3 \\\\ -1 \\end{pmatrix}$", "$\\boxed{\\begin{pmatrix}3\\\\-1\\end{pmatrix}}$", "vector spacing"),
+    ("$\\begin{pmatrix} 1/2 \\\\ 3/4 \\end{pmatrix}$", "$\\boxed{\\begin{pmatrix} \\frac12 \\\\ 0.75 \\end{pmatrix}}$", "vector entries in other forms"),
+    ("$a = 2, b = 5$", "$\\boxed{b = 5, a = 2}$", "assignments reordered"),
+    ("$a = 2, b = 5$", "$\\boxed{a = 2, b = 6}$", "assignments, one wrong"),
+    ("$x \\in \\{1, 2\\}$", "$\\boxed{\\{1, 2\\}}$", "membership in a finite set"),
+    ("$x > -3$", "$\\boxed{(-3, \\infty)}$", "ray as an interval"),
+    ("$-2 \\le x \\le 2$", "$\\boxed{[-2, 2]}$", "closed chain as an interval"),
+    ("$-2 \\le x \\le 2$", "$\\boxed{(-2, 2)}$", "closed chain vs open interval"),
+    ("$y = 2x + 1$", "$\\boxed{2x - y + 1 = 0}$", "line as a general equation"),
+    ("$y = 2x + 1$", "$\\boxed{y = 2x - 1}$", "line, wrong intercept"),
+    ("$x^2 + y^2 = 25$", "$\\boxed{x^2 + y^2 - 25 = 0}$", "circle rearranged"),
+    ("$(0, \\infty)$", "$\\boxed{(0, +\\infty)}$", "plus infinity"),
+    ("$1, 2, 3, 4$", "$\\boxed{4, 3, 2, 1}$", "list reversed"),
+    ("$(2, 3), (3, 2)$", "$\\boxed{(3, 2), (2, 3)}$", "pairs in another order"),
+    ("$\\{(1, 2), (2, 1)\\}$", "$\\boxed{(1, 2)}$", "one pair of two"),
+    ("$\\emptyset$", "$\\boxed{\\emptyset}$", "empty set"),
+    ("$3 < x < 5$", "$\\boxed{5 > x > 3}$", "chain written downwards"),
+    ("$\\begin{pmatrix} 1 & 2 \\end{pmatrix}$", "$\\boxed{\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}}$", "row vs column"),
+    ("$[-1, 1]$", "$\\boxed{[-1,1)}$", "closed vs half-open"),
+    ("$(-\\infty, 1) \\cup (1, \\infty)$", "$\\boxed{x \\neq 1}$", "complement of a point as a relation",
+     "an inequality answers an interval gold too: dispo compares relations and intervals both ways (math-verify only when the response is the set)"),
 ]
 
 NOTATION = [
@@ -286,6 +339,28 @@ NOTATION = [
     ("$\\sqrt{2}$", "$\\boxed{\\sqrt2}$", "sqrt shorthand"),
     ("$\\sqrt{2}$", "$\\boxed{2^{1/2}}$", "power one half"),
     ("$\\sqrt[3]{2}$", "$\\boxed{2^{\\frac{1}{3}}}$", "cube root as a power"),
+    ("$\\dfrac{3}{4}$", "$\\boxed{\\frac{3}{4}}$", "dfrac gold"),
+    ("$5\\%$", "The rate is 5 %.", "spaced percent sign"),
+    ("$\\frac{1}{4}$", "$\\boxed{25\\%}$", "fraction gold, percent answer"),
+    ("$45$", "$\\boxed{\\$ 45}$", "dollar sign with a space"),
+    ("$45$", "$\\boxed{45.00}$", "two trailing zeros"),
+    ("$\\frac{7}{2}$", "$\\boxed{3\\frac{1}{2}}$", "mixed number"),
+    ("$1000$", "$\\boxed{10^{3}}$", "braced power of ten"),
+    ("$12$", "$\\boxed{\\mathbf{12}}$", "bold number"),
+    ("$12$", "$\\boxed{12\\,\\mathrm{m}^2}$", "thin space and a squared unit"),
+    ("$12$", "$\\boxed{\\text{12 apples}}$", "number and noun in text"),
+    ("$2.5$", "$\\boxed{2.50}$", "trailing zero"),
+    ("$\\frac{\\pi}{2}$", "$\\boxed{\\frac12\\pi}$", "half pi"),
+    ("$\\pi^2$", "$\\boxed{9.869604}$", "pi squared to 6 decimals"),
+    ("$-\\frac{1}{2}$", "$\\boxed{-0.5}$", "negative half"),
+    ("$\\frac{\\sqrt{2}}{2}$", "$\\boxed{\\sqrt2/2}$", "radical over two with a slash"),
+    ("$1234567$", "$\\boxed{1{,}234{,}567}$", "braced commas, millions"),
+    ("$0.625$", "$\\boxed{\\displaystyle \\frac{5}{8}}$", "displaystyle"),
+    ("$\\text{(C)}$", "$\\boxed{\\textbf{(C)}}$", "bold choice"),
+    ("$\\text{odd}$", "$\\boxed{\\text{Odd}}$", "word case"),
+    ("$2, 3$", "$\\boxed{2 \\text{ and } 3}$", "and in text"),
+    ("$\\frac{5}{3}$", "$\\boxed{\\frac{5}{3}\\text{ hours}}$", "fraction with a unit"),
+    ("$7$", "$\\boxed{7\\text{th}}$", "ordinal suffix"),
 ]
 
 SYMBOLIC = [
@@ -362,7 +437,92 @@ SYMBOLIC = [
     ("$(1+i)^2$", "$\\boxed{2i}$", "complex square",
      "`i` is the imaginary unit wherever it stands alone (math-verify treats it as a variable in `2i`)"),
     ("$(1+i)^2$", "$\\boxed{2}$", "complex square, wrong"),
+    ("$\\frac{x}{x^2 - 1}$", "$\\boxed{\\frac{x}{(x-1)(x+1)}}$", "factored denominator"),
+    ("$\\sqrt{50}$", "$\\boxed{5\\sqrt2}$", "sqrt 50"),
+    ("$\\frac{3}{\\sqrt{3}}$", "$\\boxed{\\sqrt3}$", "three over root three"),
+    ("$\\cos^2 x - \\sin^2 x$", "$\\boxed{\\cos 2x}$", "double angle, bare argument"),
+    ("$\\tan^2 x + 1$", "$\\boxed{\\sec^2 x}$", "tan^2 + 1, bare argument"),
+    ("$\\log_3 81$", "$\\boxed{4}$", "log base three"),
+    ("$e^{\\ln 5}$", "$\\boxed{5}$", "exp of a log"),
+    ("$\\ln e^2$", "$\\boxed{2}$", "log of a power of e"),
+    ("$2^{x+1}$", "$\\boxed{2 \\cdot 2^x}$", "power split"),
+    ("$(x+2)(x-2)$", "$\\boxed{x^2-4}$", "difference of squares"),
+    ("$(x+2)(x-2)$", "$\\boxed{x^2+4}$", "difference of squares, sign"),
+    ("$x(x+1)(x+2)$", "$\\boxed{x^3+3x^2+2x}$", "triple product expanded"),
+    ("$\\frac{n(n+1)}{2}$", "$\\boxed{\\frac{n^2+n}{2}}$", "triangular numbers"),
+    ("$\\frac{n(n+1)}{2}$", "$\\boxed{\\frac{n^2+1}{2}}$", "triangular numbers, wrong"),
+    ("$4\\pi r^2$", "$\\boxed{4r^2\\pi}$", "sphere area reordered"),
+    ("$\\frac{4}{3}\\pi r^3$", "$\\boxed{\\frac{4\\pi r^3}{3}}$", "sphere volume"),
+    ("$a^2 - b^2$", "$\\boxed{(a-b)(a+b)}$", "factored difference"),
+    ("$\\sqrt{ab}$", "$\\boxed{\\sqrt{a}\\sqrt{b}}$", "product of roots (not for negatives)"),
+    ("$\\frac{1}{1-x}$", "$\\boxed{-\\frac{1}{x-1}}$", "sign moved"),
+    ("$\\sin(\\pi - x)$", "$\\boxed{\\sin x}$", "supplementary angle"),
+    ("$\\cos(\\frac{\\pi}{2} - x)$", "$\\boxed{\\sin x}$", "complementary angle"),
+    ("$i^2$", "$\\boxed{-1}$", "i squared",
+     "`i` is the imaginary unit (math-verify compares `i^2` with -1 as a variable)"),
+    ("$|3-4i|$", "$\\boxed{5}$", "modulus",
+     "`i` is the imaginary unit, so |3-4i| = 5 (math-verify leaves it unevaluated)"),
+    ("$\\binom{10}{3}$", "$\\boxed{120}$", "binomial ten three"),
+    ("$3^{-2}$", "$\\boxed{\\frac19}$", "negative power of three"),
+    ("$\\sqrt[4]{81}$", "$\\boxed{3}$", "fourth root"),
+    ("$8^{2/3}$", "$\\boxed{4}$", "fractional power of eight"),
+    ("$\\frac{\\sqrt{6}}{3}$", "$\\boxed{\\sqrt{\\frac{2}{3}}}$", "root of a fraction"),
 ]
+
+def unboxed(text):
+    """The text with every `\\boxed{X}` replaced by X (braces matched; `\\{` and `\\}` are not braces)."""
+    out, i = [], 0
+    while True:
+        k = text.find("\\boxed{", i)
+        if k < 0:
+            out.append(text[i:])
+            return "".join(out)
+        out.append(text[i:k])
+        j, depth = k + 6, 0
+        while j < len(text):
+            c = text[j]
+            if c == "\\":
+                j += 2
+                continue
+            if c == "{":
+                depth += 1
+            elif c == "}":
+                depth -= 1
+                if depth == 0:
+                    break
+            j += 1
+        if j >= len(text):   # unbalanced: keep the rest as it is
+            out.append(text[k:])
+            return "".join(out)
+        out.append(text[k + 7:j])
+        i = j + 1
+
+
+def real_solutions(shared):
+    """Labels for the reference solutions of MATH-500 (and 300 GSM8K test rows) read as responses: each against
+    its own answer (`own`), with its boxes removed against its own answer (`unboxed`, MATH-500 only), and
+    against the next different answer (`other`, row `other_row`). MATH-500 golds are `$answer$`, GSM8K golds
+    the number after `####`.
+    Only row numbers and labels are written; the Swift test rebuilds the texts from ../shared."""
+    rows = []
+    math500 = [json.loads(l) for l in open(os.path.join(shared, "math500", "test.jsonl"), encoding="utf-8")]
+    gsm8k = [json.loads(l) for l in open(os.path.join(shared, "gsm8k", "test.jsonl"), encoding="utf-8")][:300]
+    for name, data, solution, answer in [
+        ("math500", math500, lambda r: r["solution"], lambda r: "$" + r["answer"] + "$"),
+        ("gsm8k", gsm8k, lambda r: r["answer"], lambda r: r["answer"].split("####")[-1].strip()),
+    ]:
+        for k, row in enumerate(data):
+            j = (k + 1) % len(data)
+            while answer(data[j]).strip() == answer(row).strip():
+                j = (j + 1) % len(data)
+            record = {"set": name, "row": k, "own": label(answer(row), solution(row))}
+            if name == "math500":
+                record["unboxed"] = label(answer(row), unboxed(solution(row)))
+            record["other_row"] = j
+            record["other"] = label(answer(data[j]), solution(row))
+            rows.append(record)
+    return rows
+
 
 KINDS = [("extraction", EXTRACTION), ("structure", STRUCTURE), ("notation", NOTATION), ("symbolic", SYMBOLIC)]
 
@@ -386,6 +546,15 @@ def main():
     for kind, _ in KINDS:
         mine = [r for r in rows if r["kind"] == kind]
         print(f"{kind}: {len(mine)} cases, {sum(r['math_verify'] for r in mine)} labelled correct")
+    shared = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data", "math")
+    if not os.path.isdir(shared):
+        print(f"{shared} not found: real-solution labels not written")
+        return
+    labels = real_solutions(shared)
+    with open(REAL, "w", encoding="utf-8") as f:
+        for row in labels:
+            f.write(json.dumps(row) + "\n")
+    print(f"real solutions: {len(labels)} rows")
 
 
 if __name__ == "__main__":

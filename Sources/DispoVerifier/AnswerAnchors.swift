@@ -141,3 +141,44 @@ extension AnswerAnchors {
         return j
     }
 }
+
+extension AnswerAnchors {
+    /// After the last word "answer" that has one within the next 50 bytes: the first math span or anchored
+    /// number there ("I think the answer might be 9, perhaps 8" → 9; math-verify's answer-word pattern).
+    /// One forward pass over the occurrences; closers are found through forward-only cursors.
+    static func afterAnswerWord(_ b: UnsafeBufferPointer<UInt8>, work: inout Int) -> Range<Int>? {
+        var display = Finder(pattern: "$$"), bracket = Finder(pattern: "\\]"), paren = Finder(pattern: "\\)")
+        var dollar = Finder(pattern: "$"), newline = Finder(pattern: "\n")
+        var best: Range<Int>?
+        var k = 0
+        while k + 6 <= b.count {
+            guard lower(b[k]) == UInt8(ascii: "a"), b.has("answer", at: k, caseless: true) else { k += 1; continue }
+            var j = k + 6
+            let limit = min(b.count, j + 50)
+            search: while j < limit {
+                let c = b[j]
+                if c == Byte.dollar || (c == Byte.backslash && j + 1 < b.count && (b[j + 1] == UInt8(ascii: "(") || b[j + 1] == UInt8(ascii: "["))) {
+                    let double = c == Byte.dollar && j + 1 < b.count && b[j + 1] == Byte.dollar
+                    let open = double || c == Byte.backslash ? 2 : 1
+                    let close: Int
+                    if c == Byte.dollar { close = double ? display.next(b, from: j + 2, work: &work) : dollar.next(b, from: j + 1, work: &work) }
+                    else { close = b[j + 1] == UInt8(ascii: "(") ? paren.next(b, from: j + 2, work: &work) : bracket.next(b, from: j + 2, work: &work) }
+                    let oneLine = c == Byte.dollar && !double || (c == Byte.backslash && b[j + 1] == UInt8(ascii: "("))
+                    if close < b.count, close > j + open, !oneLine || close < newline.next(b, from: j, work: &work) {
+                        best = (j + open)..<close
+                        break search
+                    }
+                } else if isDigit(c) || (c == UInt8(ascii: "-") && j + 1 < b.count && isDigit(b[j + 1])), anchored(b, j),
+                          let number = numberAt(b, j) {
+                    best = number
+                    break search
+                }
+                j += 1
+            }
+            work += j - k
+            k += 6
+        }
+        work += b.count
+        return best
+    }
+}

@@ -5,7 +5,8 @@
 //      case-insensitive, the answer may start on the next line, as verl's `math_dapo` `Answer\s*:\s*([^\n]+)`)
 //      when it starts after the last box begins;
 //   2. the last GSM8K `#### n` line;
-//   3. the last "the answer is …" (up to the end of the sentence or line);
+//   3. the last "the answer is …" (up to the end of the sentence or line); else the first math span or
+//      number within 50 bytes after the last word "answer" that has one;
 //   4. unanchored, as math-verify's lowest priority: the last LaTeX math span (`$…$`, `$$…$$`, `\(…\)`,
 //      `\[…\]`, with the spans listed with it: `$x=1$ and $x=2$`), the last bare `\frac{p}{q}`, or the last
 //      number that stands alone. A candidate that the caller does not accept (for a gold that is an
@@ -52,6 +53,9 @@ public enum AnswerExtractor {
             if let range = lastHashes(bytes) { return ExtractedAnswer(text: string(bytes[range]), source: .gsm8k) }
             work += bytes.count
             if let range = lastTheAnswerIs(bytes) {
+                return ExtractedAnswer(text: string(bytes[range]), source: .theAnswerIs)
+            }
+            if let range = AnswerAnchors.afterAnswerWord(bytes, work: &work) {
                 return ExtractedAnswer(text: string(bytes[range]), source: .theAnswerIs)
             }
             return unanchored(bytes, accepts: accepts, work: &work)

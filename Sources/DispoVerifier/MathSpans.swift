@@ -72,13 +72,12 @@ enum MathSpans {
         return (text, spans[last].outer.upperBound, spans[k].outer.lowerBound)
     }
 
-    /// Only `,`, `and`, `or` (and spaces) between two spans.
+    /// Between two spans of a list, as math-verify joins them: spaces around one of `,`, `and`, `or`,
+    /// `,and`, `,or` (so "$a$, and $b$" or "$a$, so $b$" are two statements, not a list).
     static func isListSeparator(_ b: UnsafeBufferPointer<UInt8>, _ gap: Range<Int>) -> Bool {
         guard gap.count <= 12 else { return false }
-        let words = String(decoding: b[gap], as: UTF8.self).lowercased()
-            .split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" })
-        let hasComma = b[gap].contains(Byte.comma)
-        return (words.isEmpty && hasComma) || (words.count == 1 && (words[0] == "and" || words[0] == "or"))
+        let core = b[gap].drop(while: isSpace).reversed().drop(while: isSpace).reversed()
+        return [",", "and", "or", ",and", ",or"].contains { core.elementsEqual($0.utf8) }
     }
 }
 

@@ -35,6 +35,9 @@ public enum MathVerifier {
     public static let maxAnswerBytes = 4096
     /// Structures nest at most this deep (`((1,2),(3,4))` is 2): deeper elements compare as text.
     static let maxDepth = 4
+    /// A comparison that has taken this many steps stops: what is still unmatched does not match. Real
+    /// answers take well under 10,000; the cap bounds order-free matching of nested hostile lists.
+    static let maxComparisonWork = 1_000_000
 
     /// Grades a full response against a gold answer as the datasets give it.
     public static func grade(response: String, gold: String) -> Verdict {
@@ -104,17 +107,17 @@ public enum MathVerifier {
     static func equivalent(_ a: [UInt8], _ g: [UInt8], depth: Int = 0, work: inout Int) -> String? {
         work += a.count + g.count
         if a == g { return "match: string" }
-        guard depth <= maxDepth else { return nil }
+        guard depth <= maxDepth, work <= maxComparisonWork else { return nil }
         if let gNum = NumericValue.parse(g), let aNum = NumericValue.parse(a) {
             return aNum.matches(gNum) ? "match: numeric" : nil
         }
         work += 4 * (a.count + g.count)   // relation, structure, terms and word scans
-        switch RelationMatch.compare(a, g, depth: depth) {
+        switch RelationMatch.compare(a, g, depth: depth, work: &work) {
         case .match(let reason): return reason
         case .mismatch: return nil
         case .notApplicable: break
         }
-        if let reason = StructuredAnswer.compare(a, g, depth: depth) { return reason }
+        if let reason = StructuredAnswer.compare(a, g, depth: depth, work: &work) { return reason }
         if SumTerms.equal(a, g) { return "match: terms" }
         if a.count == g.count, g.allSatisfy(isLetter), a.allSatisfy(isLetter),
            zip(a, g).allSatisfy({ lower($0) == lower($1) }) {

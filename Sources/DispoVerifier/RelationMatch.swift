@@ -8,24 +8,27 @@ enum Decision: Equatable {
 }
 
 enum RelationMatch {
-    static func compare(_ a: [UInt8], _ g: [UInt8], depth: Int) -> Decision {
+    static func compare(_ a: [UInt8], _ g: [UInt8], depth: Int, work: inout Int) -> Decision {
         let ra = Relation.parse(a) ?? setBuilder(a), rg = Relation.parse(g) ?? setBuilder(g)
         switch (ra, rg) {
         case (nil, nil): return .notApplicable
-        case let (nil, gold?): return oneSided(relation: gold, other: a, relationIsGold: true, depth: depth)
-        case let (answer?, nil): return oneSided(relation: answer, other: g, relationIsGold: false, depth: depth)
-        case let (answer?, gold?): return bothRelations(answer, gold, depth: depth)
+        case let (nil, gold?): return oneSided(relation: gold, other: a, relationIsGold: true, depth: depth, work: &work)
+        case let (answer?, nil): return oneSided(relation: answer, other: g, relationIsGold: false, depth: depth, work: &work)
+        case let (answer?, gold?): return bothRelations(answer, gold, depth: depth, work: &work)
         }
     }
 
     /// One side is a relation, the other a value or a set.
-    static func oneSided(relation r: Relation, other: [UInt8], relationIsGold: Bool, depth: Int) -> Decision {
-        if let value = r.assignment?.value ?? r.arithmeticValue {
-            return decide(MathVerifier.equivalent(Array(value), other, depth: depth + 1), "relation")
+    static func oneSided(relation r: Relation, other: [UInt8], relationIsGold: Bool, depth: Int, work: inout Int) -> Decision {
+        // An assignment's value answers (or is) the other side; an answer that is an equation is read as its
+        // last right side (`f(1)+f(2)=3+4=7` answers 7), but a gold equation is not its right side.
+        let value = r.assignment?.value ?? r.arithmeticValue ?? (!relationIsGold && r.isEquality ? r.parts.last : nil)
+        if let value {
+            return decide(MathVerifier.equivalent(Array(value), other, depth: depth + 1, work: &work), "relation")
         }
         if r.isInequality, let interval = asInterval(r) {
-            let reason = relationIsGold ? MathVerifier.equivalent(other, interval, depth: depth + 1)
-                                        : MathVerifier.equivalent(interval, other, depth: depth + 1)
+            let reason = relationIsGold ? MathVerifier.equivalent(other, interval, depth: depth + 1, work: &work)
+                                        : MathVerifier.equivalent(interval, other, depth: depth + 1, work: &work)
             return decide(reason, "interval")
         }
         return .mismatch
@@ -36,22 +39,24 @@ enum RelationMatch {
         return .match(reason == "match: string" ? "match: \(fallback)" : reason)
     }
 
-    static func bothRelations(_ a: Relation, _ g: Relation, depth: Int) -> Decision {
+    static func bothRelations(_ a: Relation, _ g: Relation, depth: Int, work: inout Int) -> Decision {
         if let x = a.assignment, let y = g.assignment {
             guard x.name.elementsEqual(y.name) else { return .mismatch }
-            return decide(MathVerifier.equivalent(Array(x.value), Array(y.value), depth: depth + 1), "relation")
+            return decide(MathVerifier.equivalent(Array(x.value), Array(y.value), depth: depth + 1, work: &work), "relation")
         }
         if a.isEquality, g.isEquality {
             guard let x = difference(a.parts[0], a.parts[a.parts.count - 1]),
                   let y = difference(g.parts[0], g.parts[g.parts.count - 1]) else { return .mismatch }
+            work += (x.nodes.count + y.nodes.count) * (SymbolicEquivalence.pointCount + 1)
             return SymbolicEquivalence.proportional(x, y) ? .match("match: equation") : .mismatch
         }
         if a.isInequality != g.isInequality, let x = asInterval(a), let y = asInterval(g) {
-            return decide(MathVerifier.equivalent(x, y, depth: depth + 1), "interval")
+            return decide(MathVerifier.equivalent(x, y, depth: depth + 1, work: &work), "interval")
         }
         if a.isInequality, g.isInequality {
             let x = atoms(a), y = atoms(g)
             guard x.count == y.count else { return .mismatch }
+            work += 16 * (a.parts.reduce(0) { $0 + $1.count } + g.parts.reduce(0) { $0 + $1.count })
             for (p, q) in zip(x, y) where !sameInequality(p, q) { return .mismatch }
             return .match("match: inequality")
         }

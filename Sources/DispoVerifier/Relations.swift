@@ -3,14 +3,15 @@
 // `-1<t<4`, `x\ne3`) and set-builder sets (`\{x\mid x>2\}`). The rules follow math-verify:
 //   - an assignment answers a gold that is its value (`7` ≡ `y=7`, both ways); two assignments need the same
 //     name (`x=7` ≢ `y=7`);
-//   - an arithmetic chain (`2+3=5`) is its last value;
+//   - an arithmetic chain (`2+3=5`) is its last value, and so is an answer that is any chain of equalities
+//     when the gold is not a relation (`a+b=-1+5=4` answers 4), while a gold equation is not its right side
+//     (`0` does not answer `5x-7y+11z+4=0`);
 //   - equations are equal when their sides' differences are proportional (`x+y=5` ≡ `2x+2y=10`,
 //     `2x+4y-3=0` ≡ `y=-\frac12x+\frac34`), checked at the symbolic comparison's points;
 //   - inequalities are equal when they are the same relation, possibly written the other way round
 //     (`t\le3` ≡ `3\ge t`, `x>5` ≡ `-x<-5`; not scaled: `x>5` ≢ `2x>10`), chains part by part;
 //   - a relation in one variable against an interval or union compares as the set it describes.
-// Ours: an equation is never its right side (`x+y=5` does not answer `5`), else any `… = gold` would be
-// credited; and a relation answers an interval gold as well as the other way round.
+// Ours: a relation answers an interval gold as well as the other way round.
 
 enum RelationOperator: Equatable {
     case eq, lt, le, gt, ge, ne, member
@@ -68,7 +69,6 @@ struct Relation {
         case Byte.equals: return (.eq, 1)
         case UInt8(ascii: "<"): return next == Byte.equals ? (.le, 2) : (.lt, 1)
         case UInt8(ascii: ">"): return next == Byte.equals ? (.ge, 2) : (.gt, 1)
-        case UInt8(ascii: "!") where next == Byte.equals: return (.ne, 2)
         case Byte.backslash:
             let end = s.letterRunEnd(from: i + 1)
             switch string(s[(i + 1)..<end]) {

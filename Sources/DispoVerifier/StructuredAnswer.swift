@@ -16,31 +16,38 @@ enum StructuredAnswer {
     }
 
     /// Compares two normalised answers structurally; the reason names the structure that matched.
-    static func compare(_ answer: [UInt8], _ gold: [UInt8], depth: Int = 0) -> String? {
-        let elementsEqual = { (a: ArraySlice<UInt8>, b: ArraySlice<UInt8>) in Self.elementsEqual(a, b, depth: depth) }
-        let sameMembers = { (a: [ArraySlice<UInt8>], b: [ArraySlice<UInt8>]) in Self.sameMembers(a, b, depth: depth) }
+    /// `work` counts element comparisons (each costs what comparing the two elements costs).
+    static func compare(_ answer: [UInt8], _ gold: [UInt8], depth: Int, work: inout Int) -> String? {
+        func same(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool { elementsEqual(a, b, depth: depth, work: &work) }
+        func inOrder(_ a: [ArraySlice<UInt8>], _ b: [ArraySlice<UInt8>]) -> Bool {
+            a.count == b.count && zip(a, b).allSatisfy { same($0, $1) }
+        }
         if let g = choiceLetter(gold, strict: true), let a = choiceLetter(answer, strict: false) {
             return g == a ? "match: choice" : nil
         }
-        guard let gs = shape(gold), let ans = shape(answer) else { return nil }
+        let gs = shape(gold), ans = shape(answer)
         switch (ans, gs) {
-        case let (.ordered(ao, ac, a), .ordered(go, gc, g)):
-            guard ao == go, ac == gc, a.count == g.count, zip(a, g).allSatisfy(elementsEqual) else { return nil }
+        case let (.ordered(ao, ac, a)?, .ordered(go, gc, g)?):
+            guard ao == go, ac == gc, inOrder(a, g) else { return nil }
             return go == UInt8(ascii: "(") && gc == UInt8(ascii: ")") ? "match: tuple" : "match: interval"
-        case let (.unordered(a), .ordered(go, gc, g)) where go == UInt8(ascii: "(") && gc == UInt8(ascii: ")"):
-            return a.count == g.count && zip(a, g).allSatisfy(elementsEqual) ? "match: tuple" : nil
-        case let (.unordered(a), .unordered(g)):
-            return sameMembers(a, g) ? "match: set" : nil
-        case let (.union(a), .union(g)):
-            return sameMembers(a, g) ? "match: interval" : nil
-        case let (.matrix(m), .ordered(_, _, t)), let (.ordered(_, _, t), .matrix(m)):
+        case let (.unordered(a)?, .ordered(go, gc, g)?) where go == UInt8(ascii: "(") && gc == UInt8(ascii: ")"):
+            return inOrder(a, g) ? "match: tuple" : nil
+        case let (.unordered(a)?, .unordered(g)?):
+            return sameMembers(a, g, depth: depth, work: &work) ? "match: set" : nil
+        case let (.union(a)?, .union(g)?):
+            return sameMembers(a, g, depth: depth, work: &work) ? "match: interval" : nil
+        case let (.matrix(m)?, .ordered(_, _, t)?), let (.ordered(_, _, t)?, .matrix(m)?):
             // A one-column or one-row matrix is a vector: `\begin{pmatrix}1\\2\end{pmatrix}` = `(1,2)`.
             let vector = m.allSatisfy { $0.count == 1 } ? m.map { $0[0] } : (m.count == 1 ? m[0] : [])
-            return vector.count == t.count && zip(vector, t).allSatisfy(elementsEqual) ? "match: matrix" : nil
-        case let (.matrix(a), .matrix(g)):
-            guard a.count == g.count else { return nil }
-            let same = zip(a, g).allSatisfy { $0.count == $1.count && zip($0, $1).allSatisfy(elementsEqual) }
-            return same ? "match: matrix" : nil
+            return inOrder(vector, t) ? "match: matrix" : nil
+        case let (.matrix(a)?, .matrix(g)?):
+            guard a.count == g.count, zip(a, g).allSatisfy({ inOrder($0, $1) }) else { return nil }
+            return "match: matrix"
+        case let (.unordered(a)?, nil):
+            // `2, 2` (a double root listed twice) is the set {2}.
+            return sameMembers(a, [gold[...]], depth: depth, work: &work) ? "match: set" : nil
+        case let (nil, .unordered(g)?):
+            return sameMembers([answer[...]], g, depth: depth, work: &work) ? "match: set" : nil
         default:
             return nil
         }
@@ -48,21 +55,20 @@ enum StructuredAnswer {
 
     /// Equal elements: same bytes, same number (a percentage is its number here), or equivalent one level
     /// down (any of the verifier's tests, to `MathVerifier.maxDepth` levels).
-    static func elementsEqual(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>, depth: Int) -> Bool {
+    static func elementsEqual(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>, depth: Int, work: inout Int) -> Bool {
+        work += a.count + b.count
         if a.elementsEqual(b) { return true }
         let x = Array(a), y = Array(b)
         if let u = NumericValue.parse(x), let v = NumericValue.parse(y) { return u.value == v.value || NumericValue.close(u.value, v.value) }
-        return MathVerifier.equivalent(x, y, depth: depth + 1) != nil
+        return MathVerifier.equivalent(x, y, depth: depth + 1, work: &work) != nil
     }
 
-    /// Order-free equality of two element lists (each element used once).
-    static func sameMembers(_ a: [ArraySlice<UInt8>], _ b: [ArraySlice<UInt8>], depth: Int) -> Bool {
-        guard a.count == b.count else { return false }
-        var used = [Bool](repeating: false, count: b.count)
-        for x in a {
-            guard let k = b.indices.first(where: { !used[$0] && elementsEqual(x, b[$0], depth: depth) }) else { return false }
-            used[k] = true
-        }
+    /// Set equality of two element lists: every element of each has an equal one in the other (so repeats
+    /// do not count, as in a set). Equal lists are checked first in order, the common case.
+    static func sameMembers(_ a: [ArraySlice<UInt8>], _ b: [ArraySlice<UInt8>], depth: Int, work: inout Int) -> Bool {
+        if a.count == b.count, zip(a, b).allSatisfy({ $0.elementsEqual($1) }) { return true }
+        for x in a where !b.contains(where: { elementsEqual(x, $0, depth: depth, work: &work) }) { return false }
+        for y in b where !a.contains(where: { elementsEqual($0, y, depth: depth, work: &work) }) { return false }
         return true
     }
 
