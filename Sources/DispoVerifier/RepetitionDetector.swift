@@ -1,7 +1,11 @@
-// Repetition detection (ours; ALGORITHMS.md §5). A response is repetitive when
+// Repetition detection (ours; docs/VERIFIER.md). A response is repetitive when
 //   (a) its word-n-gram duplicate fraction 1 − unique/total exceeds `max_duplicate_fraction` (n = 4, 0.5), or
 //   (b) a period-p loop (p ≤ `max_period` = 64 tokens) covers ≥ `min_loop_coverage` (50%) of its last
-//       `window` (1024) tokens.
+//       `window` (1024) tokens, or
+//   (c) degenerate output: short loops (period ≤ 8, each unit repeated ≥ 3 times: `0000`, `}}}}`, `abab`),
+//       different ones together, cover ≥ `min_loop_coverage` of that window, or the window (≥ 16 tokens) has at
+//       most 3 distinct tokens (`0}0}}0}}}…`). Without token ids, (c) reads the text's bytes, so a word-free
+//       `0000…` counts too.
 // Words are maximal runs of non-space bytes, hashed without branches, and their n-grams counted in an
 // open-addressing table: O(n).
 // Loops use token ids when given, else the words. A loop of period p covering C tokens is a run of
@@ -91,6 +95,10 @@ public struct RepetitionReport: Sendable, Equatable {
     public var loopPeriod: Int?
     /// Share of the window that loop covers (0 when none).
     public var loopCoverage: Double
+    /// Share of the window covered by short loops (period ≤ 8), all together; 0 below 16 tokens.
+    public var shortLoopCoverage: Double = 0
+    /// The window has at least 16 tokens and at most 3 distinct ones.
+    public var fewDistinct: Bool = false
     public var isRepetitive: Bool
 }
 
@@ -106,8 +114,11 @@ public struct RepetitionDetector: Sendable {
         let fraction = duplicateFraction(words)
         let loop: (period: Int, coverage: Double)?
         if let tokens { loop = findLoop(tokens) } else { loop = findLoop(words) }
+        let degenerate = tokens.map { degeneracy($0[...]) } ?? withBytes(text) { degeneracy($0[...]) }
         let repetitive = fraction > config.maxDuplicateFraction || loop != nil
+            || degenerate.coverage >= config.minLoopCoverage || degenerate.fewDistinct
         return RepetitionReport(duplicateFraction: fraction, loopPeriod: loop?.period, loopCoverage: loop?.coverage ?? 0,
+                                shortLoopCoverage: degenerate.coverage, fewDistinct: degenerate.fewDistinct,
                                 isRepetitive: repetitive)
     }
 
@@ -194,5 +205,38 @@ public struct RepetitionDetector: Sendable {
             }
         }
         return nil
+    }
+
+    static let maxShortPeriod = 8
+
+    /// Short-loop coverage and the few-distinct test over the last `window` tokens (or bytes). Per period p a
+    /// run of L consecutive positions with t[i] = t[i−p] repeats its unit (L + p)/p times; runs with L ≥ 2p mark
+    /// their L + p tokens covered. O(8·window).
+    func degeneracy<C: RandomAccessCollection>(_ all: C) -> (coverage: Double, fewDistinct: Bool)
+        where C.Element: Equatable, C.Index == Int {
+        let n = min(all.count, config.window)
+        guard n >= Self.minLoopWindow else { return (0, false) }
+        let base = all.endIndex - n
+        var distinct: [C.Element] = []
+        for k in base..<all.endIndex where !distinct.contains(all[k]) {
+            distinct.append(all[k])
+            if distinct.count > 3 { break }
+        }
+        var covered = [Bool](repeating: false, count: n)
+        for p in 1...min(Self.maxShortPeriod, n - 1) {
+            var start = -1
+            for i in p...n {
+                if i < n, all[base + i] == all[base + i - p] {
+                    if start < 0 { start = i }
+                    continue
+                }
+                if start >= 0, i - start >= 2 * p {
+                    for k in (start - p)..<i { covered[k] = true }
+                }
+                start = -1
+            }
+        }
+        let count = covered.reduce(0) { $0 + ($1 ? 1 : 0) }
+        return (Double(count) / Double(n), distinct.count <= 3)
     }
 }
