@@ -7,12 +7,12 @@
 // Each is one scan, backward from the end then forward over a bounded window: linear.
 
 enum AnswerAnchors {
-    /// The content after the last "final answer … is", and where it ends.
-    static func finalAnswerIs(_ b: UnsafeBufferPointer<UInt8>, work: inout Int) -> (content: Range<Int>, end: Int)? {
+    /// The content after the last "final answer … is" that starts at or after `from`, and where it ends.
+    static func finalAnswerIs(_ b: UnsafeBufferPointer<UInt8>, from: Int = 0, work: inout Int) -> (content: Range<Int>, end: Int)? {
         var k = b.count - 12
         defer { work += b.count - max(0, k) }
-        while k >= 0, !(lower(b[k]) == UInt8(ascii: "f") && b.has("final answer", at: k, caseless: true)) { k -= 1 }
-        guard k >= 0 else { return nil }
+        while k >= max(0, from), !(lower(b[k]) == UInt8(ascii: "f") && b.has("final answer", at: k, caseless: true)) { k -= 1 }
+        guard k >= max(0, from) else { return nil }
         var s = k + 12
         let limit = min(b.count, s + 102)
         while s + 2 < limit {   // `\s+is` then a non-letter

@@ -70,7 +70,8 @@ public enum AnswerExtractor {
             let text = group.contents.map { string(b[$0]) }.joined(separator: ",")
             best = (group.end, ExtractedAnswer(text: text, source: .boxed))
         }
-        let final = AnswerAnchors.finalAnswerIs(b, work: &work)
+        // A phrase that starts over 120 bytes before the box ends before it, or holds it in its span.
+        let final = AnswerAnchors.finalAnswerIs(b, from: group.map { $0.start - 120 } ?? 0, work: &work)
         if let final, final.end > best?.end ?? -1 {
             let boxInside = group.map { $0.start >= final.content.lowerBound && $0.end <= final.end } ?? false
             if !boxInside { best = (final.end, ExtractedAnswer(text: string(b[final.content]), source: .finalAnswer)) }

@@ -69,19 +69,42 @@ extension Boxed {
     /// the earlier one was a step or a first attempt.
     static func lastGroup(in bytes: UnsafeBufferPointer<UInt8>, work: inout Int)
         -> (contents: [Range<Int>], start: Int, end: Int)? {
-        guard let last = lastBox(in: bytes) else { return nil }
+        guard let last = lastBox(in: bytes) else { work += bytes.count; return nil }
+        work += bytes.count - last.start
         var contents = [last.content]
         var start = last.start
-        while contents.count < 16 {
-            let prefix = UnsafeBufferPointer(rebasing: bytes[..<start])
-            guard let previous = lastBox(in: prefix), isBoxSeparator(bytes, (previous.content.upperBound + 1)..<start)
-            else { break }
-            work += start - previous.start
+        while contents.count < 16, let previous = boxEnding(before: start, in: bytes, work: &work) {
             if !bytes[previous.content].elementsEqual(bytes[contents[0]]) { contents.insert(previous.content, at: 0) }
             start = previous.start
         }
-        work += bytes.count - last.start
         return (contents, start, last.content.upperBound + 1)
+    }
+
+    /// A braced box that ends at most 40 separator bytes before `start` (see `isBoxSeparator`): found by
+    /// stepping back over the separators and then over the box's braces, so only its own bytes are read.
+    static func boxEnding(before start: Int, in b: UnsafeBufferPointer<UInt8>, work: inout Int) -> (start: Int, content: Range<Int>)? {
+        var close = start - 1
+        while close >= 0, start - close <= 41, b[close] != Byte.closeBrace { close -= 1 }
+        guard close >= 0, b[close] == Byte.closeBrace, isBoxSeparator(b, (close + 1)..<start) else { return nil }
+        var depth = 0, k = close
+        defer { work += start - k }
+        while k >= 0 {
+            let escaped = k > 0 && b[k - 1] == Byte.backslash
+            if b[k] == Byte.closeBrace, !escaped { depth += 1 }
+            if b[k] == Byte.openBrace, !escaped {
+                depth -= 1
+                if depth == 0 { break }
+            }
+            k -= 1
+        }
+        guard k >= 0 else { return nil }
+        var name = k
+        while name > 0, b[name - 1] == 32 { name -= 1 }
+        for command: StaticString in ["\\boxed", "\\fbox"] where name >= command.utf8CodeUnitCount {
+            let at = name - command.utf8CodeUnitCount
+            if b.has(command, at: at) { return (at, (k + 1)..<close) }
+        }
+        return nil
     }
 
     /// Between two boxes of a list: at most 40 bytes of spaces, `$`, `,`, `;`, `=`, the words "and"/"or",

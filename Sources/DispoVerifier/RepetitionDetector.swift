@@ -95,7 +95,8 @@ public struct RepetitionReport: Sendable, Equatable {
     public var loopPeriod: Int?
     /// Share of the window that loop covers (0 when none).
     public var loopCoverage: Double
-    /// Share of the window covered by short loops (period ≤ 8), all together; 0 below 16 tokens.
+    /// Share of the window covered by short loops (period ≤ 8), all together; 0 below 16 tokens, and 0 when a
+    /// quick bound shows it is below `min_loop_coverage`.
     public var shortLoopCoverage: Double = 0
     /// The window has at least 16 tokens and at most 3 distinct ones.
     public var fewDistinct: Bool = false
@@ -114,7 +115,7 @@ public struct RepetitionDetector: Sendable {
         let fraction = duplicateFraction(words)
         let loop: (period: Int, coverage: Double)?
         if let tokens { loop = findLoop(tokens) } else { loop = findLoop(words) }
-        let degenerate = tokens.map { degeneracy($0[...]) } ?? withBytes(text) { degeneracy($0[...]) }
+        let degenerate = tokens.map { t in t.withUnsafeBufferPointer { degeneracy($0) } } ?? withBytes(text) { degeneracy($0) }
         let repetitive = fraction > config.maxDuplicateFraction || loop != nil
             || degenerate.coverage >= config.minLoopCoverage || degenerate.fewDistinct
         return RepetitionReport(duplicateFraction: fraction, loopPeriod: loop?.period, loopCoverage: loop?.coverage ?? 0,
@@ -211,22 +212,32 @@ public struct RepetitionDetector: Sendable {
 
     /// Short-loop coverage and the few-distinct test over the last `window` tokens (or bytes). Per period p a
     /// run of L consecutive positions with t[i] = t[i−p] repeats its unit (L + p)/p times; runs with L ≥ 2p mark
-    /// their L + p tokens covered. O(8·window).
-    func degeneracy<C: RandomAccessCollection>(_ all: C) -> (coverage: Double, fewDistinct: Bool)
-        where C.Element: Equatable, C.Index == Int {
+    /// their L + p ≤ 1.5·L tokens covered. So the coverage is at most 1.5 × the number of such equal pairs,
+    /// which one vectorised count per period gives: when that bound is below `min_loop_coverage` (ordinary
+    /// text) the runs are not marked and the coverage is reported as 0. O(8·window).
+    func degeneracy<T: FixedWidthInteger>(_ all: UnsafeBufferPointer<T>) -> (coverage: Double, fewDistinct: Bool) {
         let n = min(all.count, config.window)
         guard n >= Self.minLoopWindow else { return (0, false) }
-        let base = all.endIndex - n
-        var distinct: [C.Element] = []
-        for k in base..<all.endIndex where !distinct.contains(all[k]) {
-            distinct.append(all[k])
+        let t = UnsafeBufferPointer(rebasing: all[(all.count - n)...])
+        var distinct: [T] = []
+        for x in t where !distinct.contains(x) {
+            distinct.append(x)
             if distinct.count > 3 { break }
         }
+        let periods = 1...min(Self.maxShortPeriod, n - 1)
+        var pairs = 0
+        for p in periods {
+            for i in p..<n {   // branch-free: 1 when the two are equal (d = 0), else 0
+                let d = UInt64(T.Magnitude(truncatingIfNeeded: t[i] ^ t[i - p]))
+                pairs &+= Int(truncatingIfNeeded: (d &- 1) >> 63)
+            }
+        }
+        guard Double(pairs) * 1.5 >= config.minLoopCoverage * Double(n) else { return (0, distinct.count <= 3) }
         var covered = [Bool](repeating: false, count: n)
-        for p in 1...min(Self.maxShortPeriod, n - 1) {
+        for p in periods {
             var start = -1
             for i in p...n {
-                if i < n, all[base + i] == all[base + i - p] {
+                if i < n, t[i] == t[i - p] {
                     if start < 0 { start = i }
                     continue
                 }
