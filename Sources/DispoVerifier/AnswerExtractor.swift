@@ -49,10 +49,8 @@ public enum AnswerExtractor {
     static func extract(from response: String, accepts: (String) -> Bool, work: inout Int) -> ExtractedAnswer? {
         withBytes(response) { bytes in
             if let answer = anchored(bytes, work: &work) { return answer }
-            work += bytes.count
-            if let range = lastHashes(bytes) { return ExtractedAnswer(text: string(bytes[range]), source: .gsm8k) }
-            work += bytes.count
-            if let range = lastTheAnswerIs(bytes) {
+            if let range = lastHashes(bytes, work: &work) { return ExtractedAnswer(text: string(bytes[range]), source: .gsm8k) }
+            if let range = lastTheAnswerIs(bytes, work: &work) {
                 return ExtractedAnswer(text: string(bytes[range]), source: .theAnswerIs)
             }
             if let range = AnswerAnchors.afterAnswerWord(bytes, work: &work) {
@@ -76,8 +74,7 @@ public enum AnswerExtractor {
             let boxInside = group.map { $0.start >= final.content.lowerBound && $0.end <= final.end } ?? false
             if !boxInside { best = (final.end, ExtractedAnswer(text: string(b[final.content]), source: .finalAnswer)) }
         }
-        work += b.count
-        if let line = lastAnswerLine(b, after: group?.start ?? -1), line.content.upperBound > best?.end ?? -1 {
+        if let line = lastAnswerLine(b, after: group?.start ?? -1, work: &work), line.content.upperBound > best?.end ?? -1 {
             let finalInLine = final.map { line.content.contains($0.content.lowerBound) } ?? false
             if !finalInLine { best = (line.content.upperBound, ExtractedAnswer(text: string(b[line.content]), source: .answerLine)) }
         }
@@ -104,22 +101,30 @@ public enum AnswerExtractor {
             candidates.append((number.upperBound, ExtractedAnswer(text: string(b[number]), source: .bare)))
         }
         candidates.sort { $0.end > $1.end }
-        return candidates.first { accepts($0.answer.text) }?.answer
+        for candidate in candidates {
+            work += 16 * min(candidate.answer.text.utf8.count, MathVerifier.maxAnswerBytes)   // normalise and parse it
+            if accepts(candidate.answer.text) { return candidate.answer }
+        }
+        return nil
     }
 
     /// The last `answer\s*:\s*<rest of line>` whose colon lies after `after`; `start` is the colon.
-    static func lastAnswerLine(_ b: UnsafeBufferPointer<UInt8>, after: Int = -1) -> (start: Int, content: Range<Int>)? {
+    static func lastAnswerLine(_ b: UnsafeBufferPointer<UInt8>, after: Int = -1, work: inout Int) -> (start: Int, content: Range<Int>)? {
         var k = b.count - 1
+        var steps = 0
+        defer { work += steps + (b.count - max(0, k)) }
         while k >= 6, k > after {
             defer { k -= 1 }
             guard b[k] == Byte.colon else { continue }
             var w = k - 1
             while w >= 0, isSpace(b[w]) { w -= 1 }
+            steps += k - w + 24   // the spaces before the colon, the label and what precedes it on the line
             guard w >= 5, b.has("answer", at: w - 5, caseless: true), startsLine(b, at: w - 5) else { continue }
             var s = k + 1
             while s < b.count, isSpace(b[s]) { s += 1 }
             var e = s
             while e < b.count, b[e] != Byte.newline { e += 1 }
+            steps += e - k
             // Markdown emphasis around the label or the answer (`**Answer:** 5`) is not part of it.
             while s < e, b[s] == UInt8(ascii: "*") || b[s] == 32 { s += 1 }
             while e > s, b[e - 1] == UInt8(ascii: "*") || isSpace(b[e - 1]) { e -= 1 }
@@ -143,14 +148,16 @@ public enum AnswerExtractor {
     }
 
     /// The rest of the line after the last `####`.
-    static func lastHashes(_ b: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+    static func lastHashes(_ b: UnsafeBufferPointer<UInt8>, work: inout Int) -> Range<Int>? {
         var k = b.count - 4
+        defer { work += b.count - max(0, k) }
         while k >= 0 {
             if b[k] == UInt8(ascii: "#"), b.has("####", at: k) {
                 var s = k + 4
                 while s < b.count, b[s] == UInt8(ascii: "#") || b[s] == 32 || b[s] == 9 { s += 1 }
                 var e = s
                 while e < b.count, b[e] != Byte.newline { e += 1 }
+                work += e - k
                 while e > s, isSpace(b[e - 1]) { e -= 1 }
                 return e > s ? s..<e : nil
             }
@@ -161,12 +168,13 @@ public enum AnswerExtractor {
 
     /// What follows the last "the answer is": a `$…$` formula if it starts with one, else the text up to
     /// the end of the sentence (". " or a final "."), the line, or a comma.
-    static func lastTheAnswerIs(_ b: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+    static func lastTheAnswerIs(_ b: UnsafeBufferPointer<UInt8>, work: inout Int) -> Range<Int>? {
         var k = b.count - 13
         while k >= 0 {
             if lower(b[k]) == UInt8(ascii: "t"), b.has("the answer is", at: k, caseless: true) { break }
             k -= 1
         }
+        work += 2 * (b.count - max(0, k))   // the search, then at most one forward scan to the line's end
         guard k >= 0 else { return nil }
         var s = k + 13
         while s < b.count, isSpace(b[s]) || b[s] == UInt8(ascii: ":") { s += 1 }

@@ -22,8 +22,16 @@ public enum Boxed {
 
     /// The last well-formed box: where its command starts and the byte range of its content.
     static func lastBox(in bytes: UnsafeBufferPointer<UInt8>) -> (start: Int, content: Range<Int>)? {
+        var work = 0
+        return lastBox(in: bytes, work: &work)
+    }
+
+    /// `lastBox`, adding to `work` the bytes it reads (each at most twice: once backward, once brace-scanned).
+    static func lastBox(in bytes: UnsafeBufferPointer<UInt8>, work: inout Int) -> (start: Int, content: Range<Int>)? {
         var limit = bytes.count
         var k = bytes.count - 1
+        var scanned = 0
+        defer { work += (bytes.count - max(0, k)) + scanned }
         while k >= 0 {
             defer { k -= 1 }
             guard bytes[k] == Byte.backslash else { continue }
@@ -33,7 +41,8 @@ public enum Boxed {
             var open = nameEnd
             while open < limit, bytes[open] == 32 { open += 1 }
             if open < limit, bytes[open] == Byte.openBrace {
-                if let close = closing(bytes, open: open, limit: limit) { return (k, (open + 1)..<close) }
+                if let close = closing(bytes, open: open, limit: limit) { scanned += close - open; return (k, (open + 1)..<close) }
+                scanned += limit - open
                 limit = k
             } else if nameEnd < limit, bytes[nameEnd] == 32 {
                 // `\boxed 5`: the token up to the next space or `$`.
@@ -69,8 +78,7 @@ extension Boxed {
     /// the earlier one was a step or a first attempt.
     static func lastGroup(in bytes: UnsafeBufferPointer<UInt8>, work: inout Int)
         -> (contents: [Range<Int>], start: Int, end: Int)? {
-        guard let last = lastBox(in: bytes) else { work += bytes.count; return nil }
-        work += bytes.count - last.start
+        guard let last = lastBox(in: bytes, work: &work) else { return nil }
         var contents = [last.content]
         var start = last.start
         while contents.count < 16, let previous = boxEnding(before: start, in: bytes, work: &work) {

@@ -56,7 +56,7 @@ public enum MathVerifier {
     static func grade(response: String, gold: String, work: inout Int) -> Verdict {
         let goldBytes = goldAnswer(gold, work: &work)
         let g = goldBytes.count <= maxAnswerBytes ? AnswerNormalizer.normalizeBytes(goldBytes) : []
-        work += goldBytes.count
+        work += 8 * min(goldBytes.count, maxAnswerBytes)   // the normaliser's passes
         let goldIsMath = MathExpression.parse(g[...]) != nil
         let accepts: (String) -> Bool = { text in
             guard text.utf8.count <= maxAnswerBytes else { return false }
@@ -111,7 +111,7 @@ public enum MathVerifier {
         if let gNum = NumericValue.parse(g), let aNum = NumericValue.parse(a) {
             return aNum.matches(gNum) ? "match: numeric" : nil
         }
-        work += 4 * (a.count + g.count)   // relation, structure, terms and word scans
+        work += 8 * (a.count + g.count)   // relation, structure, terms, word and expression scans
         switch RelationMatch.compare(a, g, depth: depth, work: &work) {
         case .match(let reason): return reason
         case .mismatch: return nil
@@ -135,7 +135,7 @@ public enum MathVerifier {
         let bytes = Array(gold.utf8)
         work += bytes.count
         return bytes.withUnsafeBufferPointer { b -> [UInt8] in
-            if let range = AnswerExtractor.lastHashes(b) { return Array(b[range]) }
+            if let range = AnswerExtractor.lastHashes(b, work: &work) { return Array(b[range]) }
             if let group = Boxed.lastGroup(in: b, work: &work) {
                 return Array(group.contents.map { string(b[$0]) }.joined(separator: ",").utf8)
             }
