@@ -1,17 +1,18 @@
-// Normalisation of an extracted answer (ALGORITHMS.md §5), in five linear passes over the bytes:
-//   A. unwrap: last `\boxed{}` content; content of the first `$…$` pair;
-//   B. tokens: drop spaces, `$`, `\left`/`\right`, `\!` `\,` `\;` `\:`, `\(` `\)` `\[` `\]`, `^\circ`, `°`,
-//      `\displaystyle`, `\quad`; `\dfrac`/`\tfrac` → `\frac`; `\mbox`/`\textbf`/`\mathrm`/… → `\text`;
-//      `\times`/`\cdot`/`×` → `*`; `\le`/`\ge` spellings unified; common Unicode math (π √ − ∞ ± ∪ ∈) → LaTeX;
-//   C. text and units: `\text{unit}` and bare unit words (with a following `^2`/`^3`) dropped, other
-//      `\text{…}` unwrapped (UnitWords.swift lists the units);
+// Normalisation of an extracted answer (docs/VERIFIER.md), in five linear passes over the bytes:
+//   A. unwrap: last `\boxed{}` content; content of the first `$…$` pair; the last line of an `align`,
+//      `aligned`, `split` or `gather` derivation, without its `&`;
+//   B. tokens: drop spaces, `$`, `\left`/`\right`, `\!` `\,` `\;` `\:`, `\(` `\)` `\[` `\]`, `^\circ`, `\degree`,
+//      `°`, `\displaystyle`, `\quad`, `\pmod{…}`; `\dfrac`/`\tfrac`/`\cfrac` → `\frac`; `\mbox`/`\textbf`/`\mathrm`/…
+//      → `\text`; `\times`/`\cdot`/`×` → `*`; `\le`/`\ge`/`!=` spellings unified; `\vert` → `|`, `\mid` → `:`;
+//      the words "and"/"or" → `,`, "percent"/"pct" → `%`; `+\infty` → `\infty`; common Unicode math (π √ − ∞ ± ∪ ∈)
+//      → LaTeX;
+//   C. text and units: `\text{unit}` and bare unit words, alone or run together (`squarefeet`), with a following
+//      `^2`/`^3`, dropped; other `\text{…}` unwrapped (UnitWords.swift lists the units);
 //   D. shorthand: `\frac12` → `\frac{1}{2}`, `\frac{270}7` → `\frac{270}{7}`, `\sqrt2` → `\sqrt{2}`,
 //      `^{2}` → `^2`, `_{5}` → `_5`;
-//   E. whole string: outer braces, trailing `.`, the right side of `=`, an `x \in` prefix, thousands
-//      separators (`1,000`, `10{,}000`, `10,\!080`) and a trailing `.0`.
-// Choice of ours for `=`: the text after the last `=` is kept only when the left side is a name
-// (`x = 5`, `f(x) = …`, `a_n = …`) or pure arithmetic (`2+3 = 5`), as the Qwen2.5-Math grader does;
-// `5x - 7y + 11z + 4 = 0` stays an equation (otherwise every "… = 0" would equal the answer 0).
+//   E. whole string: outer braces, trailing `.`, thousands separators (`1,000`, `10{,}000`, `10,\!080`) and a
+//      trailing `.0`.
+// Relations (`x = 5`, `x \in [2,5)`, `t \le 3`) stay whole: the comparison reads them (RelationMatch).
 
 public enum AnswerNormalizer {
     /// The normalised form of an answer; equal strings mean equal answers.
