@@ -2,7 +2,7 @@
 //   (a) its word-n-gram duplicate fraction 1 − unique/total exceeds `max_duplicate_fraction` (n = 4, 0.5), or
 //   (b) a period-p loop (p ≤ `max_period` = 64 tokens) covers ≥ `min_loop_coverage` (50%) of its last
 //       `window` (1024) tokens, or
-//   (c) degenerate output: short loops (period ≤ 8, each unit repeated ≥ 3 times: `0000`, `}}}}`, `abab`),
+//   (c) degenerate output: short loops (period ≤ 4, each unit repeated ≥ 3 times: `0000`, `}}}}`, `abab`),
 //       different ones together, cover ≥ `min_loop_coverage` of that window, or the window (≥ 16 tokens) has at
 //       most 3 distinct tokens (`0}0}}0}}}…`). Without token ids, (c) reads the text's bytes, so a word-free
 //       `0000…` counts too.
@@ -95,7 +95,7 @@ public struct RepetitionReport: Sendable, Equatable {
     public var loopPeriod: Int?
     /// Share of the window that loop covers (0 when none).
     public var loopCoverage: Double
-    /// Share of the window covered by short loops (period ≤ 8), all together; 0 below 16 tokens, and 0 when a
+    /// Share of the window covered by short loops (period ≤ 4), all together; 0 below 16 tokens, and 0 when a
     /// quick bound shows it is below `min_loop_coverage`.
     public var shortLoopCoverage: Double = 0
     /// The window has at least 16 tokens and at most 3 distinct ones.
@@ -208,13 +208,13 @@ public struct RepetitionDetector: Sendable {
         return nil
     }
 
-    static let maxShortPeriod = 8
+    static let maxShortPeriod = 4
 
     /// Short-loop coverage and the few-distinct test over the last `window` tokens (or bytes). Per period p a
     /// run of L consecutive positions with t[i] = t[i−p] repeats its unit (L + p)/p times; runs with L ≥ 2p mark
     /// their L + p ≤ 1.5·L tokens covered. So the coverage is at most 1.5 × the number of such equal pairs,
     /// which one vectorised count per period gives: when that bound is below `min_loop_coverage` (ordinary
-    /// text) the runs are not marked and the coverage is reported as 0. O(8·window).
+    /// text) the runs are not marked and the coverage is reported as 0. O(4·window).
     func degeneracy<T: FixedWidthInteger>(_ all: UnsafeBufferPointer<T>) -> (coverage: Double, fewDistinct: Bool) {
         let n = min(all.count, config.window)
         guard n >= Self.minLoopWindow else { return (0, false) }
