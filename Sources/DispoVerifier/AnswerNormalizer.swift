@@ -1,17 +1,18 @@
-// Normalisation of an extracted answer (ALGORITHMS.md §5), in five linear passes over the bytes:
-//   A. unwrap: last `\boxed{}` content; content of the first `$…$` pair;
-//   B. tokens: drop spaces, `$`, `\left`/`\right`, `\!` `\,` `\;` `\:`, `\(` `\)` `\[` `\]`, `^\circ`, `°`,
-//      `\displaystyle`, `\quad`; `\dfrac`/`\tfrac` → `\frac`; `\mbox`/`\textbf`/`\mathrm`/… → `\text`;
-//      `\times`/`\cdot`/`×` → `*`; `\le`/`\ge` spellings unified; common Unicode math (π √ − ∞ ± ∪ ∈) → LaTeX;
-//   C. text and units: `\text{unit}` and bare unit words (with a following `^2`/`^3`) dropped, other
-//      `\text{…}` unwrapped (UnitWords.swift lists the units);
+// Normalisation of an extracted answer (docs/VERIFIER.md), in five linear passes over the bytes:
+//   A. unwrap: last `\boxed{}` content; content of the first `$…$` pair; the last line of an `align`,
+//      `aligned`, `split` or `gather` derivation, without its `&`;
+//   B. tokens: drop spaces, `$`, `\left`/`\right`, `\!` `\,` `\;` `\:`, `\(` `\)` `\[` `\]`, `^\circ`, `\degree`,
+//      `°`, `\displaystyle`, `\quad`, `\pmod{…}`; `\dfrac`/`\tfrac`/`\cfrac` → `\frac`; `\mbox`/`\textbf`/`\mathrm`/…
+//      → `\text`; `\times`/`\cdot`/`×` → `*`; `\le`/`\ge`/`!=` spellings unified; `\vert` → `|`, `\mid` → `:`;
+//      the words "and"/"or" → `,`, "percent"/"pct" → `%`; `+\infty` → `\infty`; common Unicode math (π √ − ∞ ± ∪ ∈)
+//      → LaTeX;
+//   C. text and units: `\text{unit}` and bare unit words, alone or run together (`squarefeet`), with a following
+//      `^2`/`^3`, dropped; other `\text{…}` unwrapped (UnitWords.swift lists the units);
 //   D. shorthand: `\frac12` → `\frac{1}{2}`, `\frac{270}7` → `\frac{270}{7}`, `\sqrt2` → `\sqrt{2}`,
 //      `^{2}` → `^2`, `_{5}` → `_5`;
-//   E. whole string: outer braces, trailing `.`, the right side of `=`, an `x \in` prefix, thousands
-//      separators (`1,000`, `10{,}000`, `10,\!080`) and a trailing `.0`.
-// Choice of ours for `=`: the text after the last `=` is kept only when the left side is a name
-// (`x = 5`, `f(x) = …`, `a_n = …`) or pure arithmetic (`2+3 = 5`), as the Qwen2.5-Math grader does;
-// `5x - 7y + 11z + 4 = 0` stays an equation (otherwise every "… = 0" would equal the answer 0).
+//   E. whole string: outer braces, trailing `.`, thousands separators (`1,000`, `10{,}000`, `10,\!080`) and a
+//      trailing `.0`.
+// Relations (`x = 5`, `x \in [2,5)`, `t \le 3`) stay whole: the comparison reads them (RelationMatch).
 
 public enum AnswerNormalizer {
     /// The normalised form of an answer; equal strings mean equal answers.
@@ -32,11 +33,39 @@ public enum AnswerNormalizer {
     static func unwrap(_ input: [UInt8]) -> [UInt8] {
         var b = input
         if let range = b.withUnsafeBufferPointer({ Boxed.lastRange(in: $0) }) { b = Array(b[range]) }
-        guard let first = unescapedDollar(b, from: 0) else { return b }
-        var open = first
-        while open < b.count, b[open] == Byte.dollar { open += 1 }
-        guard let close = unescapedDollar(b, from: open), close > open else { return b }
-        return Array(b[open..<close])
+        if let first = unescapedDollar(b, from: 0) {
+            var open = first
+            while open < b.count, b[open] == Byte.dollar { open += 1 }
+            if let close = unescapedDollar(b, from: open), close > open { b = Array(b[open..<close]) }
+        }
+        return lastAlignedLine(b)
+    }
+
+    /// `\begin{align*} a &= b \\ &= c \end{align*}` → ` &= c` less the `&`: a derivation's last line.
+    static func lastAlignedLine(_ b: [UInt8]) -> [UInt8] {
+        guard let begin = b.indices.first(where: { b.has("\\begin{", at: $0) }) else { return b }
+        let nameStart = begin + 7
+        guard let nameEnd = b[nameStart...].firstIndex(of: Byte.closeBrace) else { return b }
+        let name = string(b[nameStart..<nameEnd])
+        guard ["align", "align*", "aligned", "eqnarray", "eqnarray*", "split", "gather", "gather*", "gathered"].contains(name)
+        else { return b }
+        let endTag = Array("\\end{\(name)}".utf8)
+        var stop = b.count
+        for k in stride(from: b.count - endTag.count, to: nameEnd, by: -1) where b[k...].starts(with: endTag) { stop = k; break }
+        var lines = [ArraySlice<UInt8>]()
+        var lineStart = nameEnd + 1, k = nameEnd + 1
+        while k < stop {
+            if b[k] == Byte.backslash, k + 1 < stop, b[k + 1] == Byte.backslash {
+                lines.append(b[lineStart..<k])
+                k += 2
+                lineStart = k
+                continue
+            }
+            k += b[k] == Byte.backslash ? 2 : 1
+        }
+        lines.append(b[lineStart..<min(stop, b.count)])
+        guard let last = lines.last(where: { !$0.allSatisfy(isSpace) }) else { return b }
+        return last.filter { $0 != UInt8(ascii: "&") }
     }
 
     private static func unescapedDollar(_ b: [UInt8], from: Int) -> Int? {
@@ -60,10 +89,34 @@ public enum AnswerNormalizer {
             if isSpace(c) || c == Byte.dollar || c == UInt8(ascii: "\"") { i += 1; continue }
             if c == Byte.backslash { i = command(b, at: i, into: &out); continue }
             if c >= 0x80 { i = unicode(b, at: i, into: &out); continue }
+            if isLetter(c), i == 0 || !isLetter(b[i - 1]) { i = word(b, at: i, into: &out); continue }
+            if c == UInt8(ascii: "!"), i + 1 < b.count, b[i + 1] == Byte.equals {   // `x != 3`; `5! = 120` has a space
+                out.append(contentsOf: "\\ne".utf8)
+                i += 2
+                continue
+            }
             out.append(c)
             i += 1
         }
         return out
+    }
+
+    /// A word at `i`: "and"/"or" between items become a comma (`x=1 or x=2`), "percent", "percentage" and
+    /// "pct" the percent sign; other letters are copied.
+    private static func word(_ b: [UInt8], at i: Int, into out: inout [UInt8]) -> Int {
+        let end = b.letterRunEnd(from: i)
+        let run = b[i..<end]
+        if run.elementsEqual("and".utf8) || run.elementsEqual("or".utf8) {
+            if !out.isEmpty, out.last != Byte.comma { out.append(Byte.comma) }
+            return end
+        }
+        let lowered = run.map(lower)
+        if lowered.elementsEqual("percent".utf8) || lowered.elementsEqual("percentage".utf8) || lowered.elementsEqual("pct".utf8) {
+            out.append(UInt8(ascii: "%"))
+            return end
+        }
+        out.append(contentsOf: run)
+        return end
     }
 
     /// Rewrites the command at `i` into `out`; returns the index after it.
@@ -85,7 +138,10 @@ public enum AnswerNormalizer {
         switch name {
         case "left", "right", "bigl", "bigr", "Bigl", "Bigr":
             return end < b.count && b[end] == Byte.dot ? end + 1 : end
-        case "dfrac", "tfrac": out.append(contentsOf: "\\frac".utf8)
+        case "dfrac", "tfrac", "cfrac": out.append(contentsOf: "\\frac".utf8)
+        case "dbinom", "tbinom": out.append(contentsOf: "\\binom".utf8)
+        case "vert", "lvert", "rvert": out.append(UInt8(ascii: "|")); emitted = false
+        case "mid": out.append(Byte.colon); emitted = false
         case "displaystyle", "textstyle", "quad", "qquad", "dots", "ldots", "cdots", "limits":
             emitted = false
         case "mbox", "textbf", "mathrm", "mathbf", "textit", "mathit", "textrm", "boldsymbol", "textnormal",
@@ -100,13 +156,24 @@ public enum AnswerNormalizer {
             if out.last == Byte.caret { out.removeLast() }
             return end
         case "cdot", "times": out.append(UInt8(ascii: "*")); emitted = false
+        case "pmod":   // `\equiv 3 \pmod{7}`: the modulus is not part of the value
+            var j = end
+            while j < b.count, isSpace(b[j]) { j += 1 }
+            if j < b.count, b[j] == Byte.openBrace, let close = b[j...].firstIndex(of: Byte.closeBrace) { return close + 1 }
+            while j < b.count, isDigit(b[j]) || isLetter(b[j]) { j += 1 }
+            return j
         case "div": out.append(UInt8(ascii: "/")); emitted = false
         case "leq", "leqslant": out.append(contentsOf: "\\le".utf8)
         case "geq", "geqslant": out.append(contentsOf: "\\ge".utf8)
         case "neq": out.append(contentsOf: "\\ne".utf8)
         case "lbrace": out.append(contentsOf: "\\{".utf8); emitted = false
         case "rbrace": out.append(contentsOf: "\\}".utf8); emitted = false
-        case "inf": out.append(contentsOf: "\\infty".utf8)
+        case "inf", "infty":
+            // `(0,+\infty)`: a plus sign before infinity says nothing
+            if out.last == UInt8(ascii: "+"), out.count == 1 || [UInt8(ascii: "("), UInt8(ascii: "["), Byte.comma].contains(out[out.count - 2]) {
+                out.removeLast()
+            }
+            out.append(contentsOf: "\\infty".utf8)
         default:
             out.append(Byte.backslash)
             out.append(contentsOf: b[(i + 1)..<end])

@@ -134,9 +134,6 @@ extension AnswerNormalizer {
         var b = input
         while b.last == Byte.dot || b.last == 32 || b.last == Byte.comma { b.removeLast() }
         b = outerBraces(b)
-        b = rightOfEquals(b)
-        b = afterElementOf(b)
-        b = outerBraces(b)
         b = thousands(b)
         return b
     }
@@ -147,48 +144,6 @@ extension AnswerNormalizer {
         var lo = 0, hi = b.count - 1
         while lo < hi, b[lo] == Byte.openBrace, match[lo] == Int32(hi) { lo += 1; hi -= 1 }
         return lo > hi ? [] : Array(b[lo...hi])
-    }
-
-    /// `x=5` → `5`, `2+3=5` → `5`; equations with expressions on the left stay whole.
-    static func rightOfEquals(_ b: [UInt8]) -> [UInt8] {
-        guard let first = b.firstIndex(of: Byte.equals), let last = b.lastIndex(of: Byte.equals) else { return b }
-        guard isName(b[..<first]) || !hasVariable(b[..<last]) else { return b }
-        return Array(b[(last + 1)...])
-    }
-
-    /// `x\in[2,5)` → `[2,5)`.
-    static func afterElementOf(_ b: [UInt8]) -> [UInt8] {
-        var p = 0
-        while p + 3 <= b.count {
-            if b.has("\\in", at: p), !(p + 3 < b.count && isLetter(b[p + 3])) {
-                return isName(b[..<p]) ? Array(b[(p + 3)...]) : b
-            }
-            p += 1
-        }
-        return b
-    }
-
-    /// A variable-like name: `x`, `AB`, `a_n`, `f(x)`, `\theta`, `x_{1}`, `(a,b)` (at most 16 bytes, no operators).
-    static func isName(_ s: ArraySlice<UInt8>) -> Bool {
-        guard let first = s.first, s.count <= 16, isLetter(first) || first == Byte.backslash || first == UInt8(ascii: "(")
-        else { return false }
-        return s.contains(where: isLetter) && s.allSatisfy {
-            isLetter($0) || isDigit($0) || "_{}()\\',".utf8.contains($0)
-        }
-    }
-
-    /// True when a letter outside a `\command` name occurs (a variable, not `\frac`).
-    static func hasVariable(_ s: ArraySlice<UInt8>) -> Bool {
-        var i = s.startIndex
-        while i < s.endIndex {
-            if s[i] == Byte.backslash {
-                i = max(s.letterRunEnd(from: i + 1), i + 2)
-                continue
-            }
-            if isLetter(s[i]) { return true }
-            i += 1
-        }
-        return false
     }
 
     /// `1,000` / `10{,}000` / `-1,234.5` → digits only; a trailing `.0…` goes too. Whole string only.

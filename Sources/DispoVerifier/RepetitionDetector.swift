@@ -1,7 +1,11 @@
-// Repetition detection (ours; ALGORITHMS.md §5). A response is repetitive when
+// Repetition detection (ours; docs/VERIFIER.md). A response is repetitive when
 //   (a) its word-n-gram duplicate fraction 1 − unique/total exceeds `max_duplicate_fraction` (n = 4, 0.5), or
 //   (b) a period-p loop (p ≤ `max_period` = 64 tokens) covers ≥ `min_loop_coverage` (50%) of its last
-//       `window` (1024) tokens.
+//       `window` (1024) tokens, or
+//   (c) degenerate output: short loops (period ≤ 4, each unit repeated ≥ 3 times: `0000`, `}}}}`, `abab`),
+//       different ones together, cover ≥ `min_loop_coverage` of that window, or the window (≥ 16 tokens) has at
+//       most 3 distinct tokens (`0}0}}0}}}…`). Without token ids, (c) reads the text's bytes, so a word-free
+//       `0000…` counts too.
 // Words are maximal runs of non-space bytes, hashed without branches, and their n-grams counted in an
 // open-addressing table: O(n).
 // Loops use token ids when given, else the words. A loop of period p covering C tokens is a run of
@@ -91,6 +95,11 @@ public struct RepetitionReport: Sendable, Equatable {
     public var loopPeriod: Int?
     /// Share of the window that loop covers (0 when none).
     public var loopCoverage: Double
+    /// Share of the window covered by short loops (period ≤ 4), all together; 0 below 16 tokens, and 0 when a
+    /// quick bound shows it is below `min_loop_coverage`.
+    public var shortLoopCoverage: Double = 0
+    /// The window has at least 16 tokens and at most 3 distinct ones.
+    public var fewDistinct: Bool = false
     public var isRepetitive: Bool
 }
 
@@ -106,8 +115,11 @@ public struct RepetitionDetector: Sendable {
         let fraction = duplicateFraction(words)
         let loop: (period: Int, coverage: Double)?
         if let tokens { loop = findLoop(tokens) } else { loop = findLoop(words) }
+        let degenerate = tokens.map { t in t.withUnsafeBufferPointer { degeneracy($0) } } ?? withBytes(text) { degeneracy($0) }
         let repetitive = fraction > config.maxDuplicateFraction || loop != nil
+            || degenerate.coverage >= config.minLoopCoverage || degenerate.fewDistinct
         return RepetitionReport(duplicateFraction: fraction, loopPeriod: loop?.period, loopCoverage: loop?.coverage ?? 0,
+                                shortLoopCoverage: degenerate.coverage, fewDistinct: degenerate.fewDistinct,
                                 isRepetitive: repetitive)
     }
 
@@ -194,5 +206,48 @@ public struct RepetitionDetector: Sendable {
             }
         }
         return nil
+    }
+
+    static let maxShortPeriod = 4
+
+    /// Short-loop coverage and the few-distinct test over the last `window` tokens (or bytes). Per period p a
+    /// run of L consecutive positions with t[i] = t[i−p] repeats its unit (L + p)/p times; runs with L ≥ 2p mark
+    /// their L + p ≤ 1.5·L tokens covered. So the coverage is at most 1.5 × the number of such equal pairs,
+    /// which one vectorised count per period gives: when that bound is below `min_loop_coverage` (ordinary
+    /// text) the runs are not marked and the coverage is reported as 0. O(4·window).
+    func degeneracy<T: FixedWidthInteger>(_ all: UnsafeBufferPointer<T>) -> (coverage: Double, fewDistinct: Bool) {
+        let n = min(all.count, config.window)
+        guard n >= Self.minLoopWindow else { return (0, false) }
+        let t = UnsafeBufferPointer(rebasing: all[(all.count - n)...])
+        var distinct: [T] = []
+        for x in t where !distinct.contains(x) {
+            distinct.append(x)
+            if distinct.count > 3 { break }
+        }
+        let periods = 1...min(Self.maxShortPeriod, n - 1)
+        var pairs = 0
+        for p in periods {
+            for i in p..<n {   // branch-free: 1 when the two are equal (d = 0), else 0
+                let d = UInt64(T.Magnitude(truncatingIfNeeded: t[i] ^ t[i - p]))
+                pairs &+= Int(truncatingIfNeeded: (d &- 1) >> 63)
+            }
+        }
+        guard Double(pairs) * 1.5 >= config.minLoopCoverage * Double(n) else { return (0, distinct.count <= 3) }
+        var covered = [Bool](repeating: false, count: n)
+        for p in periods {
+            var start = -1
+            for i in p...n {
+                if i < n, t[i] == t[i - p] {
+                    if start < 0 { start = i }
+                    continue
+                }
+                if start >= 0, i - start >= 2 * p {
+                    for k in (start - p)..<i { covered[k] = true }
+                }
+                start = -1
+            }
+        }
+        let count = covered.reduce(0) { $0 + ($1 ? 1 : 0) }
+        return (Double(count) / Double(n), distinct.count <= 3)
     }
 }

@@ -20,9 +20,10 @@ enum UnitWords {
         "th", "nd", "rd", "st",
     ]
 
-    /// Lower-case letters of `run`, if it is a unit word (single letters only inside `\text{}`).
+    /// Lower-case letters of `run`, if it is a unit word or a run of them with the spaces gone
+    /// (`squarefeet`, `cubicinches`; single letters only inside `\text{}`).
     static func isUnit(_ run: ArraySlice<UInt8>, insideText: Bool) -> Bool {
-        guard run.count <= 12, !run.isEmpty else { return false }
+        guard run.count <= 32, !run.isEmpty else { return false }
         var letters = run[...]
         // `cm^2`, `inches^3` inside \text{}.
         if letters.count > 2, letters[letters.endIndex - 2] == Byte.caret, isDigit(letters[letters.endIndex - 1]) {
@@ -30,6 +31,18 @@ enum UnitWords {
         }
         guard letters.allSatisfy(isLetter) else { return false }
         if letters.count == 1 { return insideText && "msgh".utf8.contains(lower(letters.first!)) }
-        return words.contains(String(decoding: letters.map(lower), as: UTF8.self))
+        return isWordSequence(letters.map(lower))
+    }
+
+    /// True when `s` splits into unit words (dynamic programming over its ≤ 32 prefixes).
+    static func isWordSequence(_ s: [UInt8]) -> Bool {
+        var reachable = [Bool](repeating: false, count: s.count + 1)
+        reachable[0] = true
+        for end in 1...s.count {
+            for start in max(0, end - 12)..<end where reachable[start] && end - start >= 2 {
+                if words.contains(String(decoding: s[start..<end], as: UTF8.self)) { reachable[end] = true; break }
+            }
+        }
+        return reachable[s.count]
     }
 }

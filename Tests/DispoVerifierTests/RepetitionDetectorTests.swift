@@ -67,12 +67,92 @@ final class RepetitionDetectorTests: XCTestCase {
         XCTAssertTrue(report.isRepetitive)
     }
 
-    func test_long_input_is_linear() {
+    /// Character tokens of a text (the built-in char model's ids are its characters).
+    func chars(_ s: String) -> [TokenID] { s.unicodeScalars.map { TokenID($0.value) } }
+
+    func test_fully_degenerate_character_outputs_are_repetitive() {
+        // Given 48-token outputs of the collapsed char model: one character, two runs, an alternation, noise of
+        // two characters, and the same after a short legitimate start
+        var rng = SplitMix64(seed: 12)
+        let outputs = [String(repeating: "0", count: 48), String(repeating: "}", count: 48),
+                       String(repeating: "0", count: 22) + String(repeating: "}", count: 26),
+                       String(repeating: "0}", count: 24),
+                       String((0..<48).map { _ in rng.below(2) == 0 ? Character("0") : Character("}") }),
+                       "12+34=" + String(repeating: "0", count: 42), "7*8=5" + String(repeating: "6}", count: 21)]
+        for output in outputs {
+            // When checked with character tokens, and from the text alone
+            // Then each is repetitive both ways
+            XCTAssertTrue(detector.check(text: output, tokens: chars(output)).isRepetitive, output)
+            XCTAssertTrue(detector.check(text: output).isRepetitive, "text only: \(output)")
+        }
+        XCTAssertEqual(detector.check(text: outputs[2], tokens: chars(outputs[2])).shortLoopCoverage, 1)
+        XCTAssertTrue(detector.check(text: outputs[4], tokens: chars(outputs[4])).fewDistinct)
+    }
+
+    func test_degenerate_outputs_are_caught_at_scale_and_were_mostly_missed_by_single_loops() {
+        // Given 1,000 random degenerate outputs: up to 12 legitimate characters, then runs of 1-4 short units
+        var rng = SplitMix64(seed: 5)
+        let alphabet = Array("0123456789}{+-=*.x ")
+        var flagged = 0, singleLoop = 0
+        for _ in 0..<1000 {
+            var s = String((0..<rng.below(13)).map { _ in alphabet[rng.below(alphabet.count)] })
+            while s.count < 48 {
+                let unit = String((0..<(1 + rng.below(3))).map { _ in alphabet[rng.below(alphabet.count)] })
+                s += String(repeating: unit, count: 3 + rng.below(10))
+            }
+            let report = detector.check(text: s, tokens: chars(String(s.prefix(48))))
+            if report.isRepetitive { flagged += 1 }
+            if report.loopPeriod != nil { singleLoop += 1 }
+        }
+        // Then all are repetitive, while one loop alone covers half of only some of them
+        print("degenerate outputs flagged: \(flagged) of 1000; by a single loop alone: \(singleLoop)")
+        XCTAssertEqual(flagged, 1000)
+        XCTAssertLessThan(singleLoop, 700)
+    }
+
+    func test_arithmetic_and_math_answers_are_not_repetitive() {
+        // Given answers in the built-in task's style and ordinary math text
+        let texts = ["12+34=46. So the answer is 46.", "Compute 125*8: 125*8=1000. Answer: 1000",
+                     "The total is 1,000,000 dollars, so the answer is $\\boxed{1000000}$.",
+                     "We have 3 + 4 = 7, then 7 * 6 = 42, and 42 - 2 = 40.\nAnswer: 40",
+                     "Let x = 100. Then x^2 = 10000 and x^3 = 1000000, so x^2 + x^3 = 1010000.",
+                     "(1, 1), (2, 4), (3, 9), (4, 16): the squares."]
+        for text in texts {
+            // Then none is repetitive, by characters or by text
+            XCTAssertFalse(detector.check(text: text, tokens: chars(text)).isRepetitive, text)
+            XCTAssertFalse(detector.check(text: text).isRepetitive, text)
+        }
+    }
+
+    func test_reference_solutions_are_not_repetitive() throws {
+        // Given the MATH-500 and GSM8K reference solutions (real mathematical text)
+        let test = "test_reference_solutions_are_not_repetitive"
+        let math = try RealSolutionsTests.rows("data/math/math500/test.jsonl", test: test).map { try $0.required("solution").string() }
+        let gsm = try RealSolutionsTests.rows("data/math/gsm8k/test.jsonl", test: test).map { try $0.required("answer").string() }
+        var flagged: [String] = []
+        for text in math + gsm {
+            // When checked by characters and by text
+            if detector.check(text: text, tokens: chars(text)).isRepetitive || detector.check(text: text).isRepetitive {
+                flagged.append(String(text.suffix(120)))
+            }
+        }
+        // Then (almost) none is repetitive
+        XCTAssertEqual(math.count + gsm.count, 500 + 1319)
+        print("reference solutions flagged as repetitive: \(flagged.count) of \(math.count + gsm.count)")
+        XCTAssertLessThanOrEqual(flagged.count, 2, flagged.joined(separator: "\n---\n"))
+    }
+
+    func test_long_input_is_read_whole_and_only_its_window_for_loops() {
+        // Given 200,000 distinct tokens and words (the detector is linear by construction; its speed is in
+        // `dispo bench verifier`), When checked
         let tokens = (0..<200_000).map { TokenID($0 % 1_000_003) }
-        let text = prose(200_000)
-        let start = Date()
-        _ = detector.check(text: text, tokens: tokens)
-        XCTAssertLessThan(Date().timeIntervalSince(start), 3)
+        let report = detector.check(text: prose(200_000), tokens: tokens)
+        // Then n-grams of the whole text count, and no loop is found in the last window
+        // 200k random 4-grams over 24^4 = 331,776 possible ones: E[unique] = 331776·(1 − e^(−200k/331776)) ≈ 150.2k
+        XCTAssertEqual(report.duplicateFraction, 1 - 150_200.0 / 200_000, accuracy: 0.01)
+        XCTAssertNil(report.loopPeriod)
+        XCTAssertEqual(report.shortLoopCoverage, 0)
+        XCTAssertFalse(report.fewDistinct)
     }
 
     func test_config_json_and_validation() throws {

@@ -136,7 +136,7 @@ extra = [
  ("She has 3 + 4 = 7 apples.\n#### 8","Janet has 3 + 4 = <<3+4=7>>7 apples.\n#### 7",F,"gsm8k gold solution"),
  ("#### 1,234","1234",T,"gsm8k thousands"),("So the answer is 12.","12",T,"answer is, sentence end"),
  ("So the answer is $\\frac{3}{4}$. Done.","\\frac34",T,"answer is with math"),("The answer is 3.5.","3.5",T,"answer is decimal"),
- ("I think it's 5.","5",F,"no answer marker"),("","5",F,"empty response"),("\\boxed{","5",F,"unbalanced box"),
+ ("I think it's 5.","5",T,"bare final number, as math-verify reads it"),("","5",F,"empty response"),("\\boxed{","5",F,"unbalanced box"),
  ("\\boxed{4} then \\boxed{5","4",T,"unbalanced last box falls back"),("Answer: 3 is my guess. Verified: $\\boxed{4}$","4",T,"box after answer line"),
  ("\\boxed{5}\n\nAnswer: 4","4",T,"answer line after box"),("The answer is \\boxed{5}","5",T,"box inside answer-is"),
  ("\\boxed{\\{1,2\\}}","\\{1,2\\}",T,"escaped braces in box"),("\\boxed 5","5",T,"boxed without braces"),("\\boxed{}","5",F,"empty box"),

@@ -1,0 +1,1 @@
+# The case lists of Tools/make_verifier_suites.py, one module per kind.
