@@ -50,6 +50,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // `dispo serve`'s HTTP server (NIOHTTP1 parses and writes HTTP; the rollout client uses Foundation's URLSession).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // System C libraries (Debian: libzstd-dev, liblz4-dev, libopenblas-dev, pkg-config).
@@ -69,6 +71,14 @@ let package = Package(
         .target(name: "DispoChannels", dependencies: ["DispoSupport"], swiftSettings: strict),
         .target(name: "DispoDatasets", dependencies: ["DispoSupport", "DispoShards", "DispoTokenizers", "DispoVerifier"],
                 swiftSettings: strict),
+        // Rollouts on inference servers: the backend contract, the local and server-pool backends, weight sync
+        // (DispoRollout); `dispo serve`, the engine behind a vLLM-compatible HTTP API (DispoServe).
+        .target(name: "DispoRollout", dependencies: ["DispoSupport", "DispoEngine"], swiftSettings: strict),
+        .target(name: "DispoServe", dependencies: [
+            "DispoSupport", "DispoEngine", "DispoTokenizers", "DispoRollout",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], swiftSettings: strict),
         .target(name: "DispoLearner", dependencies: ["DispoSupport", "DispoShards", "DispoEngine", "DispoLosses"],
                 swiftSettings: strict),
         .target(name: "DispoPlots", dependencies: ["DispoSupport"], swiftSettings: strict),
@@ -81,7 +91,8 @@ let package = Package(
                 swiftSettings: strict),
         .executableTarget(name: "dispo", dependencies: [
             "DispoSupport", "DispoShards", "DispoTokenizers", "DispoDatasets", "DispoEngine", "DispoVerifier", "DispoLosses",
-            "DispoLearner", "DispoPlots", "DispoPipeline", "DispoJobs", "DispoBench", "COpenBLAS", "CZstd", "CLZ4",
+            "DispoLearner", "DispoPlots", "DispoPipeline", "DispoJobs", "DispoBench",
+            "DispoRollout", "DispoServe", "COpenBLAS", "CZstd", "CLZ4",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
@@ -103,6 +114,10 @@ let package = Package(
         .testTarget(name: "DispoDatasetsTests", dependencies: ["DispoDatasets", "DispoShards", "DispoTokenizers", "DispoSupport"],
                     swiftSettings: strict),
         .testTarget(name: "DispoBenchTests", dependencies: ["DispoBench"], swiftSettings: strict),
+        .testTarget(name: "DispoRolloutTests", dependencies: ["DispoRollout", "DispoServe", "DispoEngine", "DispoSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "DispoServeTests", dependencies: ["DispoServe", "DispoRollout", "DispoEngine", "DispoSupport", "dispo"],
+                    swiftSettings: strict),
         .testTarget(name: "DispoCLITests", dependencies: ["dispo", "DispoShards", "DispoEngine", "DispoPipeline", "DispoSupport"],
                     swiftSettings: strict),
     ],

@@ -25,6 +25,7 @@ struct Dispo: AsyncParsableCommand {
             ShardCommand.self,
             ShardsCommand.self,
             TokenizeCommand.self,
+            ServeCommand.self,
             BenchCommand.self,
             EnvCommand.self,
         ]
@@ -55,6 +56,6 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks, each against its baseline measured in the same run.",
         subcommands: [BenchShardsCommand.self, BenchTokenizerCommand.self, BenchVerifierCommand.self, BenchLossesCommand.self,
-                      BenchEngineCommand.self, BenchStreamingCommand.self]
+                      BenchEngineCommand.self, BenchStreamingCommand.self, BenchServeCommand.self]
     )
 }
