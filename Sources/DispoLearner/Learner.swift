@@ -67,15 +67,21 @@ public final class Learner {
         }
         let advantages = self.advantages(rollouts)
         var metrics = LossMetrics()
-        var gradNorms = 0.0, lr = 0.0
-        for range in Self.split(rollouts.count, into: config.miniBatches) {
-            let (loss, norm, rate) = try miniBatch(Array(rollouts[range]), advantages: Array(advantages[range]))
+        var gradNorms = 0.0, lr = 0.0, skipped = 0
+        for (k, range) in Self.split(rollouts.count, into: config.miniBatches).enumerated() {
+            let (loss, norm, rate, skip): (LossMetrics, Double, Double, Bool)
+            do {
+                (loss, norm, rate, skip) = try miniBatch(Array(rollouts[range]), advantages: Array(advantages[range]))
+            } catch let error as NonFiniteError {
+                throw NonFiniteError(message: "mini-batch \(k + 1) of \(config.miniBatches): \(error.message)")
+            }
             metrics.merge(loss)
-            gradNorms += norm
+            if skip { skipped += 1 } else { gradNorms += norm }
             lr = rate
         }
         var values = metrics.values
-        values["actor/grad_norm"] = gradNorms / Double(config.miniBatches)
+        values["actor/grad_norm"] = skipped == config.miniBatches ? .nan : gradNorms / Double(config.miniBatches - skipped)
+        values["actor/nonfinite_skipped"] = Double(skipped)
         values["actor/lr"] = lr
         values["critic/advantages/mean"] = advantages.reduce(0, +) / Double(advantages.count)
         values["critic/advantages/max"] = advantages.max()
@@ -96,7 +102,7 @@ public final class Learner {
         return ranges
     }
 
-    private func miniBatch(_ rollouts: [Rollout], advantages: [Double]) throws -> (LossMetrics, Double, Double) {
+    private func miniBatch(_ rollouts: [Rollout], advantages: [Double]) throws -> (LossMetrics, Double, Double, Bool) {
         let micro = Self.split(rollouts.count, into: (rollouts.count + config.microBatchSize - 1) / config.microBatchSize)
         var batches = micro.map { policyBatch(rollouts[$0], advantages: advantages[$0]) }
         let scale = AggregationScale(mode: config.objective.aggregation, batches: batches, constant: config.aggregationConstant)
@@ -112,8 +118,8 @@ public final class Learner {
             try model.backward(logProbCoefficients: lp, entropyCoefficients: ent)
             metrics.merge(out.metrics)
         }
-        let (norm, lr) = optimizer.apply(to: model)
-        return (metrics, norm, lr)
+        let (norm, lr, skipped) = try optimizer.apply(to: model)
+        return (metrics, norm, lr, skipped)
     }
 
     /// The policy batch of `rollouts` with log-probs still to be filled in by `gather`.

@@ -1,5 +1,8 @@
 // The learner's optimizer: AdamW (the engine's) or plain SGD, behind one small type, with the
-// learning-rate schedule and global gradient-norm clipping.
+// learning-rate schedule and global gradient-norm clipping. Numeric guard: a non-finite gradient norm stops
+// the update before it touches the weights (an error, or with `skip` a skipped update that is counted), and
+// an update that leaves any weight non-finite (e.g. a learning rate of 1e300) is an error — so a diverged
+// step is never checkpointed or saved.
 
 import DispoEngine
 import DispoSupport
@@ -14,15 +17,33 @@ public struct OptimizerConfig: Sendable, Equatable {
     public var sgdWeightDecay = 0.0
     /// Maximum global gradient norm; nil = no clipping.
     public var gradClip: Double? = 1.0
+    /// What a non-finite gradient does: stop with an error (default), or skip that update (counted).
+    public var onNonFinite = NonFinitePolicy.error
 
     public init(kind: Kind = .adamw, schedule: LearningRateSchedule = LearningRateSchedule(kind: .constant, peak: 1e-5),
-                adamw: AdamWConfig = AdamWConfig(), sgdWeightDecay: Double = 0, gradClip: Double? = 1.0) {
+                adamw: AdamWConfig = AdamWConfig(), sgdWeightDecay: Double = 0, gradClip: Double? = 1.0,
+                onNonFinite: NonFinitePolicy = .error) {
         self.kind = kind
         self.schedule = schedule
         self.adamw = adamw
         self.sgdWeightDecay = sgdWeightDecay
         self.gradClip = gradClip
+        self.onNonFinite = onNonFinite
     }
+}
+
+/// What a non-finite gradient does to an update. JSON names are the raw values.
+public enum NonFinitePolicy: String, Codable, Sendable, CaseIterable {
+    /// Stop with NonFiniteError.
+    case error
+    /// Skip the update (gradients zeroed, weights untouched) and count it.
+    case skip
+}
+
+/// A gradient or an update was not finite.
+public struct NonFiniteError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
 }
 
 public final class Optimizer {
@@ -37,11 +58,26 @@ public final class Optimizer {
     }
 
     /// Clips the gradients, applies one update at the scheduled learning rate, zeroes the gradients.
-    /// Returns (gradient norm before clipping, learning rate used).
-    public func apply(to model: Transformer) -> (gradNorm: Double, lr: Double) {
+    /// Returns the gradient norm before clipping, the learning rate used, and whether the update was skipped
+    /// (a non-finite gradient under `skip`). Throws NonFiniteError as `onNonFinite` says.
+    public func apply(to model: Transformer) throws -> (gradNorm: Double, lr: Double, skipped: Bool) {
+        let norm = GradientClipping.globalNorm(model.gradients)
+        guard norm.isFinite else {
+            if config.onNonFinite == .skip {
+                model.zeroGradients()
+                return (norm, config.schedule.lr(step: step + 1), true)
+            }
+            throw NonFiniteError(message: "the gradient norm is \(norm.isNaN ? "NaN" : "\(norm)") (a non-finite loss or gradient); nothing was updated "
+                                 + "(set optimizer.on_nonfinite to \"skip\" to skip such updates, or lower the learning rate)")
+        }
         step += 1
-        let norm = config.gradClip.map { GradientClipping.clip(model.gradients, maxNorm: $0) }
-            ?? GradientClipping.globalNorm(model.gradients)
+        if let maxNorm = config.gradClip {
+            let coef = Float(maxNorm / (Double(Float(norm)) + 1e-6))
+            if coef < 1 {
+                let g = model.gradients.base
+                for i in 0..<model.gradients.count { g[i] *= coef }
+            }
+        }
         let lr = config.schedule.lr(step: step)
         if let adamw {
             adamw.update(parameters: model.parameters, gradients: model.gradients, lr: lr)
@@ -51,7 +87,24 @@ public final class Optimizer {
             for i in 0..<model.parameters.count { p[i] = p[i] * decay - rate * g[i] }
         }
         model.zeroGradients()
-        return (norm, lr)
+        guard Self.allFinite(model.parameters.base, count: model.parameters.count) else {
+            throw NonFiniteError(message: "update \(step) (learning rate \(lr)) made weights non-finite; "
+                                 + "the learning rate is too high for this model")
+        }
+        return (norm, lr, false)
+    }
+
+    /// Whether every value is finite (x · 0 is NaN exactly for NaN and ±inf; eight lanes at a time).
+    static func allFinite(_ p: UnsafeMutablePointer<Float>, count n: Int) -> Bool {
+        var acc = SIMD8<Float>.zero
+        var i = 0
+        while i + 8 <= n {
+            acc += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self) * 0
+            i += 8
+        }
+        var tail: Float = 0
+        while i < n { tail += p[i] * 0; i += 1 }
+        return acc.sum() == 0 && tail == 0
     }
 
     /// Restores the step count (and AdamW state) saved with a checkpoint.

@@ -116,6 +116,36 @@ final class LearnerTests: XCTestCase {
         XCTAssertEqual(learner.optimizer.step, 10)
     }
 
+    func test_nonfinite_gradient_stops_before_any_weight_changes() throws {
+        // Given a batch whose second group has a NaN reward (so NaN advantages and gradients)
+        let model = Self.tinyModel()
+        var batch = try Self.rollouts(model)
+        for i in batch.indices where batch[i].group == .label("1") { batch[i].reward = .nan }
+        let before = Array(model.parameters.buffer)
+        let learner = try Learner(model: model, config: LearnerConfig(objective: PolicyObjective(preset: .dispo), optimizer: Self.sgd()))
+        // When it updates, then it throws naming the mini-batch, and no weight changed
+        XCTAssertThrowsError(try learner.update(batch)) { error in
+            XCTAssertTrue("\(error)".contains("mini-batch 1 of 1: the gradient norm is NaN"), "\(error)")
+        }
+        XCTAssertEqual(Array(model.parameters.buffer), before)
+        // With `skip`, the update is skipped and counted instead
+        var skipping = Self.sgd()
+        skipping.onNonFinite = .skip
+        let tolerant = try Learner(model: model, config: LearnerConfig(objective: PolicyObjective(preset: .dispo), optimizer: skipping))
+        let metrics = try tolerant.update(batch)
+        XCTAssertEqual(metrics["actor/nonfinite_skipped"], 1)
+        XCTAssertEqual(Array(model.parameters.buffer), before)
+        XCTAssertEqual(tolerant.optimizer.step, 0)
+    }
+
+    func test_update_that_makes_weights_nonfinite_is_an_error() throws {
+        let model = Self.tinyModel()
+        let learner = try Learner(model: model, config: LearnerConfig(objective: PolicyObjective(preset: .dispo), optimizer: Self.sgd(lr: 1e300)))
+        XCTAssertThrowsError(try learner.update(try Self.rollouts(model))) { error in
+            XCTAssertTrue("\(error)".contains("made weights non-finite"), "\(error)")
+        }
+    }
+
     func test_split_is_contiguous_and_even() {
         XCTAssertEqual(Learner.split(10, into: 3), [0..<4, 4..<7, 7..<10])
         XCTAssertEqual(Learner.split(4, into: 4), [0..<1, 1..<2, 2..<3, 3..<4])

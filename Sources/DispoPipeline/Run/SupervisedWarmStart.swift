@@ -38,7 +38,7 @@ public struct SupervisedWarmStart {
             let batch = TokenBatch(sequences: records.map(\.tokens), scoreFrom: records.map(Self.firstScored))
             let scores = try model.forward(batch)
             loss = try model.backwardCrossEntropy(scores: scores)
-            _ = optimizer.apply(to: model)
+            _ = try optimizer.apply(to: model)
             progress(step + 1, loss)
         }
         return loss

@@ -111,10 +111,12 @@ public struct OptimizerSection: Codable, Sendable, Equatable {
     public var schedule: LearningRateSchedule.Kind = .constant
     public var warmupSteps = 0
     public var minLRRatio = 0.0
+    /// A non-finite gradient: stop with an error, or skip that update (counted as actor/nonfinite_skipped).
+    public var onNonFinite = NonFinitePolicy.error
 
     enum CodingKeys: String, CodingKey {
         case kind, lr, beta1, beta2, eps, weightDecay = "weight_decay", gradClip = "grad_clip", schedule
-        case warmupSteps = "warmup_steps", minLRRatio = "min_lr_ratio"
+        case warmupSteps = "warmup_steps", minLRRatio = "min_lr_ratio", onNonFinite = "on_nonfinite"
     }
 
     public init() {}
@@ -132,6 +134,7 @@ public struct OptimizerSection: Codable, Sendable, Equatable {
         schedule = try c.decodeIfPresent(LearningRateSchedule.Kind.self, forKey: .schedule) ?? d.schedule
         warmupSteps = try c.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? d.warmupSteps
         minLRRatio = try c.decodeIfPresent(Double.self, forKey: .minLRRatio) ?? d.minLRRatio
+        onNonFinite = try c.decodeIfPresent(NonFinitePolicy.self, forKey: .onNonFinite) ?? d.onNonFinite
     }
 
     /// The optimizer of `steps` learner steps of `miniBatches` updates each.
@@ -139,7 +142,7 @@ public struct OptimizerSection: Codable, Sendable, Equatable {
         OptimizerConfig(kind: kind, schedule: LearningRateSchedule(kind: schedule, peak: lr, warmupSteps: warmupSteps,
                                                                      totalSteps: totalUpdates, minRatio: minLRRatio),
                         adamw: AdamWConfig(beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay),
-                        sgdWeightDecay: weightDecay, gradClip: gradClip > 0 ? gradClip : nil)
+                        sgdWeightDecay: weightDecay, gradClip: gradClip > 0 ? gradClip : nil, onNonFinite: onNonFinite)
     }
 }
 
