@@ -97,7 +97,8 @@ public struct EvalJob {
                              found: "\(tok.vocabularySize) tokens", hint: "pass the model's own tokenizer with --tokenizer")
         }
         let parameters = SamplingParameters(temperature: temperature, topP: topP, topK: topK, maxNewTokens: maxNewTokens,
-                                            stopTokens: try stopTokens(transformer.config, tok))
+                                            stopTokens: try StopTokens.of(config: transformer.config, modelDirectory: model,
+                                                                                    tokenizer: tok, tokenizerPath: tokenizerPath))
         let capacity = (problems.map(\.prompt.count).max() ?? 0) + maxNewTokens
         let generator = Generator(model: transformer, slots: min(slots, problems.count * samples), capacity: capacity)
         let sampler = RolloutSampler(generator: generator, tokenizer: tok, scorer: ResponseScorer(config: scoring),
@@ -124,16 +125,6 @@ public struct EvalJob {
         for (ok, flag, expected) in checks where !ok {
             throw InputError(file: "command line", place: flag, expected: expected)
         }
-    }
-
-    /// The model config's EOS ids, generation_config.json's, and the tokenizer's EOS.
-    func stopTokens(_ config: ModelConfig, _ tok: any Tokenizer) throws -> Set<Int32> {
-        var stops = Set(config.eosTokenIDs.map { Int32($0) })
-        if let generation = try GenerationConfig.load(directory: model) {
-            stops.formUnion(generation.eosTokenIDs.map { Int32($0) })
-        }
-        if let eos = tok.eosTokenID { stops.insert(eos) }
-        return stops
     }
 
     /// A problem's JSONL line (keys sorted).

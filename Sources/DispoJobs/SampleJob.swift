@@ -7,6 +7,7 @@
 // so its tokens do not depend on n, on the other prompts, or on the batch they run in.
 
 import DispoEngine
+import DispoPipeline
 import DispoSupport
 import DispoTokenizers
 import Foundation
@@ -103,8 +104,8 @@ public enum SampleJob {
             guard m >= 1 else { throw InputError(file: "--max-new-tokens", expected: "at least 1", found: "\(m)") }
             p.maxNewTokens = m
         }
-        p.stopTokens.formUnion(model.config.eosTokenIDs.map { Int32($0) })
-        if let eos = tokenizer?.eosTokenID { p.stopTokens.insert(eos) }
+        p.stopTokens.formUnion(try StopTokens.of(config: model.config, modelDirectory: o.modelDirectory, tokenizer: tokenizer,
+                                                 tokenizerPath: o.tokenizerPath ?? o.modelDirectory))
         return p
     }
 

@@ -51,8 +51,8 @@ public final class RunContext: @unchecked Sendable {
         train = data.train
         evalProblems = data.evalProblems
         maxPromptTokens = data.longestPrompt
-        var stops = Set(learnerModel.config.eosTokenIDs.map { Int32($0) })
-        if let eos = tokenizer.eosTokenID { stops.insert(eos) }
+        let stops = try StopTokens.of(config: learnerModel.config, modelDirectory: spec.model.path, tokenizer: tokenizer,
+                                      tokenizerPath: tokenizerPath)
         stopTokens = stops
         let r = spec.rollout
         samplingParameters = SamplingParameters(temperature: r.temperature, topP: r.topP, topK: r.topK,
