@@ -27,8 +27,11 @@ enum Dispo {
         }
     }
 
+    /// Runs `dispo` to the end; with `timeout`, a process still running after that many seconds is killed and
+    /// the test fails (a hang is a failure, not a stuck suite).
     @discardableResult
-    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> DispoRun {
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
+                    timeout: TimeInterval? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> DispoRun {
         let process = Process()
         process.executableURL = try executable
         process.arguments = arguments
@@ -42,6 +45,14 @@ enum Dispo {
         let input = Pipe()
         process.standardInput = input
         try process.run()
+        let watchdog = DispatchWorkItem { [process] in
+            if process.isRunning {
+                XCTFail("dispo \(arguments.prefix(2).joined(separator: " ")) still running after \(timeout ?? 0) s: killed", file: file, line: line)
+                kill(process.processIdentifier, SIGKILL)
+            }
+        }
+        if let timeout { DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog) }
+        defer { watchdog.cancel() }
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
         // Read both pipes to the end before waiting, so a large output cannot block the child.

@@ -145,8 +145,10 @@ public enum Checkpoints {
         return weights
     }
 }
-/// Fault injection for the kill-and-resume tests: `DISPO_FAULT=NAME:N` kills the process with SIGKILL when
-/// it reaches point NAME with value N (e.g. `checkpoint-write:4`, halfway through writing checkpoint 4).
+/// Fault injection for the failure tests: `DISPO_FAULT=NAME:N` kills the process with SIGKILL when it reaches
+/// point NAME with value N (e.g. `checkpoint-write:4`, halfway through writing checkpoint 4); other faults are
+/// named where they act: `sigint:N` (the run signals itself after step N), `sampler-stall:N` (the sampler
+/// stops before step N's batches), `verifier-error:N` (the verifier fails on step N's batches).
 public enum FaultInjection {
     static let spec: (String, Int)? = {
         guard let text = ProcessInfo.processInfo.environment["DISPO_FAULT"] else { return nil }

@@ -36,6 +36,7 @@ final class SamplerStage: @unchecked Sendable {
     func run() async throws {
         for try await batch in input {
             if boundaries.isStale(step: batch.step, index: batch.index) { continue }
+            if FaultInjection.matches("sampler-stall", batch.step + 1) { try await Task.sleep(nanoseconds: 3_600_000_000_000) }
             let version = max(0, batch.step - maxStaleness)
             let weights = try await store.weights(version)
             let load = loadedVersion != version

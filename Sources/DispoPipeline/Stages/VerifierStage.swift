@@ -32,6 +32,9 @@ struct VerifierStage: Sendable {
         for try await batch in input {
             let p = batch.prompts
             if boundaries.isStale(step: p.step, index: p.index) { continue }
+            if FaultInjection.matches("verifier-error", p.step + 1) {
+                throw PipelineStageError(stage: "verifier", message: "injected fault at step \(p.step + 1) (DISPO_FAULT)")
+            }
             let started = Date()
             var groups: [ScoredGroup] = []
             for (problem, results) in zip(p.problems, batch.results) {
