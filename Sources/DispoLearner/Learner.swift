@@ -90,6 +90,24 @@ public final class Learner {
         return values
     }
 
+    /// log π of every response token under the current weights, at `temperature` (default: the learner's),
+    /// forward only, in micro-batches: what the old log-probs are when the learner recomputes them.
+    public func responseLogProbs(_ rollouts: [Rollout], temperature: Float? = nil) throws -> [[Float]] {
+        var out: [[Float]] = []
+        out.reserveCapacity(rollouts.count)
+        let parts = (rollouts.count + config.microBatchSize - 1) / config.microBatchSize
+        for range in Self.split(rollouts.count, into: max(1, parts)) where !range.isEmpty {
+            let part = rollouts[range]
+            let tokens = TokenBatch(sequences: part.map { $0.promptIDs + $0.responseIDs }, scoreFrom: part.map { $0.promptIDs.count })
+            let scores = try model.forward(tokens, temperature: temperature ?? config.temperature)
+            for (b, r) in part.enumerated() {
+                let first = b * tokens.T + r.promptIDs.count - 1
+                out.append((0..<r.responseIDs.count).map { scores.logProbs[first + $0] })
+            }
+        }
+        return out
+    }
+
     /// `count` items in `parts` contiguous ranges whose sizes differ by at most one (earlier ones larger).
     public static func split(_ count: Int, into parts: Int) -> [Range<Int>] {
         var ranges: [Range<Int>] = []

@@ -16,6 +16,7 @@
 import DispoChannels
 import DispoEngine
 import DispoLearner
+import DispoRollout
 import DispoShards
 import DispoSupport
 import Foundation
@@ -125,7 +126,11 @@ public final class PipelineRun: @unchecked Sendable {
         let spec = context.spec
         var state = start
         guard state.steps < spec.train.steps else { return state }
-        let producing = ProducingStages(context: context, store: store, scoring: scoringOverride)
+        if let backend = context.backend {
+            try await backend.connect()
+            log("sampling on \(backend.name)")
+        }
+        let producing = ProducingStages(context: context, store: store, scoring: scoringOverride, backend: context.backend)
         let token = stop.onRaise { producing.fail(StopRequested()) }
         defer { stop.remove(token) }
         let (steps, cursor) = (state.steps..<spec.train.steps, state.cursor)
@@ -173,10 +178,28 @@ public final class PipelineRun: @unchecked Sendable {
         var state = before
         let step = batch.step + 1
         recorder.enqueue(batch)
-        let rollouts = batch.groups.enumerated().flatMap { slot, group in group.rollouts(step: step, slot: slot) }
+        var rollouts = batch.groups.enumerated().flatMap { slot, group in group.rollouts(step: step, slot: slot) }
         let learnStarted = Date()
         let exclusive = Exclusive(learner)
-        var values = try await learnerThread.run { try exclusive.value.update(rollouts) }
+        var mismatch: [String: Double] = [:]
+        if spec.rollout.recomputeOldLogprobs || context.backend != nil {
+            let batchRollouts = rollouts
+            let trainer = try await learnerThread.run { try exclusive.value.responseLogProbs(batchRollouts) }
+            let sampler = rollouts.map(\.oldLogProbs)
+            for (name, value) in try MismatchMetrics.compute(sampler: sampler, trainer: trainer).named { mismatch[name] = value }
+            if context.backend != nil, batch.step == 0 {
+                // Step 1 is sampled with the learner's own weights: any large gap is a log-prob semantics mix-up.
+                let τ = spec.rollout.temperature
+                let atOne = τ == 1 ? nil : try await learnerThread.run { try exclusive.value.responseLogProbs(batchRollouts, temperature: 1) }
+                if let problem = try LogProbSemantics.diagnose(sampler: sampler, trainer: trainer, trainerAtTemperatureOne: atOne, temperature: τ) {
+                    throw PipelineStageError(stage: "sampler", message: problem)
+                }
+            }
+            if spec.rollout.recomputeOldLogprobs { for i in rollouts.indices { rollouts[i].oldLogProbs = trainer[i] } }
+        }
+        let trainOn = rollouts
+        var values = try await learnerThread.run { try exclusive.value.update(trainOn) }
+        values.merge(mismatch) { $1 }
         let learnSeconds = Date().timeIntervalSince(learnStarted)
         state.steps = step
         state.cursor = batch.cursor

@@ -1,6 +1,7 @@
 // Everything a run needs, built from its spec: tokenizer, models, shard sets, configs, the run directory.
 
 import DispoEngine
+import DispoRollout
 import DispoLearner
 import DispoLosses
 import DispoShards
@@ -27,6 +28,8 @@ public final class RunContext: @unchecked Sendable {
     public let stopTokens: Set<Int32>
     public let samplingParameters: SamplingParameters
     public let scorer: ResponseScorer
+    /// The server pool sampling runs on (`rollout.backend`); nil = this process's engine.
+    public let backend: (any RolloutBackend)?
     /// The longest prompt among the training and evaluation problems.
     public let maxPromptTokens: Int
 
@@ -58,6 +61,10 @@ public final class RunContext: @unchecked Sendable {
         samplingParameters = SamplingParameters(temperature: r.temperature, topP: r.topP, topK: r.topK,
                                                 maxNewTokens: r.maxNewTokens, stopTokens: stops)
         scorer = ResponseScorer(config: spec.scoring)
+        let pool = spec.rollout.backend
+        backend = pool.kind == .local ? nil
+            : try ServerPoolBackend(config: pool, modelConfig: learnerModel.config,
+                                    policyRoot: pool.weightSync.dir ?? self.runDir + "/policy")
     }
 
     /// The spec as JSON with sorted keys (what spec.json holds and the hash covers).

@@ -1,6 +1,7 @@
 // Range and cross-field checks of a pipeline spec, and the files it names. Runs before any work.
 
 import DispoLosses
+import DispoRollout
 import DispoSupport
 import Foundation
 
@@ -21,6 +22,17 @@ extension PipelineSpec {
         try check(rollout.topP > 0 && rollout.topP <= 1, "$.rollout.top_p", "a number in (0, 1]", rollout.topP)
         try check(rollout.topK >= 0, "$.rollout.top_k", "a whole number ≥ 0 (0 = off)", rollout.topK)
         try check((0...8).contains(rollout.maxStaleness), "$.rollout.max_staleness", "a whole number in [0, 8]", rollout.maxStaleness)
+        try rollout.backend.validate(file: file, path: "$.rollout.backend")
+        try check(rollout.backend.weightSync.every == 1, "$.rollout.backend.weight_sync.every",
+                  "1 in a pipeline (it syncs when a step needs a newer version than the servers have; raise rollout.max_staleness to sync less often)",
+                  rollout.backend.weightSync.every)
+        do {
+            _ = try LogProbSemantics.check(rollout.backend, temperature: rollout.temperature, topP: rollout.topP, topK: rollout.topK,
+                                           recomputeOldLogProbs: rollout.recomputeOldLogprobs)
+        } catch {
+            throw InputError(file: file, place: "$.rollout.backend.logprobs", expected: "log-probs the learner can use as old log-probs",
+                             found: "\(error)")
+        }
         try check(train.steps >= 0, "$.train.steps", "a whole number ≥ 0 (0 = warm start and evaluation only)", train.steps)
         try positive(train.miniBatches, "$.train.mini_batches")
         try positive(train.microBatchSize, "$.train.micro_batch_size")

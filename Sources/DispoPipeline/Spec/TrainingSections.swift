@@ -1,6 +1,7 @@
 // Spec sections: algorithm, rollouts, training steps, optimizer, evaluation, checkpoints, channels, threads.
 
 import DispoEngine
+import DispoRollout
 import DispoLearner
 import DispoLosses
 import DispoSupport
@@ -57,10 +58,16 @@ public struct RolloutSection: Codable, Sendable, Equatable {
     public var topK = 0
     /// k: rollouts of step s are sampled with policy version max(0, s − k).
     public var maxStaleness = 1
+    /// Where sampling runs: "local" (this process's engine) or a pool of inference servers (docs/SERVING.md).
+    public var backend = RolloutBackendConfig.local
+    /// The learner recomputes the old log-probs with its own weights at the start of each step instead of using
+    /// the sampler's (the sampler's then serve only the trainer–sampler mismatch metrics).
+    public var recomputeOldLogprobs = false
 
     enum CodingKeys: String, CodingKey {
         case groupSize = "group_size", promptsPerStep = "prompts_per_step", genBatchPrompts = "gen_batch_prompts"
         case maxNewTokens = "max_new_tokens", temperature, topP = "top_p", topK = "top_k", maxStaleness = "max_staleness"
+        case backend, recomputeOldLogprobs = "recompute_old_logprobs"
     }
 
     public init() {}
@@ -76,6 +83,8 @@ public struct RolloutSection: Codable, Sendable, Equatable {
         topP = try c.decodeIfPresent(Float.self, forKey: .topP) ?? d.topP
         topK = try c.decodeIfPresent(Int.self, forKey: .topK) ?? d.topK
         maxStaleness = try c.decodeIfPresent(Int.self, forKey: .maxStaleness) ?? d.maxStaleness
+        backend = try c.decodeIfPresent(RolloutBackendConfig.self, forKey: .backend) ?? d.backend
+        recomputeOldLogprobs = try c.decodeIfPresent(Bool.self, forKey: .recomputeOldLogprobs) ?? d.recomputeOldLogprobs
     }
 }
 

@@ -10,6 +10,7 @@
 
 import DispoChannels
 import DispoEngine
+import DispoRollout
 import DispoShards
 import DispoSupport
 import Foundation
@@ -27,7 +28,8 @@ public final class ProducingStages: Sendable {
     let filter: FilterStage
 
     /// `scoring` replaces the verifier's scoring (benchmarks); `verifierWorkers` scoring tasks run at once.
-    public init(context: RunContext, store: PolicyStore, scoring: ResponseScoring? = nil, verifierWorkers: Int = 2) {
+    public init(context: RunContext, store: PolicyStore, scoring: ResponseScoring? = nil, verifierWorkers: Int = 2,
+                backend: (any RolloutBackend)? = nil) {
         let spec = context.spec
         let requested = spec.rollout.genBatchPrompts ?? spec.rollout.promptsPerStep
         // Without dynamic sampling a step never needs more than its own prompts.
@@ -48,7 +50,7 @@ public final class ProducingStages: Sendable {
                                             parameters: context.samplingParameters, seed: spec.seed)
         sampler = SamplerStage(sampler: rolloutSampler, model: context.samplerModel, store: store, boundaries: boundaries,
                                groupSize: spec.rollout.groupSize, maxStaleness: spec.rollout.maxStaleness,
-                               input: prompts, output: generated)
+                               input: prompts, output: generated, backend: backend)
         verifier = VerifierStage(scoring: scoring ?? { result, problem in rolloutSampler.score(result, problem: problem) },
                                  workers: verifierWorkers, boundaries: boundaries, input: generated, output: scored)
         filter = FilterStage(target: spec.rollout.promptsPerStep, dynamic: dynamic, maxGenBatches: spec.dynamicSampling.maxGenBatches,

@@ -3,9 +3,15 @@
 // sampler's compute thread (seeded by run seed, step, problem and sample), sent on to the verifier workers.
 // It runs ahead of verification as far as the `generated` channel allows; a batch whose step the filter has
 // already completed is skipped unsampled.
+//
+// With a server pool (`rollout.backend`), the same batch goes to the pool instead: before sampling with a
+// version the servers do not serve yet, the weights are synced to them (written as a model directory, then
+// a reload request); every sample carries the version the pool served it with. Sample keys are the local
+// ones (run seed, step, problem, sample), so dispo serve pools draw the same tokens as local sampling.
 
 import DispoChannels
 import DispoEngine
+import DispoRollout
 import Foundation
 
 final class SamplerStage: @unchecked Sendable {
@@ -18,11 +24,15 @@ final class SamplerStage: @unchecked Sendable {
     let input: BoundedChannel<PromptBatch>
     let output: BoundedChannel<GenerationBatch>
     let thread = ComputeThread(name: "sampler")
+    /// A server pool; nil = this process's engine.
+    let backend: (any RolloutBackend)?
     /// Only the stage's task touches this.
     private var loadedVersion = -1
 
     init(sampler: RolloutSampler, model: Transformer, store: PolicyStore, boundaries: StepBoundaries, groupSize: Int,
-         maxStaleness: Int, input: BoundedChannel<PromptBatch>, output: BoundedChannel<GenerationBatch>) {
+         maxStaleness: Int, input: BoundedChannel<PromptBatch>, output: BoundedChannel<GenerationBatch>,
+         backend: (any RolloutBackend)? = nil) {
+        self.backend = backend
         self.sampler = sampler
         self.model = model
         self.store = store
@@ -39,6 +49,10 @@ final class SamplerStage: @unchecked Sendable {
             if FaultInjection.matches("sampler-stall", batch.step + 1) { try await Task.sleep(nanoseconds: 3_600_000_000_000) }
             let version = max(0, batch.step - maxStaleness)
             let weights = try await store.weights(version)
+            if let backend {
+                try await output.send(try await sampleRemotely(batch, version: version, weights: weights, backend: backend))
+                continue
+            }
             let load = loadedVersion != version
             let started = Date()
             let model = Exclusive(self.model)
@@ -51,5 +65,19 @@ final class SamplerStage: @unchecked Sendable {
                                                   seconds: Date().timeIntervalSince(started)))
         }
         output.finish()
+    }
+
+    /// One batch on the server pool, syncing `version` first when the pool serves an older one.
+    private func sampleRemotely(_ batch: PromptBatch, version: Int, weights: [Float],
+                                backend: any RolloutBackend) async throws -> GenerationBatch {
+        if backend.servedVersion < version { try await backend.syncWeights(version: version, parameters: weights) }
+        let started = Date()
+        let prompts = batch.problems.map { p in
+            RolloutPrompt(ids: p.prompt, runSeed: sampler.seed, step: UInt64(batch.step), prompt: UInt64(p.index), samples: groupSize)
+        }
+        let samples = try await backend.generate(RolloutBatch(prompts: prompts, parameters: sampler.parameters, policyVersion: version))
+        let served = samples.flatMap { $0.map(\.policyVersion) }.min() ?? backend.servedVersion
+        return GenerationBatch(prompts: batch, version: served, results: samples.map { $0.map(\.generation) },
+                               seconds: Date().timeIntervalSince(started))
     }
 }
