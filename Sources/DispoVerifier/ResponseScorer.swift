@@ -5,21 +5,22 @@
 import DispoSupport
 
 public struct ScoringConfig: Codable, Sendable, Equatable {
-    public var reward: RewardConfig
+    /// The verifier's values, or reward components (RewardComponents.swift).
+    public var reward: RewardSelection
     /// Overlong shaping; nil = off (truncation is then never flagged).
     public var overlong: OverlongConfig?
     public var repetition: RepetitionConfig
 
     public init(reward: RewardConfig = RewardConfig(), overlong: OverlongConfig? = nil,
                 repetition: RepetitionConfig = RepetitionConfig()) {
-        self.reward = reward
+        self.reward = RewardSelection(values: reward)
         self.overlong = overlong
         self.repetition = repetition
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        reward = try c.decodeIfPresent(RewardConfig.self, forKey: .reward) ?? RewardConfig()
+        reward = try c.decodeIfPresent(RewardSelection.self, forKey: .reward) ?? RewardSelection()
         overlong = try c.decodeIfPresent(OverlongConfig.self, forKey: .overlong)
         repetition = try c.decodeIfPresent(RepetitionConfig.self, forKey: .repetition) ?? RepetitionConfig()
     }
@@ -79,7 +80,7 @@ public struct ResponseScorer: Sendable {
         let n = length ?? tokens?.count ?? 0
         let overlongPenalty = config.overlong?.penalty(length: n) ?? 0
         let truncated = config.overlong?.isTruncated(length: n, endedWithEOS: endedWithEOS) ?? false
-        let reward = config.reward.reward(for: verdict) + overlongPenalty + repetitionPenalty
+        let reward = config.reward.values.reward(for: verdict) + overlongPenalty + repetitionPenalty
         return ResponseScore(verdict: verdict, reward: reward, overlongPenalty: overlongPenalty,
                              repetitionPenalty: repetitionPenalty, truncated: truncated,
                              maskedFromLoss: truncated && (config.overlong?.maskTruncated ?? false),

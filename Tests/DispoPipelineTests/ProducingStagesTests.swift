@@ -22,7 +22,7 @@ final class ProducingStagesTests: XCTestCase {
     /// optional random delay.
     private func fakeScoring(delay: Bool = false, failAt: Int? = nil) -> ResponseScoring {
         let calls = Counter()
-        return { result, problem in
+        return { result, problem, _ in
             let n = calls.next()
             if let failAt, n == failAt { throw Injected() }
             if delay { try await Task.sleep(nanoseconds: UInt64.random(in: 0...2_000_000)) }

@@ -61,7 +61,7 @@ final class ResponseScorerTests: XCTestCase {
     func test_scoring_config_validation_names_the_nested_field() throws {
         let json = #"{"reward": {"correct": 2}, "overlong": {"max_length": 8, "buffer": 20}}"#
         let config = try JSONDecoder().decode(ScoringConfig.self, from: Data(json.utf8))
-        XCTAssertEqual(config.reward.correct, 2)
+        XCTAssertEqual(config.reward.values.correct, 2)
         XCTAssertThrowsError(try config.validate(file: "p.json")) {
             XCTAssertEqual(($0 as? InputError)?.place, "$.overlong.buffer")
         }

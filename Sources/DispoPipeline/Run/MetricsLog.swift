@@ -60,7 +60,10 @@ enum StepMetrics {
         let incorrect = responses.filter { !$0.score.verdict.correct }
         let staleness = batch.groups.map { Double(batch.step - $0.version) }
         func mean(_ xs: [Double]) -> Double { xs.isEmpty ? 0 : xs.reduce(0, +) / Double(xs.count) }
-        return [
+        var components: [String: [Double]] = [:]
+        for r in responses { for (name, value) in r.components { components[name, default: []].append(value) } }
+        let componentMeans = Dictionary(uniqueKeysWithValues: components.map { ("reward/\($0.key)/mean", mean($0.value)) })
+        return componentMeans.merging([
             "acc/mean": Double(correct.count) / n,
             "response_length/mean": mean(lengths),
             "response_length/max": lengths.max() ?? 0,
@@ -82,7 +85,7 @@ enum StepMetrics {
             "timing_s/sample": batch.sampleSeconds,
             "timing_s/verify": batch.verifySeconds,
             "perf/samples_per_s": n / max(batch.sampleSeconds, 1e-9),
-        ]
+        ]) { $1 }
     }
 
     /// The progress line of a step.

@@ -58,6 +58,8 @@ public final class PipelineRun: @unchecked Sendable {
     let learnerThread = ComputeThread(name: "learner")
     /// Steps of the newest checkpoint written or restored.
     var checkpointed = -1
+    /// Reward plugin failures already logged, by component (the metric is per step).
+    var rewardFailuresLogged: [String: Int] = [:]
 
     public init(context: RunContext, stop: StopFlag = StopFlag(), log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.context = context
@@ -133,6 +135,7 @@ public final class PipelineRun: @unchecked Sendable {
         let producing = ProducingStages(context: context, store: store, scoring: scoringOverride, backend: context.backend)
         let token = stop.onRaise { producing.fail(StopRequested()) }
         defer { stop.remove(token) }
+        defer { context.reward?.shutdown() }
         let (steps, cursor) = (state.steps..<spec.train.steps, state.cursor)
         let producer = Task { try await producing.run(steps: steps, cursor: cursor) }
         let loopStarted = Date()
@@ -207,6 +210,10 @@ public final class PipelineRun: @unchecked Sendable {
         store.publish(state.steps, weights: snapshot(context.learnerModel))
         store.discard(below: max(0, state.steps - spec.rollout.maxStaleness))
         values.merge(StepMetrics.rollout(batch)) { $1 }
+        for (name, count) in context.reward?.failures ?? [:] {
+            values["reward/\(name)/failures"] = Double(count - (rewardFailuresLogged[name] ?? 0))
+            rewardFailuresLogged[name] = count
+        }
         values["timing_s/learn"] = learnSeconds
         values["perf/trained_tokens_per_s"] = Double(rollouts.reduce(0) { $0 + $1.responseIDs.count + $1.promptIDs.count })
             / max(learnSeconds, 1e-9)

@@ -1,6 +1,7 @@
 // Everything a run needs, built from its spec: tokenizer, models, shard sets, configs, the run directory.
 
 import DispoEngine
+import DispoRewards
 import DispoRollout
 import DispoLearner
 import DispoLosses
@@ -28,6 +29,8 @@ public final class RunContext: @unchecked Sendable {
     public let stopTokens: Set<Int32>
     public let samplingParameters: SamplingParameters
     public let scorer: ResponseScorer
+    /// The combined reward when `scoring.reward` names components; nil = the verifier alone.
+    public let reward: CombinedReward?
     /// The server pool sampling runs on (`rollout.backend`); nil = this process's engine.
     public let backend: (any RolloutBackend)?
     /// The longest prompt among the training and evaluation problems.
@@ -61,6 +64,7 @@ public final class RunContext: @unchecked Sendable {
         samplingParameters = SamplingParameters(temperature: r.temperature, topP: r.topP, topK: r.topK,
                                                 maxNewTokens: r.maxNewTokens, stopTokens: stops)
         scorer = ResponseScorer(config: spec.scoring)
+        reward = spec.scoring.reward.components == nil ? nil : try CombinedReward(spec.scoring.reward)
         let pool = spec.rollout.backend
         backend = pool.kind == .local ? nil
             : try ServerPoolBackend(config: pool, modelConfig: learnerModel.config,

@@ -51,7 +51,15 @@ public final class ProducingStages: Sendable {
         sampler = SamplerStage(sampler: rolloutSampler, model: context.samplerModel, store: store, boundaries: boundaries,
                                groupSize: spec.rollout.groupSize, maxStaleness: spec.rollout.maxStaleness,
                                input: prompts, output: generated, backend: backend)
-        verifier = VerifierStage(scoring: scoring ?? { result, problem in rolloutSampler.score(result, problem: problem) },
+        let builtIn: ResponseScoring
+        if let reward = context.reward {
+            builtIn = { result, problem, place in
+                try await rolloutSampler.score(result, problem: problem, step: place.step, sample: place.sample, reward: reward)
+            }
+        } else {
+            builtIn = { result, problem, _ in rolloutSampler.score(result, problem: problem) }
+        }
+        verifier = VerifierStage(scoring: scoring ?? builtIn,
                                  workers: verifierWorkers, boundaries: boundaries, input: generated, output: scored)
         filter = FilterStage(target: spec.rollout.promptsPerStep, dynamic: dynamic, maxGenBatches: spec.dynamicSampling.maxGenBatches,
                              boundaries: boundaries, input: scored, output: batches)

@@ -4,6 +4,7 @@
 
 import DispoEngine
 import DispoLearner
+import DispoRewards
 import DispoSupport
 import DispoTokenizers
 import DispoVerifier
@@ -14,12 +15,15 @@ public struct ScoredResponse: Sendable {
     public var logProbs: [Float]
     public var stopped: Bool
     public var score: ResponseScore
+    /// Reward components by metric name, when `scoring.reward` names components.
+    public var components: [String: Double]
 
-    public init(tokens: [TokenID], logProbs: [Float], stopped: Bool, score: ResponseScore) {
+    public init(tokens: [TokenID], logProbs: [Float], stopped: Bool, score: ResponseScore, components: [String: Double] = [:]) {
         self.tokens = tokens
         self.logProbs = logProbs
         self.stopped = stopped
         self.score = score
+        self.components = components
     }
 }
 
@@ -79,14 +83,35 @@ public struct RolloutSampler: @unchecked Sendable {
         return problems.indices.map { Array(results[($0 * samples)..<(($0 + 1) * samples)]) }
     }
 
+    /// The response's text as the verifier reads it: the tokens before the stop token, special tokens skipped.
+    public func text(of result: GenerationResult) -> String {
+        let body = result.finishReason == .stop ? Array(result.tokens.dropLast()) : result.tokens
+        return (try? tokenizer.decode(body, skipSpecialTokens: true)) ?? ""
+    }
+
     /// Decodes and scores one generation.
     public func score(_ result: GenerationResult, problem: Problem) -> ScoredResponse {
         let stopped = result.finishReason == .stop
         let body = stopped ? Array(result.tokens.dropLast()) : result.tokens
-        let text = (try? tokenizer.decode(body, skipSpecialTokens: true)) ?? ""
+        let text = self.text(of: result)
         var score = scorer.score(response: text, gold: problem.answer, tokens: body, length: result.tokens.count,
                                  endedWithEOS: stopped)
         score.truncated = score.truncated || !stopped
         return ScoredResponse(tokens: result.tokens, logProbs: result.logProbs, stopped: stopped, score: score)
+    }
+
+    /// Scores one generation with a combined reward (`scoring.reward` components): the verifier's score, then
+    /// the components; `step` (1-based) and `sample` identify the request to plugins.
+    public func score(_ result: GenerationResult, problem: Problem, step: Int, sample: Int,
+                      reward: CombinedReward) async throws -> ScoredResponse {
+        var scored = score(result, problem: problem)
+        let prompt = (try? tokenizer.decode(problem.prompt, skipSpecialTokens: false)) ?? ""
+        let request = RewardRequest(prompt: prompt, response: text(of: result), answer: problem.answer,
+                                    metadata: .init(problemID: problem.id, problemIndex: problem.index, step: step, sample: sample))
+        let combined = try await reward.score(RewardInput(request: request, length: result.tokens.count), base: scored.score)
+        scored.score.reward = combined.reward
+        scored.score.verdict.correct = combined.correct
+        scored.components = combined.components
+        return scored
     }
 }

@@ -7,8 +7,14 @@ import DispoChannels
 import DispoEngine
 import Foundation
 
+/// Which response is scored: the learner step (1-based) it is sampled for and its index in its group.
+public struct ResponsePlace: Sendable {
+    public var step: Int
+    public var sample: Int
+}
+
 /// Scores one generated response to `problem` (the verifier's work; a benchmark may substitute a slower one).
-public typealias ResponseScoring = @Sendable (GenerationResult, Problem) async throws -> ScoredResponse
+public typealias ResponseScoring = @Sendable (GenerationResult, Problem, ResponsePlace) async throws -> ScoredResponse
 
 struct VerifierStage: Sendable {
     let scoring: ResponseScoring
@@ -39,7 +45,9 @@ struct VerifierStage: Sendable {
             var groups: [ScoredGroup] = []
             for (problem, results) in zip(p.problems, batch.results) {
                 var responses: [ScoredResponse] = []
-                for result in results { responses.append(try await scoring(result, problem)) }
+                for (j, result) in results.enumerated() {
+                    responses.append(try await scoring(result, problem, ResponsePlace(step: p.step + 1, sample: j)))
+                }
                 groups.append(ScoredGroup(problem: problem, version: batch.version, responses: responses))
             }
             try await output.send(ScoredBatch(step: p.step, index: p.index, groups: groups, cursorAfter: p.cursorAfter,
