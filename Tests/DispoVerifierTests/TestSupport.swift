@@ -8,7 +8,10 @@ enum TestPaths {
     /// The package root (two levels above this folder).
     static let packageRoot = testsDirectory.deletingLastPathComponent().deletingLastPathComponent()
     static let fixtures = testsDirectory.appendingPathComponent("Fixtures")
-    static let shared = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
+    /// `../shared` beside the checkout, or the directory in DISPO_SHARED (a path that does not exist runs the
+    /// suite as a user's clone without it).
+    static let shared = ProcessInfo.processInfo.environment["DISPO_SHARED"].map { URL(fileURLWithPath: $0) }
+        ?? packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
 
     /// `../shared/<relative>`, or XCTSkip naming the test when ../shared is absent.
     static func shared(_ relative: String, test: String) throws -> URL {
