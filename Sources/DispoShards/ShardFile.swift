@@ -94,6 +94,9 @@ public final class ShardFile: Sendable {
         if footer.recordCount != entry.records { throw bad("footer", "\(entry.records) records", "\(footer.recordCount)") }
         if footer.tokenCount != entry.tokens { throw bad("footer", "\(entry.tokens) tokens", "\(footer.tokenCount)") }
         if footer.blockCount != entry.blocks { throw bad("footer", "\(entry.blocks) blocks", "\(footer.blockCount)") }
+        if footer.uncompressedBytes != entry.uncompressedBytes {
+            throw bad("footer", "\(entry.uncompressedBytes) uncompressed bytes", "\(footer.uncompressedBytes)")
+        }
     }
 
     /// Index of the block holding shard-local record `record` (binary search over first records).

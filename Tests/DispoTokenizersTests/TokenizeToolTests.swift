@@ -39,9 +39,9 @@ final class TokenizeToolTests: XCTestCase {
 
     func test_whole_text_or_lines() throws {
         var out: [String] = []
-        TokenizeTool.encodeText(Data("a\nb\n".utf8), perLine: false, tokenizer: try char.get(), addSpecialTokens: false) { out.append($0) }
-        TokenizeTool.encodeText(Data("a\nb\n".utf8), perLine: true, tokenizer: try char.get(), addSpecialTokens: false) { out.append($0) }
-        TokenizeTool.encodeText(Data("a\r\nb".utf8), perLine: true, tokenizer: try char.get(), addSpecialTokens: false) { out.append($0) }
+        try TokenizeTool.encodeText(Data("a\nb\n".utf8), perLine: false, tokenizer: try char.get(), addSpecialTokens: false) { out.append($0) }
+        try TokenizeTool.encodeText(Data("a\nb\n".utf8), perLine: true, tokenizer: try char.get(), addSpecialTokens: false) { out.append($0) }
+        try TokenizeTool.encodeText(Data("a\r\nb".utf8), perLine: true, tokenizer: try char.get(), addSpecialTokens: false) { out.append($0) }
         XCTAssertEqual(out, ["[69,99,70,99]", "[69]", "[70]", "[69]", "[70]"])
         XCTAssertEqual(TokenizeTool.jsonString("q\"\\\u{1}é"), "\"q\\\"\\\\\\u0001é\"")
     }
