@@ -69,7 +69,7 @@ public struct RunMetrics: Sendable {
             }
             let row = numbers(object)
             guard let step = row["step"], step == step.rounded(), (0...1e9).contains(step) else {
-                throw InputError(file: file, place: place, expected: "a \"step\" that is a whole number in [0, 1000000000]",
+                throw InputError(file: file, place: place, expected: "a numeric \"step\" (a whole number in [0, 1000000000])",
                                  found: InputError.excerpt(text))
             }
             rows.append(row)

@@ -192,12 +192,16 @@ public final class ShardSetWriter {
 
     /// Appends a compressed block to its shard file, opening and closing files as blocks say.
     private func write(_ block: CompressedBlock) throws {
-        if output == nil {
+        let out: ShardOutput
+        if let open = output {
+            out = open
+        } else {
             let header = ShardHeader(tokenWidth: width, codec: options.codec, blockBytes: options.blockBytes,
                                      shardNumber: block.shard, vocabularySize: tokenizer.vocabularySize)
-            output = try ShardOutput(path: directory + "/" + ShardFormat.shardName(block.shard), header: header)
+            out = try ShardOutput(path: directory + "/" + ShardFormat.shardName(block.shard), header: header)
+            output = out
         }
-        try output!.append(block)
+        try out.append(block)
         summary.uncompressedBytes += block.uncompressedSize
         summary.compressedBytes += block.bytes.count
         summary.blocks += 1

@@ -237,9 +237,10 @@ struct SingleNodeContainer: SingleValueDecodingContainer {
     }
 
     func integer<I: FixedWidthInteger>(_ type: I.Type) throws -> I {
-        guard case .number(let d, _) = decoder.node.value, d == d.rounded(), let i = I(exactly: d) else {
-            throw decoder.fail(I.isSigned ? "a whole number in [\(I.min), \(I.max)]" : "a whole number in [0, \(I.max)]")
+        guard case .number(let d, _) = decoder.node.value, d == d.rounded() else {
+            throw decoder.fail(I.isSigned ? "a whole number" : "a non-negative whole number")
         }
+        guard let i = I(exactly: d) else { throw decoder.fail("a whole number in [\(I.min), \(I.max)]") }
         return i
     }
 
