@@ -104,7 +104,7 @@ extension PipelineSpec {
     }
 
     private func validateScoring(_ v: SpecChecker) throws {
-        try scoring.validate(file: v.file)
+        try v.nested("$.scoring") { try scoring.validate(file: v.file) }
         let r = scoring.reward
         for (key, value) in [("correct", r.correct), ("incorrect", r.incorrect), ("no_answer", r.noAnswer)] {
             try v.real(value, "$.scoring.reward.\(key)", Limits.reward)
@@ -117,7 +117,7 @@ extension PipelineSpec {
         try v.int(rep.maxPeriod, "$.scoring.repetition.max_period", 1...65_536)
         try v.int(rep.window, "$.scoring.repetition.window", 2...Limits.newTokens.upperBound)
         try v.real(rep.penalty, "$.scoring.repetition.penalty", Limits.reward)
-        try dynamicSampling.validate(file: v.file)
+        try v.nested("$.dynamic_sampling") { try dynamicSampling.validate(file: v.file) }
         try v.int(dynamicSampling.maxGenBatches, "$.dynamic_sampling.max_gen_batches", 0...1_000_000, "0 = never give up")
     }
 
@@ -154,6 +154,15 @@ struct SpecChecker {
 
     func check(_ ok: Bool, _ path: String, _ expected: String, _ found: Any) throws {
         if !ok { throw InputError(file: file, place: path, expected: expected, found: "\(found)") }
+    }
+
+    /// Runs a section's own `validate`, whose places are relative to the section (`$.buffer`), and names
+    /// them from the spec's root (`$.scoring.overlong.buffer`).
+    func nested(_ section: String, _ body: () throws -> Void) throws {
+        do { try body() } catch var error as InputError {
+            error.place = error.place.map { $0.hasPrefix("$") ? section + $0.dropFirst() : $0 }
+            throw error
+        }
     }
 
     func int(_ value: Int, _ path: String, _ range: ClosedRange<Int>, _ note: String? = nil) throws {
