@@ -2,12 +2,19 @@
 // tensor reads, and whole-directory loading. Input: byte 0 picks the mode, then
 //   0: a config.json text;
 //   1: a safetensors file, every tensor of at most 2^20 elements read as f32;
-//   2: a safetensors file loaded as the weights of the tiny model (Data/models/tiny-char/config.json).
+//   2: a safetensors file loaded as the weights of a tiny model (`tinyConfig`; the seed corpus holds its
+//      weights as `dispo model init --config` writes them).
 
 import DispoEngine
 import DispoSupport
 import Foundation
 import FuzzSupport
+
+/// The model of mode 2 (Tools/fuzz/corpus/FuzzModelFiles/tiny-config.json holds the same text).
+let tinyConfig = """
+    {"model_type": "llama", "vocab_size": 8, "hidden_size": 8, "intermediate_size": 16, "num_hidden_layers": 1,
+     "num_attention_heads": 2, "num_key_value_heads": 1, "max_position_embeddings": 32, "hidden_act": "silu"}
+    """
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzModelFiles(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -32,12 +39,9 @@ public func fuzzModelFiles(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             _ = try? file.read(name, shape: entry.shape, into: out)
         }
     default:
-        let config = Repository.path("Data/models/tiny-char/config.json")
-        if FileSystem.kind(directory + "/config.json") != .regular, let text = try? FileSystem.read(config) {
-            Scratch.write(text, to: directory + "/config.json")
-        }
+        if FileSystem.kind(directory + "/config.json") != .regular { Scratch.write(Array(tinyConfig.utf8), to: directory + "/config.json") }
         Scratch.write(body, to: directory + "/model.safetensors")
-        _ = try? Transformer.load(directory: directory)
+        do { Scratch.note("loaded \(try Transformer.load(directory: directory).parameterCount) parameters") } catch { Scratch.note("\(error)") }
     }
     return 0
 }

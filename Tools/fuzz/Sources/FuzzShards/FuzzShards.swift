@@ -26,8 +26,13 @@ public func fuzzShards(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     Scratch.write(file, to: directory + "/shard-00000.dsh")
     Scratch.write(Array((manifest ?? "").utf8), to: directory + "/manifest.json")
-    _ = ShardSet.verify(directory: directory)
-    guard let set = try? ShardSet(directory: directory) else { return 0 }
+    Scratch.note("verify: \(ShardSet.verify(directory: directory))")
+    let set: ShardSet
+    do { set = try ShardSet(directory: directory) } catch {
+        Scratch.note("open: \(error)")
+        return 0
+    }
+    Scratch.note("opened: \(set.count) records")
     _ = try? set.scan { _, record in _ = record.tokens.count }
     if set.count > 0 { _ = try? set.record(at: set.count - 1) }
     _ = try? ShardSetStats.compute(set)

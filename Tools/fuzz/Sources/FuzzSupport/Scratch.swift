@@ -18,6 +18,11 @@ public enum Scratch {
         _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
     }
 
+    /// With DISPO_FUZZ_DEBUG set, prints what a reader said about an input (to see how deep seeds get).
+    public static func note(_ what: String) {
+        if ProcessInfo.processInfo.environment["DISPO_FUZZ_DEBUG"] != nil { print(what) }
+    }
+
     /// The bytes of one fuzz input.
     public static func bytes(_ data: UnsafePointer<UInt8>, _ size: Int) -> [UInt8] {
         Array(UnsafeBufferPointer(start: data, count: size))
