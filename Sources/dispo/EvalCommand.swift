@@ -32,7 +32,7 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Evaluate the first N problems (0 = all), N in [0, 1000000000].") var limit: Int = 0
     @Flag(help: "Also report the accuracy of one greedy response per problem.") var greedy = false
     @Option(help: "Per-problem responses and verdicts (JSONL).") var out: String?
-    @Option(help: "Write the summary metrics (JSON) here.") var metrics: String?
+    @OptionGroup var metricsOption: MetricsOption
     @Option(parsing: .unconditional, help: "Sequences decoded at once, in [1, 1048576].") var slots: Int = 32
     @OptionGroup var threadOption: ThreadOption
 
@@ -64,7 +64,7 @@ struct EvalCommand: AsyncParsableCommand {
         }
         bar?.finish(result.problems)
         try StandardOutput.line(EvalJob.summary(result, seconds: Date().timeIntervalSince(started)))
-        if let metrics {
+        if let metrics = metricsOption.metrics {
             try AtomicFile.write(JSONWriter.metricsLine(result.metrics) + "\n", to: metrics)
         }
         if let out { try StandardOutput.line("wrote \(result.problems) lines to \(out)") }

@@ -43,7 +43,7 @@ struct LearnCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Mini-batches K (one optimizer step each); must divide the number of rollouts.") var minibatches: Int = 1
     @Option(parsing: .unconditional, help: "Sequences per forward/backward pass (bounds activation memory), in [1, 1048576].") var microBatch: Int = 16
     @Option(parsing: .unconditional, help: "Temperature of the log-probs (must match the sampler's), in (0, 100].") var temperature: Float = 1
-    @Option(help: "Write the metrics (JSON) here.") var metrics: String?
+    @OptionGroup var metricsOption: MetricsOption
 
     func validate() throws {
         try Flags.check(lr, "--lr", Limits.learningRate, lowerOpen: true)
@@ -82,7 +82,7 @@ struct LearnCommand: AsyncParsableCommand {
                                               gradClip: gradClip > 0 ? gradClip : nil)
         let config = LearnerConfig(objective: objective, normByStd: !noNormByStd, miniBatches: minibatches,
                                    microBatchSize: microBatch, temperature: temperature, optimizer: optimizerConfig)
-        var job = LearnJob(model: model, rollouts: rollouts, output: out, config: config, metricsPath: metrics)
+        var job = LearnJob(model: model, rollouts: rollouts, output: out, config: config, metricsPath: metricsOption.metrics)
         job.step = step
         try StandardOutput.line(JSONWriter.metricsLine(try job.run()))
     }
@@ -94,7 +94,7 @@ struct LearnCommand: AsyncParsableCommand {
         let job = ReplayJob(runDir: runDir, step: step, output: out)
         let result = try job.run { StandardError.line($0) }
         let line = JSONWriter.metricsLine(result.metrics)
-        if let metrics { try AtomicFile.write(line + "\n", to: metrics) }
+        if let metrics = metricsOption.metrics { try AtomicFile.write(line + "\n", to: metrics) }
         try StandardOutput.line(line)
         let origin = "replayed from checkpoint step \(result.startedFrom)"
         switch result.matchesRun {

@@ -27,6 +27,11 @@ struct ThreadOption: ParsableArguments {
     func validate() throws { try Flags.check(threads, "--threads", Limits.threads) }
 }
 
+/// `--metrics FILE`: the command's metrics as one JSON line (written whole, or not at all).
+struct MetricsOption: ParsableArguments {
+    @Option(help: "Write the metrics here as one JSON line (keys sorted, non-finite values as null).") var metrics: String?
+}
+
 /// How responses are sampled: `--temperature`, `--top-p`, `--top-k`, `--max-new-tokens`, `--seed`. Unset
 /// values take the command's defaults (its help says which).
 struct SamplingOptions: ParsableArguments {
