@@ -3,6 +3,7 @@
 import DispoLosses
 import DispoRollout
 import DispoSupport
+import DispoVerifier
 import Foundation
 
 extension PipelineSpec {
@@ -105,9 +106,15 @@ extension PipelineSpec {
 
     private func validateScoring(_ v: SpecChecker) throws {
         try v.nested("$.scoring") { try scoring.validate(file: v.file) }
-        let r = scoring.reward
-        for (key, value) in [("correct", r.correct), ("incorrect", r.incorrect), ("no_answer", r.noAnswer)] {
-            try v.real(value, "$.scoring.reward.\(key)", Limits.reward)
+        var values: [(String, RewardConfig)] = scoring.reward.components == nil ? [("$.scoring.reward", scoring.reward.values)] : []
+        for (i, c) in (scoring.reward.components ?? []).enumerated() {
+            if c.kind == .math { values.append(("$.scoring.reward[\(i)]", c.values)) }
+            try v.real(c.failureReward, "$.scoring.reward[\(i)].failure_reward", Limits.reward)
+        }
+        for (path, r) in values {
+            for (key, value) in [("correct", r.correct), ("incorrect", r.incorrect), ("no_answer", r.noAnswer)] {
+                try v.real(value, "\(path).\(key)", Limits.reward)
+            }
         }
         if let o = scoring.overlong {
             try v.int(o.maxLength, "$.scoring.overlong.max_length", Limits.newTokens)
