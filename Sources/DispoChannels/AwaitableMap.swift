@@ -53,7 +53,7 @@ public final class AwaitableMap<Key: Hashable & Sendable, Value: Sendable>: Send
         } onCancel: {
             let cancelled = state.withLock { s -> CheckedContinuation<Value, any Error>? in
                 guard let i = s.waiters[key]?.firstIndex(where: { $0.id == id }) else { return nil }
-                return s.waiters[key]!.remove(at: i).continuation
+                return s.waiters[key]?.remove(at: i).continuation
             }
             cancelled?.resume(throwing: CancellationError())
         }

@@ -30,13 +30,14 @@ public struct ArithmeticConfig: Sendable, Codable, Equatable {
 
     /// Checks the knobs describe a non-empty task.
     public func validate() throws {
-        guard minOps >= 1, maxOps >= minOps else {
-            throw InputError(file: "arithmetic config", place: "ops", expected: "1 <= min-ops <= max-ops",
+        guard minOps >= 1, maxOps >= minOps, maxOps <= 64 else {
+            throw InputError(file: "arithmetic config", place: "ops", expected: "1 <= min-ops <= max-ops <= 64",
                              found: "\(minOps)...\(maxOps)")
         }
-        guard maxOperand >= 1, maxFactor >= 2, maxValue >= 2 * maxOperand else {
+        guard (1...1_000_000_000).contains(maxOperand), (2...1_000_000_000).contains(maxFactor),
+              maxValue >= 2 * maxOperand, maxValue <= 1_000_000_000_000 else {
             throw InputError(file: "arithmetic config", place: "bounds",
-                             expected: "max-operand >= 1, max-factor >= 2, max-value >= 2 * max-operand",
+                             expected: "max-operand in [1, 10^9], max-factor in [2, 10^9], max-value in [2 × max-operand, 10^12]",
                              found: "\(maxOperand), \(maxFactor), \(maxValue)")
         }
     }
@@ -101,12 +102,19 @@ public struct ArithmeticGenerator: Sendable {
 
     /// One JSONL line per problem: `{"answer":"0","id":"arith-S-I","problem":"…","solution":"…"}`.
     public static func jsonLines(count: Int, config: ArithmeticConfig, seed: UInt64) throws -> [String] {
+        var lines: [String] = []
+        try forEachLine(count: count, config: config, seed: seed) { lines.append($0) }
+        return lines
+    }
+
+    /// The same lines, one at a time (nothing is held in memory, so `count` is bounded by the output only).
+    public static func forEachLine(count: Int, config: ArithmeticConfig, seed: UInt64, _ body: (String) throws -> Void) throws {
         struct Line: Encodable { var answer, id, problem, solution: String }
         var generator = ArithmeticGenerator(config: config, seed: seed)
-        return try (0..<count).map { i in
+        for i in 0..<max(0, count) {
             let p = generator.next()
-            return try JSONWriter.encode(Line(answer: String(p.answer), id: "arith-\(seed)-\(i)", problem: p.problem,
-                                              solution: p.solution))
+            try body(try JSONWriter.encode(Line(answer: String(p.answer), id: "arith-\(seed)-\(i)", problem: p.problem,
+                                                solution: p.solution)))
         }
     }
 }

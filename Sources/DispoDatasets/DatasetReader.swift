@@ -137,6 +137,8 @@ public final class DatasetReader {
                 return .failure(InputError(file: path, place: place, expected: "a JSON object", found: value.value.kindDescription))
             }
             return .success(DatasetRecord(members.map { ($0.key, $0.value.value) }))
+        } catch let error as InputError where JSONParser.isValidSyntax(error) {
+            return .failure(error)   // valid JSON dispo refuses: a number out of range, a key given twice
         } catch let error as InputError {
             return .failure(InputError(file: path, place: place, expected: "a JSON object",
                                        found: "invalid JSON \(InputError.excerpt(text, limit: 40)) (expected \(error.expected))"))

@@ -52,6 +52,9 @@ public struct ShardJobSummary: Sendable {
     /// Reason → count of records left out.
     public var skipped: [String: Int] = [:]
     public var repairedEscapes = 0
+    /// Characters the tokenizer has no token for (a char vocabulary's `<unk>`), and the records holding them.
+    public var unknownCharacters = 0
+    public var recordsWithUnknown = 0
     public var promptLengths: [Int] = []
     public var uncompressedBytes = 0
     public var compressedBytes = 0
@@ -63,9 +66,14 @@ public struct ShardJobSummary: Sendable {
 extension ShardJob {
     public func validate() throws {
         var total = 0.0
+        var seen: Set<String> = []
         for (name, fraction) in splits {
             guard name != "train", !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
                 throw InputError(file: "--split", place: name, expected: "a split name of letters, digits, - or _, other than train")
+            }
+            guard seen.insert(name).inserted else {
+                throw InputError(file: "--split", place: name, expected: "each split name once", found: "\"\(name)\" given again",
+                                 hint: "give one --split per held-out set, e.g. --split test=0.1 --split valid=0.1")
             }
             guard fraction > 0, fraction < 1 else {
                 throw InputError(file: "--split", place: name, expected: "a fraction in (0, 1)", found: "\(fraction)")
@@ -73,8 +81,8 @@ extension ShardJob {
             total += fraction
         }
         guard total < 1 else { throw InputError(file: "--split", expected: "fractions that add up to less than 1", found: "\(total)") }
-        if let maxPromptTokens, maxPromptTokens < 1 {
-            throw InputError(file: "--max-prompt-tokens", expected: "a positive number", found: "\(maxPromptTokens)")
+        if let maxPromptTokens {
+            try Limits.check(maxPromptTokens, Limits.newTokens, file: "command line", place: "--max-prompt-tokens")
         }
     }
 
@@ -92,7 +100,7 @@ extension ShardJob {
         let names = splits.isEmpty ? [""] : ["train"] + splits.map(\.name)
         let identity = tokenizer.identity
         let source = self.source ?? Self.defaultSource(input)
-        if !splits.isEmpty { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) }
+        if !splits.isEmpty { try FileSystem.createDirectory(output) }
         var writers: [ShardSetWriter] = []
         do {
             for name in names {
@@ -117,6 +125,12 @@ extension ShardJob {
                 counts[split].tokens += record.tokens.count
             }
             bar.finish(reader.totalBytes)
+            if let empty = counts.indices.first(where: { counts[$0].records == 0 }) {
+                throw InputError(file: input, expected: "at least one record in every shard set written",
+                                 found: "\(summary.recordsRead) records read, none for \(names[empty].isEmpty ? output : output + "/" + names[empty])"
+                                     + (summary.skipped.isEmpty ? "" : " (skipped: \(summary.skippedText))"),
+                                 hint: names.count > 1 ? "raise the split's fraction or shard more records" : nil)
+            }
             for (i, w) in writers.enumerated() {
                 let written = try w.finish()
                 summary.uncompressedBytes += written.uncompressedBytes
@@ -146,7 +160,9 @@ extension ShardJob {
         case .success(let o): object = o
         case .failure(var error):
             error.hint = error.hint ?? "fix the record, or pass --skip-bad to count and skip such records"
-            return try skip("bad JSON or UTF-8", error)
+            let reason = error.expected == JSONParser.duplicateKeyExpectation ? "a key given twice"
+                : error.expected == JSONParser.numberRangeExpectation ? "a number out of range" : "bad JSON or UTF-8"
+            return try skip(reason, error)
         }
         let problem: MathProblem
         do {
@@ -156,7 +172,18 @@ extension ShardJob {
             return try skip("missing or malformed field", error)
         }
         if problem.repairedEscapes { summary.repairedEscapes += 1 }
-        let prompt = try problem.promptIDs ?? tokenizer.encode(template.render(problem: problem.prompt ?? ""))
+        if problem.promptIDs == nil, (problem.prompt ?? "").allSatisfy(\.isWhitespace) {
+            return try skip("empty prompt", InputError(file: input, place: row.place, expected: "a problem with text",
+                                                       found: "an empty prompt", hint: "remove the record, or pass --skip-bad to count and skip such records"))
+        }
+        let text = problem.promptIDs == nil ? try template.render(problem: problem.prompt ?? "") : ""
+        let prompt = problem.promptIDs ?? tokenizer.encode(text)
+        var unknown = problem.promptIDs == nil ? tokenizer.unknownCharacters(in: text) : 0
+        defer { summary.noteUnknown(unknown) }
+        guard !prompt.isEmpty else {
+            return try skip("empty prompt", InputError(file: input, place: row.place, expected: "a prompt of at least one token",
+                                                       found: "no tokens", hint: "remove the record, or pass --skip-bad to count and skip such records"))
+        }
         if let bad = prompt.first(where: { $0 < 0 || Int($0) >= tokenizer.vocabularySize }) {
             return try skip("token id out of range", InputError(file: input, place: row.place,
                             expected: "token ids below the vocabulary size \(tokenizer.vocabularySize)", found: "\(bad)"))
@@ -173,6 +200,7 @@ extension ShardJob {
         var mask: [UInt8]?
         if let response = problem.response {
             var responseTokens = tokenizer.encode(response)
+            unknown += tokenizer.unknownCharacters(in: response)
             if let end = responseEnd { responseTokens.append(end) }
             tokens += responseTokens
             mask = Array(repeating: 0, count: prompt.count) + Array(repeating: 1, count: responseTokens.count)
@@ -227,6 +255,18 @@ extension ShardJob {
 }
 
 extension ShardJobSummary {
+    /// Counts characters the tokenizer had no token for.
+    mutating func noteUnknown(_ count: Int) {
+        guard count > 0 else { return }
+        unknownCharacters += count
+        recordsWithUnknown += 1
+    }
+
+    /// `3 (empty prompt), 1 (bad JSON or UTF-8)`.
+    var skippedText: String {
+        skipped.sorted { $0.key < $1.key }.map { "\($0.value) (\($0.key))" }.joined(separator: ", ")
+    }
+
     /// The end-of-job report: records, tokens, prompt length percentiles, skips, compression, time.
     public func report() -> String {
         var lines: [String] = []
@@ -245,6 +285,10 @@ extension ShardJobSummary {
         for (reason, count) in skipped.sorted(by: { $0.key < $1.key }) { lines.append("skipped: \(count) (\(reason))") }
         lines.append(contentsOf: notes)
         if repairedEscapes > 0 { lines.append("repaired LaTeX escapes in \(repairedEscapes) prompts") }
+        if unknownCharacters > 0 {
+            lines.append("warning: \(unknownCharacters) characters in \(recordsWithUnknown) records are not in the tokenizer's vocabulary "
+                         + "(written as its unknown token, or dropped when it has none)")
+        }
         if compressedBytes > 0 {
             lines.append(String(format: "bytes: %d uncompressed, %d compressed (ratio %.2f)", uncompressedBytes,
                                 compressedBytes, Double(uncompressedBytes) / Double(compressedBytes)))

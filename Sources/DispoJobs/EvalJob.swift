@@ -79,8 +79,8 @@ public struct EvalJob {
     /// Loads everything, evaluates, writes the JSONL; `progress(done, total)` after each problem.
     public func run(progress: (Int, Int) -> Void = { _, _ in }) throws -> EvalResult {
         try validate()
-        let problems = try Problem.load(ShardSet(directory: data), limit: limit)
-        guard !problems.isEmpty else {
+        let set = try ShardSet(directory: data)
+        guard set.count > 0 else {
             throw InputError(file: data, expected: "at least one problem", found: "an empty shard set")
         }
         let transformer = try Transformer.load(directory: model)
@@ -96,18 +96,24 @@ public struct EvalJob {
             throw InputError(file: tokenizerPath, expected: "a vocabulary of at most the model's \(transformer.config.vocabSize) tokens",
                              found: "\(tok.vocabularySize) tokens", hint: "pass the model's own tokenizer with --tokenizer")
         }
+        try GenerationBudget.checkTokenizer(of: set, tok, tokenizerPath: tokenizerPath)
+        let problems = try Problem.load(set, limit: limit, vocabularySize: transformer.config.vocabSize)
         let parameters = SamplingParameters(temperature: temperature, topP: topP, topK: topK, maxNewTokens: maxNewTokens,
                                             stopTokens: try StopTokens.of(config: transformer.config, modelDirectory: model,
                                                                                     tokenizer: tok, tokenizerPath: tokenizerPath))
-        let capacity = (problems.map(\.prompt.count).max() ?? 0) + maxNewTokens
-        let generator = Generator(model: transformer, slots: min(slots, problems.count * samples), capacity: capacity)
+        let longest = problems.map(\.prompt.count).max() ?? 0
+        let slotCount = min(slots, try Limits.product(problems.count, samples, file: "command line", place: "--n",
+                                                         what: "responses (problems × --n)"))
+        let capacity = try GenerationBudget.check(transformer.config, longestPrompt: longest, maxNewTokens: maxNewTokens,
+                                                  slots: slotCount, flag: "--slots")
+        let generator = Generator(model: transformer, slots: slotCount, capacity: capacity)
         let sampler = RolloutSampler(generator: generator, tokenizer: tok, scorer: ResponseScorer(config: scoring),
                                      parameters: parameters, seed: seed)
-        let writer = try output.map { try LineWriter(path: $0) }
+        let writer = try output.map { try LineFile(path: $0) }
         progress(0, problems.count)
         var done = 0
         let result = try Evaluator(sampler: sampler, samples: samples, greedy: greedy).run(problems) { record in
-            if let writer { try writer.write(try Self.line(record, tokenizer: tok)) }
+            if let writer { try writer.line(try Self.line(record, tokenizer: tok)) }
             done += 1
             progress(done, problems.count)
         }
@@ -116,15 +122,14 @@ public struct EvalJob {
     }
 
     func validate() throws {
-        let checks: [(Bool, String, String)] = [
-            (samples >= 1, "--n", "at least 1 sample per problem"), (maxNewTokens >= 1, "--max-new-tokens", "at least 1"),
-            (slots >= 1, "--slots", "at least 1"), (limit >= 0, "--limit", "0 (all) or more"),
-            (temperature >= 0 && temperature.isFinite, "--temperature", "a temperature ≥ 0"),
-            (topP > 0 && topP <= 1, "--top-p", "a value in (0, 1]"), (topK >= 0, "--top-k", "0 (off) or more"),
-        ]
-        for (ok, flag, expected) in checks where !ok {
-            throw InputError(file: "command line", place: flag, expected: expected)
-        }
+        let file = "command line"
+        try Limits.check(samples, Limits.samples, file: file, place: "--n", what: "samples per problem")
+        try Limits.check(maxNewTokens, Limits.newTokens, file: file, place: "--max-new-tokens")
+        try Limits.check(slots, Limits.sequences, file: file, place: "--slots")
+        try Limits.check(limit, Limits.count, file: file, place: "--limit", what: "0 = all")
+        try Limits.check(Double(temperature), Limits.temperature, file: file, place: "--temperature")
+        try Limits.check(Double(topP), 0...1, lowerOpen: true, file: file, place: "--top-p")
+        try Limits.check(topK, 0...Int(Int32.max), file: file, place: "--top-k", what: "0 = off")
     }
 
     /// A problem's JSONL line (keys sorted).
@@ -154,31 +159,5 @@ public struct EvalJob {
         if let greedy = r.greedy { text += String(format: "  greedy %.3f", greedy) }
         return text + String(format: "  (%d problems × %d samples, mean length %.1f tokens, %.1fs)", r.problems, k,
                              r.meanResponseLength, seconds)
-    }
-}
-
-/// Appends lines to a new file (replacing an old one), flushed line by line so a long evaluation's
-/// results can be read while it runs.
-final class LineWriter {
-    let path: String
-    private let handle: FileHandle
-
-    init(path: String) throws {
-        self.path = path
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-            throw SystemError(file: path, operation: "create", code: errno)
-        }
-        self.handle = handle
-    }
-
-    func write(_ line: String) throws {
-        try handle.write(contentsOf: Data((line + "\n").utf8))
-    }
-
-    func close() throws {
-        try handle.synchronize()
-        try handle.close()
     }
 }

@@ -30,6 +30,11 @@ public struct LearnJob {
     public func run() throws -> [String: Double] {
         let transformer = try Transformer.load(directory: model)
         let batch = try RolloutFile.read(rollouts, vocabularySize: transformer.config.vocabSize, step: step)
+        guard batch.count % config.miniBatches == 0 else {
+            throw InputError(file: rollouts, place: "--minibatches",
+                             expected: "a number of mini-batches that divides the \(batch.count) rollouts (equal mini-batches)",
+                             found: "\(config.miniBatches)", hint: "choose one of \(Self.divisors(batch.count))")
+        }
         var config = self.config
         if config.objective.aggregation == .seqMeanTokenSumNorm, config.aggregationConstant <= 1 {
             config.aggregationConstant = Double(batch.map(\.responseIDs.count).max() ?? 1)
@@ -38,10 +43,15 @@ public struct LearnJob {
         var metrics = try learner.update(batch)
         metrics["train/rollouts"] = Double(batch.count)
         metrics["response_length/mean"] = Double(batch.reduce(0) { $0 + $1.responseIDs.count }) / Double(batch.count)
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        try FileSystem.createDirectory(output)
         try transformer.save(directory: output)
         try CompanionFiles.copy(CompanionFiles.of(model), into: output)
         if let metricsPath { try AtomicFile.write(JSONWriter.metricsLine(metrics) + "\n", to: metricsPath) }
         return metrics
+    }
+
+    /// The divisors of `n` up to 64, for the hint of a --minibatches that does not divide the batch.
+    static func divisors(_ n: Int) -> String {
+        (1...max(1, min(n, 64))).filter { n % $0 == 0 }.map(String.init).joined(separator: ", ")
     }
 }

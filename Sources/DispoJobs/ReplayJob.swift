@@ -67,7 +67,7 @@ public struct ReplayJob {
             matches = memcmp(run.parameters.base, model.parameters.base, model.parameterCount * MemoryLayout<Float>.size) == 0
         }
         if let output {
-            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+            try FileSystem.createDirectory(output)
             try model.save(directory: output)
             try CompanionFiles.copy(CompanionFiles.of(directory).filter { !$0.hasSuffix("/config.json") }, into: output)
         }

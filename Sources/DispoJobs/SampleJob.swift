@@ -38,11 +38,12 @@ public enum SampleJob {
     struct Prompt { var ids: [Int32]; var text: String? }
 
     /// Reads every prompt first (a bad line fails before any output), then writes one JSON line per sample.
-    public static func run(_ o: SampleJobOptions, write: (String) -> Void) throws {
+    public static func run(_ o: SampleJobOptions, write: (String) throws -> Void) throws {
         guard (o.prompt == nil) != (o.inputPath == nil) else {
             throw InputError(file: "dispo sample", expected: "exactly one of --prompt and --input")
         }
-        guard o.n >= 1 else { throw InputError(file: "--n", expected: "at least 1 sample per prompt", found: "\(o.n)") }
+        try Limits.check(o.n, Limits.samples, file: "command line", place: "--n", what: "samples per prompt")
+        try Limits.check(o.threads, Limits.threads, file: "command line", place: "--threads")
         let model = try Transformer.load(directory: o.modelDirectory)
         Gemm.setThreads(o.threads)
         model.threads = o.threads
@@ -54,8 +55,11 @@ public enum SampleJob {
         }
         let parameters = try samplingParameters(o, model: model, tokenizer: tokenizer)
         let prompts = try readPrompts(o, tokenizer: tokenizer, vocab: model.config.vocabSize)
-        let capacity = (prompts.map(\.ids.count).max() ?? 0) + parameters.maxNewTokens
-        let generator = Generator(model: model, slots: max(1, min(o.slots, prompts.count * o.n)), capacity: capacity)
+        let total = try Limits.product(prompts.count, o.n, file: "command line", place: "--n", what: "samples (prompts × --n)")
+        let slots = max(1, min(o.slots, total))
+        let capacity = try GenerationBudget.check(model.config, longestPrompt: prompts.map(\.ids.count).max() ?? 0,
+                                                  maxNewTokens: parameters.maxNewTokens, slots: slots, flag: "--n")
+        let generator = Generator(model: model, slots: slots, capacity: capacity)
         // Requests in (prompt, sample) order, generated one slot-group at a time so output streams.
         let requests = prompts.indices.flatMap { p in
             (0..<o.n).map { i in
@@ -69,7 +73,7 @@ public enum SampleJob {
             let results = try generator.generate(Array(requests[first..<end]), parameters: parameters)
             for (offset, result) in results.enumerated() {
                 let index = first + offset
-                write(line(prompt: prompts[index / o.n], promptIndex: index / o.n, sample: index % o.n,
+                try write(line(prompt: prompts[index / o.n], promptIndex: index / o.n, sample: index % o.n,
                            result: result, tokenizer: tokenizer))
             }
             first = end
@@ -88,20 +92,20 @@ public enum SampleJob {
         let generation = try GenerationConfig.load(directory: o.modelDirectory)
         var p = generation?.sampling(maxNewTokens: 64) ?? SamplingParameters(temperature: 1, topP: 1, topK: 0, maxNewTokens: 64)
         if let t = o.temperature {
-            guard t >= 0, t.isFinite else { throw InputError(file: "--temperature", expected: "a temperature ≥ 0 (0 = greedy)", found: "\(t)") }
+            try Limits.check(Double(t), Limits.temperature, file: "command line", place: "--temperature", what: "0 = greedy")
             p.temperature = t
         }
         if let topP = o.topP {
-            guard topP > 0, topP <= 1 else { throw InputError(file: "--top-p", expected: "0 < top-p ≤ 1", found: "\(topP)") }
+            try Limits.check(Double(topP), 0...1, lowerOpen: true, file: "command line", place: "--top-p")
             p.topP = topP
         }
         if let k = o.topK {
-            guard k >= 0 else { throw InputError(file: "--top-k", expected: "top-k ≥ 0 (0 = all tokens)", found: "\(k)") }
+            try Limits.check(k, 0...Int(Int32.max), file: "command line", place: "--top-k", what: "0 = all tokens")
             p.topK = k
         }
         if o.greedy { p.temperature = 0 }
         if let m = o.maxNewTokens {
-            guard m >= 1 else { throw InputError(file: "--max-new-tokens", expected: "at least 1", found: "\(m)") }
+            try Limits.check(m, Limits.newTokens, file: "command line", place: "--max-new-tokens")
             p.maxNewTokens = m
         }
         p.stopTokens.formUnion(try StopTokens.of(config: model.config, modelDirectory: o.modelDirectory, tokenizer: tokenizer,
@@ -122,7 +126,7 @@ public enum SampleJob {
             return ids
         }
         if let text = o.prompt { return [Prompt(ids: try encode(text, file: "--prompt", place: nil), text: text)] }
-        let path = o.inputPath!
+        guard let path = o.inputPath else { return [] }
         return try JSONLines.read(path).map { line in
             let object = try line.reader.object()
             let text = try object.optional("prompt")?.string()
@@ -133,7 +137,7 @@ public enum SampleJob {
                                  found: text == nil ? "neither" : "both")
             }
             if let idsReader { return Prompt(ids: try JSONLines.tokenIDs(idsReader, vocab: vocab), text: nil) }
-            return Prompt(ids: try encode(text!, file: path, place: "line \(line.number)"), text: text)
+            return Prompt(ids: try encode(text ?? "", file: path, place: "line \(line.number)"), text: text)
         }
     }
 

@@ -29,10 +29,9 @@ public enum ScoreJob {
     struct Item { var ids: [Int32]; var start: Int }
 
     /// Reads every line first (a bad line fails before any output), then writes one JSON line per input line.
-    public static func run(_ o: ScoreJobOptions, write: (String) -> Void) throws {
-        guard o.temperature > 0, o.temperature.isFinite else {
-            throw InputError(file: "--temperature", expected: "a temperature > 0", found: "\(o.temperature)")
-        }
+    public static func run(_ o: ScoreJobOptions, write: (String) throws -> Void) throws {
+        try Limits.check(Double(o.temperature), Limits.temperature, lowerOpen: true, file: "command line", place: "--temperature")
+        try Limits.check(o.threads, Limits.threads, file: "command line", place: "--threads")
         let model = try Transformer.load(directory: o.modelDirectory)
         Gemm.setThreads(o.threads)
         model.threads = o.threads
@@ -53,7 +52,7 @@ public enum ScoreJob {
     }
 
     static func score(_ items: [Item], model: Transformer, temperature: Float, batchTokens: Int,
-                      write: (String) -> Void) throws {
+                      write: (String) throws -> Void) throws {
         var first = 0
         while first < items.count {
             // Grow the micro-batch while its padded size B·T stays within budget.
@@ -67,7 +66,7 @@ public enum ScoreJob {
             let scores = try model.forward(batch, temperature: temperature)
             for (b, item) in group.enumerated() {
                 let range = (b * batch.T + item.start - 1)..<(b * batch.T + item.ids.count - 1)
-                write("{\"logprobs\":\(JSONLines.floats(scores.logProbs[range])),\"entropies\":\(JSONLines.floats(scores.entropies[range]))}")
+                try write("{\"logprobs\":\(JSONLines.floats(scores.logProbs[range])),\"entropies\":\(JSONLines.floats(scores.entropies[range]))}")
             }
             first = end
         }
@@ -80,10 +79,7 @@ enum JSONLines {
 
     /// The non-blank lines of `path`, each parsed as JSON with its 1-based line number.
     static func read(_ path: String) throws -> [Line] {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw InputError(file: path, expected: "a readable JSONL file", found: "\(error.localizedDescription)")
-        }
+        let data = try FileSystem.read(path, "a JSONL file")
         var lines: [Line] = []
         for (index, bytes) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             guard let text = String(validating: bytes, as: UTF8.self) else {

@@ -160,7 +160,7 @@ public final class Learner {
             let base = batch.sequenceStarts[b], first = b * T + r.promptIDs.count - 1
             for j in 0..<r.responseIDs.count {
                 batch.logProbs[base + j] = scores.logProbs[first + j]
-                batch.entropies![base + j] = scores.entropies[first + j]
+                batch.entropies?[base + j] = scores.entropies[first + j]
             }
         }
     }
@@ -173,7 +173,7 @@ public final class Learner {
             let first = b * T + r.promptIDs.count - 1
             for j in 0..<r.responseIDs.count {
                 lp[first + j] = out.logProbCoefficients[base + j]
-                if let e = out.entropyCoefficients { ent![first + j] = e[base + j] }
+                if let e = out.entropyCoefficients { ent?[first + j] = e[base + j] }
             }
             base += r.responseIDs.count
         }

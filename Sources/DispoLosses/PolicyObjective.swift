@@ -63,7 +63,7 @@ extension PolicyObjective {
                 if let entropies = batch.entropies {
                     tally.entropy += Double(entropies[t] * m)
                     if entropyBonus {
-                        entropyCoefficients![t] = -regularizers.entropyCoefficient * weight * m
+                        entropyCoefficients?[t] = -regularizers.entropyCoefficient * weight * m
                         total -= Double(regularizers.entropyCoefficient * weight * m * entropies[t])
                     }
                 }

@@ -12,7 +12,7 @@ public struct AxisScale: Sendable, Equatable {
     /// A scale covering `values` and `includes` (e.g. 0 and 1 for an accuracy axis) with about `targetTicks`
     /// ticks; `integer` keeps the step at 1 or more (training steps). Non-finite values are ignored.
     public init(covering values: [Double], includes: [Double] = [], targetTicks: Int = 6, integer: Bool = false) {
-        let finite = (values + includes).filter(\.isFinite)
+        let finite = (values + includes).filter { abs($0) <= 1e300 }   // also drops NaN and ±inf
         var lo = finite.min() ?? 0, hi = finite.max() ?? 1
         if hi - lo <= max(abs(lo), abs(hi)) * 1e-12 {
             // A flat series: widen around the value; non-negative data keeps a non-negative axis.
@@ -29,7 +29,9 @@ public struct AxisScale: Sendable, Equatable {
 
     /// The tick values from `lower` to `upper`, snapped to the step's decimals (no 0.30000000000000004).
     public var ticks: [Double] {
-        let count = Int(((upper - lower) / step).rounded()) + 1
+        let spans = ((upper - lower) / step).rounded()
+        guard spans.isFinite, spans >= 0 else { return [lower] }
+        let count = Int(min(spans, 1000)) + 1
         let scale = pow(10, Double(decimals))
         return (0..<count).map { ((lower + Double($0) * step) * scale).rounded() / scale }
     }
@@ -38,14 +40,18 @@ public struct AxisScale: Sendable, Equatable {
     public func fraction(_ value: Double) -> Double { (value - lower) / (upper - lower) }
 
     /// Decimal places the step needs (0.05 → 2, 5 → 0).
-    var decimals: Int { max(0, -Int(log10(step).rounded(.down))) }
+    var decimals: Int {
+        let exponent = log10(step).rounded(.down)
+        return exponent.isFinite ? max(0, min(340, -Int(exponent))) : 0
+    }
 
     /// A tick label: thousands as k and millions as M when the axis reaches them, otherwise the step's decimals.
     public func label(_ value: Double) -> String {
         let top = max(abs(lower), abs(upper))
         let (divisor, suffix) = top >= 1e6 ? (1e6, "M") : top >= 1e4 ? (1e3, "k") : (1.0, "")
         let scaledStep = step / divisor
-        let places = max(0, -Int(log10(scaledStep).rounded(.down)))
+        let exponent = log10(scaledStep).rounded(.down)
+        let places = exponent.isFinite ? max(0, min(340, -Int(exponent))) : 0
         var text = String(format: "%.\(places)f", value / divisor)
         if Double(text) == 0 { text = String(format: "%.\(places)f", 0.0) }    // no "-0"
         return text + suffix

@@ -38,10 +38,11 @@ public struct RunMetrics: Sendable {
     /// Reads a run directory. `name` defaults to the directory's last path component.
     public static func load(_ directory: String, name: String? = nil) throws -> RunMetrics {
         let path = directory + "/metrics.jsonl"
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard FileSystem.kind(path) != .missing else {
             throw InputError(file: path, expected: "a metrics log (one JSON object per learner step)", found: "no such file",
                              hint: "give a run directory written by `dispo run`")
         }
+        let data = try FileSystem.readData(path, "a metrics log (one JSON object per learner step)")
         let rows = try parseLog(data, file: path)
         var run = RunMetrics(name: name ?? URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent,
                              directory: directory, rows: rows, evals: [:])
@@ -67,8 +68,9 @@ public struct RunMetrics: Sendable {
                 throw InputError(file: file, place: place, expected: "a JSON object of metric values", found: InputError.excerpt(text))
             }
             let row = numbers(object)
-            guard row["step"] != nil else {
-                throw InputError(file: file, place: place, expected: "a numeric \"step\"", found: InputError.excerpt(text))
+            guard let step = row["step"], step == step.rounded(), (0...1e9).contains(step) else {
+                throw InputError(file: file, place: place, expected: "a numeric \"step\" (a whole number in [0, 1000000000])",
+                                 found: InputError.excerpt(text))
             }
             rows.append(row)
         }
@@ -98,7 +100,7 @@ public struct RunMetrics: Sendable {
                 step = n
             }
             let path = directory + "/" + name
-            guard let data = FileManager.default.contents(atPath: path),
+            guard let data = try? FileSystem.readData(path),
                   let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
                 throw InputError(file: path, expected: "a JSON object of evaluation metrics",
                                  hint: "written by the run's evaluator; delete it if it is damaged")

@@ -110,7 +110,7 @@ public enum RunPlots {
         let runs = try zip(runDirectories, legend).map { try RunMetrics.load($0, name: $1) }
         let drawn = charts(runs)
         guard !drawn.isEmpty else { return [] }
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        try FileSystem.createDirectory(output)
         var written: [String] = []
         for (file, chart) in drawn {
             let path = output + "/" + file

@@ -26,12 +26,15 @@ public struct ChartSeries: Sendable {
     public var color: Int
     public var style: Style
     public var points: [ChartPoint]
+    /// The largest magnitude drawn.
+    public static let largest = 1e300
 
     public init(run: String, color: Int, style: Style = .line, points: [ChartPoint]) {
         self.run = run
         self.color = color
         self.style = style
-        self.points = points.filter { $0.x.isFinite && $0.y.isFinite }.sorted { $0.x < $1.x }
+        // Non-finite values, and values beyond ±1e300 (no axis can show them next to ordinary ones), are not drawn.
+        self.points = points.filter { abs($0.x) <= ChartSeries.largest && abs($0.y) <= ChartSeries.largest }.sorted { $0.x < $1.x }
     }
 }
 

@@ -69,7 +69,10 @@ public final class CombinedReward: Sendable {
                 value = Double(input.length) <= target ? 0 : max(-1, -(Double(input.length) - target) / target)
             case .command, .http:
                 do {
-                    let reply = try await plugins[i]!.score(input.request)
+                    guard let plugin = plugins[i] else {
+                        throw RewardPluginError(plugin: names[i], request: input.request.summary, reason: "the plugin was not started")
+                    }
+                    let reply = try await plugin.score(input.request)
                     value = reply.reward
                     if correct == nil { correct = reply.correct }
                     for (key, v) in reply.components ?? [:] { values["\(names[i]).\(key)"] = v }

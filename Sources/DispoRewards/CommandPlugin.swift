@@ -32,12 +32,15 @@ public final class CommandRewardPlugin: RewardPlugin, @unchecked Sendable {
     public func score(_ request: RewardRequest) async throws -> RewardReply {
         var process = try await idle.take()
         do {
-            if process == nil {
-                let fresh = try PluginProcess(command: command, name: name)
-                started.withLock { $0.append(fresh) }
-                process = fresh
+            let running: PluginProcess
+            if let open = process {
+                running = open
+            } else {
+                running = try PluginProcess(command: command, name: name)
+                started.withLock { $0.append(running) }
+                process = running
             }
-            let line = try await process!.ask(try JSONWriter.encode(request), timeout: timeout)
+            let line = try await running.ask(try JSONWriter.encode(request), timeout: timeout)
             let reply: RewardReply
             do {
                 reply = try RewardReply.parse(line, plugin: name)
@@ -121,7 +124,8 @@ final class PluginProcess: @unchecked Sendable {
                 throw PluginFault(reason: "no answer within \(timeout) s")
             }
             defer { group.cancelAll() }
-            return try await group.next()!
+            guard let line = try await group.next() else { throw PluginFault(reason: "no answer") }
+            return line
         }
     }
 

@@ -30,7 +30,9 @@ public final class LocalRolloutBackend: RolloutBackend, @unchecked Sendable {
                                      reason: "\(parameters.count) parameters given, the model has \(expected)")
         }
         await run {
-            parameters.withUnsafeBufferPointer { self.generator.model.parameters.base.update(from: $0.baseAddress!, count: $0.count) }
+            parameters.withUnsafeBufferPointer { p in
+                if let source = p.baseAddress { self.generator.model.parameters.base.update(from: source, count: p.count) }
+            }
             self.version = version
         }
         return true

@@ -43,7 +43,8 @@ public struct PolicyDirectory: Sendable {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try AtomicFile.write(Array(try encoder.encode(written)) + [0x0A], to: temporary + "/config.json")
             try parameters.withUnsafeBufferPointer { p in
-                let tensors = layout.tensors.map { Safetensors.Tensor(name: $0.name, shape: $0.shape, data: p.baseAddress! + $0.offset) }
+                guard let base = p.baseAddress else { throw SystemError(file: final, operation: "write weights (no parameters)", code: EINVAL) }
+                let tensors = layout.tensors.map { Safetensors.Tensor(name: $0.name, shape: $0.shape, data: base + $0.offset) }
                 try Safetensors.write(tensors, dtype: dtype, to: temporary + "/model.safetensors")
             }
             if fm.fileExists(atPath: final) { try fm.removeItem(atPath: final) }

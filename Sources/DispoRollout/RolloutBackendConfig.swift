@@ -102,7 +102,10 @@ public struct RolloutBackendConfig: Codable, Sendable, Equatable {
         }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = RolloutBackendConfig(kind: .local)
-        self.init(kind: try choice(c, .kind, Kind.self)!)
+        guard let kind = try choice(c, .kind, Kind.self) else {
+            throw DecodingError.keyNotFound(CodingKeys.kind, .init(codingPath: decoder.codingPath, debugDescription: "a \"kind\""))
+        }
+        self.init(kind: kind)
         urls = try c.decodeIfPresent([String].self, forKey: .urls) ?? []
         model = try c.decodeIfPresent(String.self, forKey: .model)
         timeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .timeoutSeconds) ?? d.timeoutSeconds

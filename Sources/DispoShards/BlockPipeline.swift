@@ -52,8 +52,10 @@ private final class BlockJob: Sendable {
     }
 
     func wait() -> CompressedBlock {
-        done.wait()
-        return result.withLock { $0! }
+        while true {   // `finish` stores the block before it signals, so the first wake-up finds it
+            done.wait()
+            if let block = result.withLock({ $0 }) { return block }
+        }
     }
 }
 

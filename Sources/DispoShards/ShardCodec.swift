@@ -142,7 +142,7 @@ enum BlockCodec {
             let bound = Int(LZ4_compressBound(Int32(n)))
             return [UInt8](unsafeUninitializedCapacity: bound) { out, written in
                 written = Int(LZ4_compress_default(source.baseAddress?.assumingMemoryBound(to: CChar.self),
-                                                   UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: CChar.self),
+                                                   out.baseAddress.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: CChar.self) },
                                                    Int32(n), Int32(bound)))
                 precondition(written > 0 || n == 0, "LZ4_compress_default failed on \(n) bytes")
             }

@@ -94,6 +94,9 @@ public final class ShardFile: Sendable {
         if footer.recordCount != entry.records { throw bad("footer", "\(entry.records) records", "\(footer.recordCount)") }
         if footer.tokenCount != entry.tokens { throw bad("footer", "\(entry.tokens) tokens", "\(footer.tokenCount)") }
         if footer.blockCount != entry.blocks { throw bad("footer", "\(entry.blocks) blocks", "\(footer.blockCount)") }
+        if footer.uncompressedBytes != entry.uncompressedBytes {
+            throw bad("footer", "\(entry.uncompressedBytes) uncompressed bytes", "\(footer.uncompressedBytes)")
+        }
     }
 
     /// Index of the block holding shard-local record `record` (binary search over first records).
@@ -169,20 +172,19 @@ final class DecodedBlock: Sendable {
     /// The record `i` of this block (already checked at decode).
     func record(_ i: Int) -> TokenRecord {
         storage.withUnsafeBytes { bytes in
-            Self.layout(bytes, width: width).view(i).materialize()
+            // Already checked when the block was decoded; rebuilding the view needs only the header.
+            BlockLayout(trusted: bytes, width: width)?.view(i).materialize() ?? TokenRecord(tokens: [])
         }
-    }
-
-    private static func layout(_ bytes: UnsafeRawBufferPointer, width: Int) -> BlockLayout {
-        // Already checked when the block was decoded; rebuilding the view needs only the header.
-        BlockLayout(trusted: bytes, width: width)
     }
 }
 
 extension BlockLayout {
-    /// A layout over bytes that passed the checked initializer before.
-    init(trusted bytes: UnsafeRawBufferPointer, width: Int) {
+    /// A layout over bytes that passed the checked initializer before (nil only for fewer than 8 bytes,
+    /// which that initializer refuses).
+    init?(trusted bytes: UnsafeRawBufferPointer, width: Int) {
+        guard bytes.count >= 8, let base = bytes.baseAddress else { return nil }
         self.bytes = bytes
+        self.base = base
         self.count = Int(bytes.u32(0))
         self.dataStart = 4 + 4 * (count + 1)
         self.width = width

@@ -91,7 +91,7 @@ public struct ShardHeader: Sendable, Equatable {
             throw bad("header", "codec id 0 (none), 1 (lz4) or 2 (zstd)", "\(b.u8(13))")
         }
         return ShardHeader(tokenWidth: width, codec: codec, blockBytes: Int(b.u32(16)),
-                           shardNumber: Int(b.u32(20)), vocabularySize: Int(b.u64(24)))
+                           shardNumber: Int(b.u32(20)), vocabularySize: Int(clamping: b.u64(24)))
     }
 }
 

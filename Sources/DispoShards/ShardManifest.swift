@@ -70,19 +70,19 @@ public struct ShardManifest: Codable, Sendable, Equatable {
     /// Loads and checks `directory/manifest.json`.
     public static func load(directory: String) throws -> ShardManifest {
         let path = directory + "/" + fileName
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
-            throw InputError(file: directory, expected: "a shard set directory", found: "nothing there",
+        let kind = FileSystem.kind(directory)
+        guard kind == .directory else {
+            throw InputError(file: directory, expected: "a shard set directory", found: kind == .missing ? "nothing there" : kind.description,
                              hint: "create it with `dispo shard …`")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let shards = (try? FileManager.default.contentsOfDirectory(atPath: directory))?
-                .filter { $0.hasSuffix("." + ShardFormat.fileExtension) } ?? []
+        guard FileSystem.kind(path) != .missing else {
+            let shards = ((try? FileSystem.list(directory)) ?? []).filter { $0.hasSuffix("." + ShardFormat.fileExtension) }
             throw InputError(file: path, expected: "the manifest of a complete shard set",
                              found: shards.isEmpty ? "no manifest and no shard files"
                                                    : "\(shards.count) shard files but no manifest (an incomplete set: writing did not finish)",
                              hint: "re-run `dispo shard …` to write the set again")
         }
+        let data = Data(try FileSystem.read(path, "the manifest of a shard set (a regular file)"))
         // Format and version first, so a manifest from another tool or a newer dispo says so plainly.
         struct Probe: Decodable { var format: String?; var version: Int? }
         if let probe = try? JSONDecoder().decode(Probe.self, from: data) {
@@ -119,9 +119,31 @@ public struct ShardManifest: Codable, Sendable, Equatable {
                       + "\(tokenizer.vocabularySize)", "\(tokenWidth)")
         }
         try codec.validate(file: path)
-        guard records == shards.reduce(0, { $0 + $1.records }), tokens == shards.reduce(0, { $0 + $1.tokens }),
-              records >= 0, tokens >= 0 else {
-            throw bad("records", "totals equal to the sum over shards", "\(records) records, \(tokens) tokens")
+        guard (1...Int(Int32.max)).contains(tokenizer.vocabularySize) else {
+            throw bad("tokenizer.vocabulary_size", "a vocabulary size in [1, \(Int32.max)]", "\(tokenizer.vocabularySize)")
+        }
+        guard (1...ShardFormat.maxBlockBytes).contains(blockBytes) else {
+            throw bad("block_bytes", "a block size in [1, \(ShardFormat.maxBlockBytes)]", "\(blockBytes)")
+        }
+        guard shards.count <= 1_000_000 else { throw bad("shards", "at most 1000000 shard files", "\(shards.count)") }
+        var sumRecords = 0, sumTokens = 0
+        for (i, shard) in shards.enumerated() {
+            let counts = [shard.records, shard.tokens, shard.blocks, shard.bytes, shard.uncompressedBytes]
+            guard counts.allSatisfy({ $0 >= 0 }), shard.blocks <= shard.records, shard.records <= shard.uncompressedBytes else {
+                throw bad("shards[\(i)]", "non-negative counts with blocks ≤ records ≤ uncompressed bytes",
+                          "\(shard.records) records, \(shard.tokens) tokens, \(shard.blocks) blocks, \(shard.bytes) bytes")
+            }
+            let (r, o1) = sumRecords.addingReportingOverflow(shard.records)
+            let (t, o2) = sumTokens.addingReportingOverflow(shard.tokens)
+            guard !o1, !o2 else { throw bad("shards[\(i)]", "counts whose totals fit a 64-bit integer", "an overflow") }
+            (sumRecords, sumTokens) = (r, t)
+        }
+        guard records == sumRecords, tokens == sumTokens else {
+            throw bad("records", "totals equal to the sum over shards (\(sumRecords) records, \(sumTokens) tokens)",
+                      "\(records) records, \(tokens) tokens")
+        }
+        guard (0...records).contains(maskedRecords) else {
+            throw bad("masked_records", "a count in [0, records = \(records)]", "\(maskedRecords)")
         }
         for (i, shard) in shards.enumerated() where shard.file != ShardFormat.shardName(i) {
             throw bad("shards[\(i)].file", ShardFormat.shardName(i), InputError.excerpt(shard.file))

@@ -145,14 +145,18 @@ public struct ShardSetIterator {
 
     public mutating func next() throws -> (index: Int, record: TokenRecord)? {
         guard index < end else { return nil }
-        if block == nil || index >= blockFirst + block!.count {
+        let current: DecodedBlock
+        if let open = block, index < blockFirst + open.count {
+            current = open
+        } else {
             let (shard, local) = set.locate(index)
             let file = set.files[shard]
             let b = file.blockIndex(of: local)
-            block = try DecodedBlock(file: file, index: b, pool: set.decoders)
+            current = try DecodedBlock(file: file, index: b, pool: set.decoders)
+            block = current
             blockFirst = index - (local - file.blocks[b].firstRecord)
         }
-        let record = block!.record(index - blockFirst)
+        let record = current.record(index - blockFirst)
         index += 1
         return (index - 1, record)
     }

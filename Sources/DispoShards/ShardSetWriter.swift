@@ -104,9 +104,8 @@ public final class ShardSetWriter {
     /// Creates the directory, or clears an old set from it when `overwrite` allows (manifest first, so an
     /// interrupted overwrite leaves an incomplete set, never a mix that looks complete).
     private static func prepare(directory: String, overwrite: Bool) throws {
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let names = try fm.contentsOfDirectory(atPath: directory)
+        try FileSystem.createDirectory(directory)
+        let names = try FileSystem.list(directory)
         let old = names.filter { $0 == ShardManifest.fileName || ($0.hasPrefix("shard-") && $0.hasSuffix("." + ShardFormat.fileExtension)) }
         guard !old.isEmpty else { return }
         guard overwrite else {
@@ -117,7 +116,7 @@ public final class ShardSetWriter {
                              hint: "pass overwrite (`--overwrite`) to replace it, or choose another directory")
         }
         let manifestFirst = old.filter { $0 == ShardManifest.fileName } + old.filter { $0 != ShardManifest.fileName }
-        for name in manifestFirst { try fm.removeItem(atPath: directory + "/" + name) }
+        for name in manifestFirst { try FileSystem.remove(directory + "/" + name) }
     }
 
     /// Appends one record. Throws InputError (and writes nothing) for a record with token ids outside
@@ -192,12 +191,16 @@ public final class ShardSetWriter {
 
     /// Appends a compressed block to its shard file, opening and closing files as blocks say.
     private func write(_ block: CompressedBlock) throws {
-        if output == nil {
+        let out: ShardOutput
+        if let open = output {
+            out = open
+        } else {
             let header = ShardHeader(tokenWidth: width, codec: options.codec, blockBytes: options.blockBytes,
                                      shardNumber: block.shard, vocabularySize: tokenizer.vocabularySize)
-            output = try ShardOutput(path: directory + "/" + ShardFormat.shardName(block.shard), header: header)
+            out = try ShardOutput(path: directory + "/" + ShardFormat.shardName(block.shard), header: header)
+            output = out
         }
-        try output!.append(block)
+        try out.append(block)
         summary.uncompressedBytes += block.uncompressedSize
         summary.compressedBytes += block.bytes.count
         summary.blocks += 1

@@ -29,8 +29,8 @@ public struct LengthHistogram: Sendable, Equatable {
         guard total > 0 else { return 0 }
         let rank = max(1, Int((p / 100 * Double(total)).rounded(.up)))
         var seen = 0
-        for value in counts.keys.sorted() {
-            seen += counts[value]!
+        for (value, count) in counts.sorted(by: { $0.key < $1.key }) {
+            seen += count
             if seen >= rank { return value }
         }
         return maximum

@@ -10,14 +10,15 @@ extension ShardSet {
     /// Faults of this (already opened) set; empty when every block is intact.
     public func verify(progress: ((_ blocksDone: Int) -> Void)? = nil) -> [InputError] {
         var faults: [InputError] = []
-        var done = 0
+        var done = 0, masked = 0
         for file in files {
-            faults += Self.verifyBlocks(of: file, vocabularySize: manifest.tokenizer.vocabularySize, pool: decoders) {
+            faults += Self.verifyBlocks(of: file, vocabularySize: manifest.tokenizer.vocabularySize, pool: decoders, masked: &masked) {
                 done += 1
                 progress?(done)
             }
         }
-        return faults + Self.strayFiles(in: directory, manifest: manifest)
+        return faults + Self.maskedCountFault(masked, faults: faults, manifest: manifest, directory: directory)
+            + Self.strayFiles(in: directory, manifest: manifest)
     }
 
     /// Faults of the set in `directory`, including shard files that cannot be opened or do not match
@@ -31,12 +32,12 @@ extension ShardSet {
         }
         var faults: [InputError] = []
         let pool = ZstdContextPool(compress: false)
-        var done = 0
+        var done = 0, masked = 0
         for (i, entry) in manifest.shards.enumerated() {
             do {
                 let file = try ShardFile(path: directory + "/" + entry.file, entry: entry, number: i, manifest: manifest,
                                          hint: hint(manifest))
-                faults += verifyBlocks(of: file, vocabularySize: manifest.tokenizer.vocabularySize, pool: pool) {
+                faults += verifyBlocks(of: file, vocabularySize: manifest.tokenizer.vocabularySize, pool: pool, masked: &masked) {
                     done += 1
                     progress?(done)
                 }
@@ -44,7 +45,17 @@ extension ShardSet {
                 faults.append(asInputError(error, file: directory + "/" + entry.file))
             }
         }
-        return faults + strayFiles(in: directory, manifest: manifest)
+        return faults + maskedCountFault(masked, faults: faults, manifest: manifest, directory: directory)
+            + strayFiles(in: directory, manifest: manifest)
+    }
+
+    /// The manifest's `masked_records` against the records with a loss mask counted in intact blocks (only
+    /// checked when every block was intact).
+    static func maskedCountFault(_ counted: Int, faults: [InputError], manifest: ShardManifest, directory: String) -> [InputError] {
+        guard faults.isEmpty, counted != manifest.maskedRecords else { return [] }
+        return [InputError(file: directory + "/" + ShardManifest.fileName, place: "masked_records",
+                           expected: "\(counted) (the records with a loss mask)", found: "\(manifest.maskedRecords)",
+                           hint: hint(manifest))]
     }
 
     static func asInputError(_ error: any Error, file: String) -> InputError {
@@ -62,7 +73,7 @@ extension ShardSet {
         }
     }
 
-    static func verifyBlocks(of file: ShardFile, vocabularySize: Int, pool: ZstdContextPool,
+    static func verifyBlocks(of file: ShardFile, vocabularySize: Int, pool: ZstdContextPool, masked: inout Int,
                              blockDone: () -> Void) -> [InputError] {
         var faults: [InputError] = []
         let largest = file.blocks.map(\.uncompressedSize).max() ?? 0
@@ -76,6 +87,7 @@ extension ShardSet {
                     if let problem = recordProblem(layout.view(r), vocabularySize: vocabularySize) {
                         throw file.error(block: i, "record \(e.firstRecord + r) with \(problem.expected)", problem.found)
                     }
+                    if layout.view(r).hasLossMask { masked += 1 }
                 }
             } catch {
                 faults.append(asInputError(error, file: file.path))

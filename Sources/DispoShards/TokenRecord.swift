@@ -39,7 +39,8 @@ enum RecordEncoding {
         let start = out.count
         out.append(contentsOf: repeatElement(0, count: size))
         out.withUnsafeMutableBytes { all in
-            let p = all.baseAddress! + start
+            guard let base = all.baseAddress else { return }
+            let p = base + start
             p.storeBytes(of: UInt32(n).littleEndian, toByteOffset: 0, as: UInt32.self)
             p.storeBytes(of: UInt32(record.metadata.count).littleEndian, toByteOffset: 4, as: UInt32.self)
             p.storeBytes(of: record.lossMask == nil ? 0 : 1, toByteOffset: 8, as: UInt8.self)
@@ -131,6 +132,8 @@ public struct TokenRecordView {
 /// and is self-consistent, so `view(_:)` needs no further checks.
 struct BlockLayout {
     let bytes: UnsafeRawBufferPointer
+    /// `bytes.baseAddress` (a checked block is at least 8 bytes).
+    let base: UnsafeRawPointer
     let count: Int
     let dataStart: Int
     let width: Int
@@ -138,7 +141,7 @@ struct BlockLayout {
     /// Checks the offsets table and every record header. `fail(expected, found)` builds the error.
     init(_ bytes: UnsafeRawBufferPointer, width: Int, expectedRecords: Int, expectedTokens: Int,
          fail: (String, String) -> InputError) throws {
-        guard bytes.count >= 8 else { throw fail("a block of at least 8 bytes", "\(bytes.count) bytes") }
+        guard bytes.count >= 8, let base = bytes.baseAddress else { throw fail("a block of at least 8 bytes", "\(bytes.count) bytes") }
         let n = Int(bytes.u32(0))
         guard n == expectedRecords else { throw fail("\(expectedRecords) records (block table)", "\(n) in the block") }
         let dataStart = 4 + 4 * (n + 1)
@@ -161,6 +164,7 @@ struct BlockLayout {
         }
         guard tokens == expectedTokens else { throw fail("\(expectedTokens) tokens (block table)", "\(tokens)") }
         self.bytes = bytes
+        self.base = base
         self.count = n
         self.dataStart = dataStart
         self.width = width
@@ -168,7 +172,7 @@ struct BlockLayout {
 
     @inline(__always) func view(_ i: Int) -> TokenRecordView {
         let at = dataStart + Int(bytes.u32(4 + 4 * i))
-        return TokenRecordView(base: bytes.baseAddress! + at, tokenCount: Int(bytes.u32(at)), width: width,
+        return TokenRecordView(base: base + at, tokenCount: Int(bytes.u32(at)), width: width,
                                hasLossMask: bytes.u8(at + 8) == 1, metadataCount: Int(bytes.u32(at + 4)))
     }
 }

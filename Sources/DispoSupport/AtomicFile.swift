@@ -2,6 +2,9 @@
 // records) goes through `AtomicFile`: bytes go to a hidden temporary name in the destination directory,
 // are fsynced, renamed over the final name, and the directory is fsynced. A crash at any moment leaves
 // either the old file, the new file, or a stray `.NAME.tmp-*` that nothing reads as complete.
+// A destination that is a character device or a FIFO, or any existing path under /dev or /proc (`--out
+// /dev/stdout`), is written directly, every write checked; it is never renamed over. A directory or a block
+// device there is an error.
 
 #if canImport(Glibc)
 import Glibc
@@ -16,11 +19,29 @@ public final class AtomicFile {
     public let temporaryPath: String
     private var fd: Int32
     private var committed = false
+    /// Writing straight to a device or FIFO: no temporary file, no rename.
+    private let direct: Bool
     /// Bytes written so far.
     public private(set) var size: Int = 0
 
     public init(path: String) throws {
         self.path = path
+        let kind = FileSystem.kind(path)
+        let special = kind == .regular && (path.hasPrefix("/dev/") || path.hasPrefix("/proc/"))
+        switch special ? .characterDevice : kind {
+        case .characterDevice, .fifo:
+            // O_NONBLOCK: a FIFO without a reader is an error (ENXIO), not a hang.
+            fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK | (kind == .regular ? O_TRUNC : 0))
+            if fd < 0 { throw SystemError(file: path, operation: "open for writing", code: errno) }
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+            temporaryPath = path
+            direct = true
+            return
+        case .directory, .blockDevice, .socket, .symlinkLoop, .other:
+            throw InputError(file: path, expected: "a path for a file to write", found: kind.description)
+        case .missing, .regular:
+            direct = false
+        }
         let (dir, name) = AtomicFile.split(path)
         let salt = String(UInt64.random(in: 0...UInt64.max), radix: 36)
         temporaryPath = (dir.isEmpty ? "" : dir + "/") + ".\(name).tmp-\(getpid())-\(salt)"
@@ -31,7 +52,7 @@ public final class AtomicFile {
     deinit {
         if !committed {
             if fd >= 0 { close(fd) }
-            unlink(temporaryPath)
+            if !direct { unlink(temporaryPath) }
         }
     }
 
@@ -63,6 +84,13 @@ public final class AtomicFile {
     /// fsync, rename to the final path, fsync the directory. After this the file is durable and complete.
     public func commit() throws {
         precondition(!committed, "AtomicFile.commit() called twice for \(path)")
+        if direct {
+            committed = true
+            let result = close(fd)
+            fd = -1
+            if result != 0 { throw SystemError(file: path, operation: "close", code: errno) }
+            return
+        }
         if fsync(fd) != 0 { throw SystemError(file: temporaryPath, operation: "fsync", code: errno) }
         if close(fd) != 0 { throw SystemError(file: temporaryPath, operation: "close", code: errno) }
         fd = -1

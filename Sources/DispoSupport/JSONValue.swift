@@ -51,6 +51,16 @@ public struct JSONNodeValue: Sendable {
 }
 
 public enum JSONParser {
+    /// The `expected` texts of errors in valid JSON syntax that dispo still refuses, so callers can tell
+    /// them from syntax errors ("invalid JSON").
+    public static let numberRangeExpectation = "a number within ±1.8e308 (the range of a double)"
+    public static let duplicateKeyExpectation = "each key once per object"
+
+    /// Whether `error` (thrown by `parse`) is about valid JSON that dispo refuses, rather than broken syntax.
+    public static func isValidSyntax(_ error: InputError) -> Bool {
+        error.expected == numberRangeExpectation || error.expected == duplicateKeyExpectation
+    }
+
     /// Parses `text` (the contents of `file`, starting at line `firstLine` of it).
     public static func parse(_ text: String, file: String, firstLine: Int = 1) throws -> JSONNodeValue {
         var parser = Parser(bytes: Array(text.utf8), file: file)
@@ -125,7 +135,7 @@ public enum JSONParser {
                 let keyLine = line
                 let key = try string()
                 guard seen.insert(key).inserted else {
-                    throw InputError(file: file, place: "line \(keyLine)", expected: "each key once per object",
+                    throw InputError(file: file, place: "line \(keyLine)", expected: JSONParser.duplicateKeyExpectation,
                                      found: "\"\(key)\" again")
                 }
                 skipSpace()
@@ -201,7 +211,10 @@ public enum JSONParser {
                 index += 2
                 let low = try hex4()
                 guard (0xDC00..<0xE000).contains(low) else { throw error("a low surrogate") }
-                return Character(Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))!)
+                guard let scalar = Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)) else {
+                    throw error("a valid surrogate pair")
+                }
+                return Character(scalar)
             }
             guard let scalar = Unicode.Scalar(high) else { throw error("a Unicode scalar, not a lone surrogate") }
             return Character(scalar)
@@ -229,7 +242,10 @@ public enum JSONParser {
                 guard index > e else { throw error("digits in the exponent") }
             }
             let text = String(decoding: bytes[start..<index], as: UTF8.self)
-            guard let value = Double(text), value.isFinite else { throw error("a finite number") }
+            guard let value = Double(text), value.isFinite else {
+                throw InputError(file: file, place: "line \(line)", expected: JSONParser.numberRangeExpectation,
+                                 found: InputError.excerpt(text, limit: 30))
+            }
             return .number(value, text)
         }
     }

@@ -23,8 +23,8 @@ public enum JSONWriter {
 
     /// A flat object of numbers on one line, keys sorted: `{"a":1.5,"b":null}`. Non-finite values are null.
     public static func metricsLine(_ metrics: [String: Double]) -> String {
-        "{" + metrics.keys.sorted().map { key in
-            JSONString.literal(key) + ":" + number(metrics[key]!)
+        "{" + metrics.sorted { $0.key < $1.key }.map { key, value in
+            JSONString.literal(key) + ":" + number(value)
         }.joined(separator: ",") + "}"
     }
 

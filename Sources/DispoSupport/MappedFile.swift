@@ -18,15 +18,9 @@ public final class MappedFile: @unchecked Sendable {
 
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw SystemError(file: path, operation: "open", code: errno) }
+        // Opened without blocking (a FIFO would block a plain open) and refused unless a regular file.
+        let (fd, size) = try FileSystem.openRegular(path)
         defer { close(fd) }
-        var st = stat()
-        if fstat(fd, &st) != 0 { throw SystemError(file: path, operation: "stat", code: errno) }
-        if (st.st_mode & S_IFMT) != S_IFREG {
-            throw InputError(file: path, expected: "a regular file", found: "a directory or special file")
-        }
-        let size = Int(st.st_size)
         if size == 0 {
             base = nil
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)

@@ -37,7 +37,7 @@ public final class ProgressBar {
     public func finish(_ done: Int, extra: String = "") {
         guard enabled else { return }
         draw(done, extra: extra, now: Date())
-        FileHandle.standardError.write("\n".data(using: .utf8)!)
+        StandardError.write("\n")
     }
 
     private func draw(_ done: Int, extra: String, now: Date) {
@@ -60,7 +60,7 @@ public final class ProgressBar {
         line += String(format: " %.0f%@/s", rate, unit)
         if !extra.isEmpty { line += " " + extra }
         line += "\u{1B}[K"
-        FileHandle.standardError.write(line.data(using: .utf8)!)
+        StandardError.write(line)
     }
 
     /// `1h02m`, `3m05s`, `12.3s`.

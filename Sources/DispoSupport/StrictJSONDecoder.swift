@@ -237,14 +237,19 @@ struct SingleNodeContainer: SingleValueDecodingContainer {
     }
 
     func integer<I: FixedWidthInteger>(_ type: I.Type) throws -> I {
-        guard case .number(let d, _) = decoder.node.value, d == d.rounded(), let i = I(exactly: d) else {
+        guard case .number(let d, _) = decoder.node.value, d == d.rounded() else {
             throw decoder.fail(I.isSigned ? "a whole number" : "a non-negative whole number")
         }
+        guard let i = I(exactly: d) else { throw decoder.fail("a whole number in [\(I.min), \(I.max)]") }
         return i
     }
 
     func decode(_ type: Double.Type) throws -> Double { try number() }
-    func decode(_ type: Float.Type) throws -> Float { Float(try number()) }
+    func decode(_ type: Float.Type) throws -> Float {
+        let value = Float(try number())
+        guard value.isFinite else { throw decoder.fail("a number within ±3.4e38 (the range of a 32-bit float)") }
+        return value
+    }
     func decode(_ type: Int.Type) throws -> Int { try integer(Int.self) }
     func decode(_ type: Int8.Type) throws -> Int8 { try integer(Int8.self) }
     func decode(_ type: Int16.Type) throws -> Int16 { try integer(Int16.self) }

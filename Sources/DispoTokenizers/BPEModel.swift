@@ -68,8 +68,8 @@ struct BPEModel: Sendable {
     func encodeWord(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, state: EncodeState,
                     into out: inout [TokenID]) {
         let count = end - start
-        if count == 0 { return }
-        let p = bytes.baseAddress! + start
+        guard count > 0, let base = bytes.baseAddress else { return }
+        let p = base + start
         if count == 1 {
             let id = byteToID[Int(p[0])]
             if id >= 0 && !ignoreMerges { out.append(id); return }

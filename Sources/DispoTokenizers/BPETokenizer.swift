@@ -86,7 +86,7 @@ struct BPETokenizer: Tokenizer {
 
         var byteToID = [TokenID](repeating: -1, count: 256)
         for b in 0..<256 {
-            byteToID[b] = parts.vocabulary[String(Unicode.Scalar(ByteLevel.byteToScalar[b])!)] ?? -1
+            byteToID[b] = parts.vocabulary[String(ByteLevel.scalar(UInt8(b)))] ?? -1
         }
         var table = PairTable(capacity: parts.merges.count)
         for (rank, merge) in parts.merges.enumerated() {

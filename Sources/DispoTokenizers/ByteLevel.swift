@@ -26,10 +26,15 @@ enum ByteLevel {
         return table
     }()
 
+    /// The scalar standing for byte `b` (the table holds only valid scalars below U+0200).
+    static func scalar(_ b: UInt8) -> Unicode.Scalar {
+        Unicode.Scalar(byteToScalar[Int(b)]) ?? "?"
+    }
+
     /// The byte-level spelling of raw bytes, e.g. " the" → "Ġthe".
     static func encode<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         var scalars = String.UnicodeScalarView()
-        for b in bytes { scalars.append(Unicode.Scalar(byteToScalar[Int(b)])!) }
+        for b in bytes { scalars.append(scalar(b)) }
         return String(scalars)
     }
 

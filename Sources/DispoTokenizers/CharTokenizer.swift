@@ -93,6 +93,22 @@ struct CharTokenizer: Tokenizer {
         return out
     }
 
+    func unknownCharacters(in text: String) -> Int {
+        var count = 0
+        var text = text
+        text.withUTF8 { raw in
+            var segments: [Segment] = []
+            specials.split(raw, 0, raw.count, into: &segments)
+            for case .text(let range) in segments {
+                for scalar in String(decoding: UnsafeBufferPointer(rebasing: raw[range]), as: UTF8.self).unicodeScalars {
+                    let id = scalar.value < 128 ? ascii[Int(scalar.value)] : idOfScalar[scalar.value] ?? -1
+                    if id < 0 { count += 1 }
+                }
+            }
+        }
+        return count
+    }
+
     func tokenID(for token: String) -> TokenID? { tokenToID[token] }
 
     func token(for id: TokenID) -> String? {

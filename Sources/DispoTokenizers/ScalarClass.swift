@@ -28,7 +28,7 @@ enum ScalarClass: UInt8 {
 
     @inline(__always)
     static func of(_ value: UInt32) -> ScalarClass {
-        if value < 0x10000 { return ScalarClass(rawValue: table[Int(value)])! }
+        if value < 0x10000 { return ScalarClass(rawValue: table[Int(value)]) ?? .other }
         guard let scalar = Unicode.Scalar(value) else { return .other }
         return compute(scalar)
     }

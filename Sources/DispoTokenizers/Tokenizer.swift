@@ -23,9 +23,14 @@ public protocol Tokenizer: Sendable {
     func tokenID(for token: String) -> TokenID?
     /// The vocabulary or added token of `id`, nil when out of range.
     func token(for id: TokenID) -> String?
+    /// How many characters of `text` have no token of their own (a char vocabulary's `<unk>`, or dropped):
+    /// 0 for byte-level tokenizers, which can spell every text.
+    func unknownCharacters(in text: String) -> Int
 }
 
 extension Tokenizer {
+    public func unknownCharacters(in text: String) -> Int { 0 }
+
     public func encode(_ text: String) -> [TokenID] { encode(text, addSpecialTokens: false) }
     public func decode(_ ids: [TokenID]) throws -> String { try decode(ids, skipSpecialTokens: false) }
 }

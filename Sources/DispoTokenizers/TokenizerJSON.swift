@@ -49,13 +49,8 @@ extension JSONReader {
     }
 }
 
-/// The bytes of `file`; a missing or unreadable file is an `InputError`.
+/// The bytes of `file`; a missing file, a directory, a FIFO (never opened so as to block) or a failed read
+/// is an error naming the file.
 func readFile(_ file: String) throws -> Data {
-    guard FileManager.default.fileExists(atPath: file) else {
-        throw InputError(file: file, expected: "a file", found: "nothing at this path")
-    }
-    guard let data = FileManager.default.contents(atPath: file) else {
-        throw InputError(file: file, expected: "a readable file", found: "an unreadable file or a directory")
-    }
-    return data
+    try FileSystem.readData(file, "a tokenizer file")
 }

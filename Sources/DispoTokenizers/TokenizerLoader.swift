@@ -12,13 +12,13 @@ import Foundation
 
 public enum TokenizerLoader {
     public static func load(_ path: String) throws -> any Tokenizer {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        let kind = FileSystem.kind(path)
+        guard kind == .regular || kind == .directory else {
             throw InputError(file: path, expected: "a tokenizer.json, a char vocabulary file, or a directory holding one",
-                             found: "nothing at this path")
+                             found: kind == .missing ? "nothing at this path" : kind.description)
         }
         let trimmed = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
-        if isDirectory.boolValue { return try loadDirectory(trimmed) }
+        if kind == .directory { return try loadDirectory(trimmed) }
         return try loadFile(trimmed)
     }
 

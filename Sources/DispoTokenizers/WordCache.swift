@@ -60,7 +60,7 @@ final class WordCache {
             if slot.hash == 0 { return nil }
             if slot.hash == hash && Int(slot.keyCount) == count {
                 let same = keys.withUnsafeBufferPointer { k in
-                    memcmpBytes(k.baseAddress! + Int(slot.keyStart), p, count)
+                    k.baseAddress.map { memcmpBytes($0 + Int(slot.keyStart), p, count) } ?? false
                 }
                 if same { return Int(slot.idStart)..<Int(slot.idStart + slot.idCount) }
             }

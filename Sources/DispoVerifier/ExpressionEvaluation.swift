@@ -50,7 +50,8 @@ extension MathExpression {
         guard n.isInteger, k.isInteger, n.num >= 0, k.num >= 0, k.num <= n.num, n.num <= 60 else { return nil }
         var r = Rational.one
         for j in 0..<min(k.num, n.num - k.num) {
-            guard let next = r * Rational(n.num - j)!, let divided = next / Rational(j + 1)! else { return nil }
+            guard let factor = Rational(n.num - j), let divisor = Rational(j + 1), let next = r * factor,
+                  let divided = next / divisor else { return nil }
             r = divided
         }
         return r

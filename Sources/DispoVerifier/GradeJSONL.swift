@@ -27,33 +27,41 @@ public enum GradeJSONL {
     /// Grades every line of `path`, passing each verdict line to `emit`; returns the summary
     /// (the caller prints `summary.jsonLine` last). Empty lines are skipped.
     public static func grade(path: String, responseField: String = "response", answerField: String = "answer",
-                             rewards: RewardConfig = RewardConfig(), emit: (String) -> Void) throws -> GradeSummary {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw InputError(file: path, expected: "a readable JSONL file", found: "\(error.localizedDescription)")
-        }
+                             rewards: RewardConfig = RewardConfig(), emit: (String) throws -> Void) throws -> GradeSummary {
+        let data = try FileSystem.read(path, "a JSONL file of responses and gold answers")
         var summary = GradeSummary()
         var lineNumber = 0
         for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
             if line.allSatisfy(isSpace) { continue }
-            let (response, gold) = try fields(Data(line), file: path, line: lineNumber,
+            let (response, gold) = try fields(line, file: path, line: lineNumber,
                                               responseField: responseField, answerField: answerField)
             let verdict = MathVerifier.grade(response: response, gold: gold)
             summary.add(verdict)
-            emit(verdictLine(verdict, reward: rewards.reward(for: verdict)))
+            try emit(verdictLine(verdict, reward: rewards.reward(for: verdict)))
         }
         return summary
     }
 
-    static func fields(_ line: Data, file: String, line number: Int, responseField: String,
+    static func fields(_ line: ArraySlice<UInt8>, file: String, line number: Int, responseField: String,
                        answerField: String) throws -> (String, String) {
         let expected = "a JSON object with text fields \"\(responseField)\" and \"\(answerField)\""
-        guard let object = (try? JSONSerialization.jsonObject(with: line)) as? [String: Any] else {
-            throw InputError(file: file, place: "line \(number)", expected: expected,
-                             found: InputError.excerpt(String(decoding: line, as: UTF8.self)))
+        guard let lineText = String(validating: line, as: UTF8.self) else {
+            throw InputError(file: file, place: "line \(number)", expected: "UTF-8 text", found: "invalid UTF-8 bytes")
         }
-        guard let response = object[responseField] as? String else {
+        let members: [(key: String, value: JSONNodeValue)]
+        do {
+            guard case .object(let m) = try JSONParser.parse(lineText, file: file, firstLine: number).value else {
+                throw InputError(file: file, place: "line \(number)", expected: expected, found: InputError.excerpt(lineText))
+            }
+            members = m
+        } catch let error as InputError where JSONParser.isValidSyntax(error) {
+            throw error
+        } catch {
+            throw InputError(file: file, place: "line \(number)", expected: expected, found: InputError.excerpt(lineText))
+        }
+        let object = Dictionary(members.map { ($0.key, $0.value.value) }, uniquingKeysWith: { a, _ in a })
+        guard case .string(let response)? = object[responseField] else {
             throw InputError(file: file, place: "line \(number)", expected: expected,
                              found: "no text field \"\(responseField)\"", hint: "choose it with --response-field")
         }
@@ -65,12 +73,14 @@ public enum GradeJSONL {
     }
 
     /// A gold answer may be a JSON number (AMC's 27.0, AIME's 70): integral values print without ".0".
-    static func text(_ value: Any?) -> String? {
-        if let s = value as? String { return s }
-        guard let n = value as? NSNumber, n.objCType.pointee != CChar(UInt8(ascii: "c")) else { return nil }   // not a bool
-        let d = n.doubleValue
-        if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
-        return "\(d)"
+    static func text(_ value: JSONValue?) -> String? {
+        switch value {
+        case .string(let s)?: return s
+        case .number(let d, _)?:
+            if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+            return "\(d)"
+        default: return nil
+        }
     }
 
     /// One verdict as a JSON line.

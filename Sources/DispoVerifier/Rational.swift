@@ -17,8 +17,14 @@ struct Rational: Equatable, Hashable, Sendable {
         self.den = sign * den / Int64(g)
     }
 
-    static let zero = Rational(0)!
-    static let one = Rational(1)!
+    static let zero = Rational(integer: 0)
+    static let one = Rational(integer: 1)
+
+    /// An integer other than Int64.min (so never nil, unlike `init?(_:_:)`).
+    private init(integer: Int64) {
+        num = integer
+        den = 1
+    }
 
     var isInteger: Bool { den == 1 }
     var double: Double { Double(num) / Double(den) }

@@ -164,8 +164,9 @@ public struct RewardSelection: Codable, Sendable, Equatable {
         return (components ?? []).map { c in
             if let name = c.name { return name }
             let base = c.kind.rawValue
-            seen[base, default: 0] += 1
-            return seen[base]! == 1 ? base : "\(base)_\(seen[base]!)"
+            let count = (seen[base] ?? 0) + 1
+            seen[base] = count
+            return count == 1 ? base : "\(base)_\(count)"
         }
     }
 

@@ -30,7 +30,7 @@ enum UnitWords {
             letters = letters.dropLast(2)
         }
         guard letters.allSatisfy(isLetter) else { return false }
-        if letters.count == 1 { return insideText && "msgh".utf8.contains(lower(letters.first!)) }
+        if letters.count == 1, let letter = letters.first { return insideText && "msgh".utf8.contains(lower(letter)) }
         return isWordSequence(letters.map(lower))
     }
 

@@ -4,6 +4,7 @@
 
 import ArgumentParser
 import DispoBench
+import DispoSupport
 
 struct BenchEngineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,13 +20,13 @@ struct BenchEngineCommand: AsyncParsableCommand {
             """)
 
     @Option(help: "Parts to run, comma-separated: train-a, train-b, sample (default: all).") var only: String?
-    @Option(help: "Threads per side (BLAS and element-wise layers; torch.set_num_threads).") var threads = 1
-    @Option(help: "Timed steps of train-a, and timed generate runs per sampling batch (each side, alternating).") var steps = 5
-    @Option(help: "Timed steps of train-b (each side, alternating).") var stepsB = 2
-    @Option(help: "Untimed warm-up steps before the timed ones.") var warmup = 1
-    @Option(help: "Sampling batch sizes, comma-separated.") var batches = "1,16,64"
-    @Option(help: "Prompt tokens per sequence when sampling.") var promptTokens = 64
-    @Option(help: "New tokens per sequence when sampling.") var newTokens = 128
+    @OptionGroup var threadOption: ThreadOption
+    @Option(parsing: .unconditional, help: "Timed steps of train-a, and timed generate runs per sampling batch (each side, alternating), in [1, 10000].") var steps = 5
+    @Option(parsing: .unconditional, help: "Timed steps of train-b (each side, alternating), in [1, 10000].") var stepsB = 2
+    @Option(parsing: .unconditional, help: "Untimed warm-up steps before the timed ones, in [0, 10000].") var warmup = 1
+    @Option(help: "Sampling batch sizes, comma-separated, each in [1, 65536].") var batches = "1,16,64"
+    @Option(parsing: .unconditional, help: "Prompt tokens per sequence when sampling, in [1, 1048576].") var promptTokens = 64
+    @Option(parsing: .unconditional, help: "New tokens per sequence when sampling, in [1, 1048576].") var newTokens = 128
     @Flag(help: "Greedy decoding on both sides (default: sampling at temperature 1).") var greedy = false
     @Option(help: "Python interpreter with torch and transformers.") var python = "python3"
 
@@ -40,14 +41,16 @@ struct BenchEngineCommand: AsyncParsableCommand {
                 return part
             }
         }
-        guard threads >= 1, steps >= 1, stepsB >= 1, warmup >= 0, promptTokens >= 1, newTokens >= 1 else {
-            throw ValidationError("--threads, --steps, --steps-b, --prompt-tokens, --new-tokens must be ≥ 1, --warmup ≥ 0")
-        }
+        try Flags.check(steps, "--steps", 1...10_000)
+        try Flags.check(stepsB, "--steps-b", 1...10_000)
+        try Flags.check(warmup, "--warmup", 0...10_000)
+        try Flags.check(promptTokens, "--prompt-tokens", Limits.newTokens)
+        try Flags.check(newTokens, "--new-tokens", Limits.newTokens)
         options.sampleBatches = try batches.split(separator: ",").map {
-            guard let b = Int($0), b >= 1 else { throw ValidationError("--batches: \($0) is not a positive integer") }
+            guard let b = Int($0), (1...65_536).contains(b) else { throw ValidationError("--batches: \($0) is not a whole number in [1, 65536]") }
             return b
         }
-        options.threads = threads
+        options.threads = threadOption.threads
         options.steps = steps
         options.stepsB = stepsB
         options.warmup = warmup

@@ -2,14 +2,21 @@
 
 import ArgumentParser
 import DispoBench
+import DispoSupport
 
 struct BenchVerifierCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verifier", abstract: "Verifier + filters throughput on 1k-token responses, one core (goal 20k/s).")
 
-    @Option(help: "Synthetic responses.") var responses = 4000
-    @Option(help: "Tokens per response.") var tokens = 1000
-    @Option(help: "Repeats (best is reported).") var repeatCount = 3
+    @Option(parsing: .unconditional, help: "Synthetic responses, in [1, 10000000].") var responses = 4000
+    @Option(parsing: .unconditional, help: "Tokens per response, in [1, 1048576].") var tokens = 1000
+    @Option(parsing: .unconditional, help: "Repeats (best is reported), in [1, 1000].") var repeatCount = 3
+
+    func validate() throws {
+        try Flags.check(responses, "--responses", 1...10_000_000)
+        try Flags.check(tokens, "--tokens", Limits.newTokens)
+        try Flags.check(repeatCount, "--repeat-count", 1...1000)
+    }
 
     func run() async throws {
         var options = VerifierBenchOptions()
@@ -24,7 +31,9 @@ struct BenchLossesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "losses", abstract: "Policy-loss cost per token next to the engine's forward + backward.")
 
-    @Option(help: "Tokens in the loss batch.") var tokens = 1 << 20
+    @Option(parsing: .unconditional, help: "Tokens in the loss batch, in [1, 268435456].") var tokens = 1 << 20
+
+    func validate() throws { try Flags.check(tokens, "--tokens", 1...(1 << 28)) }
 
     func run() async throws {
         var options = LossBenchOptions()
@@ -38,10 +47,11 @@ struct BenchStreamingCommand: AsyncParsableCommand {
         commandName: "streaming", abstract: "The same pipeline with max_staleness 1 against 0: steps/min and stage times.")
 
     @Option(help: "Pipeline file.") var pipeline = "Pipelines/quickstart.json"
-    @Option(help: "Learner steps per run.") var steps = 30
+    @Option(parsing: .unconditional, help: "Learner steps per run, in [1, 100000].") var steps = 30
     @Option(name: .customLong("set"), help: "Override a key: path=value (repeatable).") var overrides: [String] = []
 
     func run() async throws {
+        try Flags.check(steps, "--steps", 1...100_000)
         var options = StreamingBenchOptions()
         options.pipeline = pipeline
         options.steps = steps

@@ -3,17 +3,23 @@
 
 import ArgumentParser
 import DispoBench
+import DispoSupport
 import DispoShards
 
 struct BenchShardsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shards", abstract: "Benchmark shard decode, random reads, memory and writing against zstd/lz4 CLIs.")
 
-    @Option(help: "Uncompressed size of the synthetic set in MB.") var megabytes = 200
+    @Option(parsing: .unconditional, help: "Uncompressed size of the synthetic set in MB, in [1, 65536].") var megabytes = 200
     @Option(help: "Scratch directory (default: a temporary one).") var dir: String?
     @Option(help: "zstd, lz4 or both.") var codec = "both"
-    @Option(help: "zstd level.") var level = 3
+    @Option(parsing: .unconditional, help: "zstd level, in [1, 19].") var level = 3
     @Flag(help: "Keep the generated sets.") var keep = false
+
+    func validate() throws {
+        try Flags.check(megabytes, "--megabytes", 1...65_536)
+        try Flags.check(level, "--level", 1...19)
+    }
 
     func run() async throws {
         var options = ShardBenchOptions()
@@ -25,7 +31,6 @@ struct BenchShardsCommand: AsyncParsableCommand {
         case "zstd", "lz4": options.codecs = [try ShardCodec.parse(codec, level: level)]
         default: throw ValidationError("--codec must be zstd, lz4 or both")
         }
-        guard megabytes > 0 else { throw ValidationError("--megabytes must be positive") }
         try ShardBench.run(options) { print($0) }
     }
 }

@@ -20,11 +20,10 @@ struct BenchTokenizerCommand: AsyncParsableCommand {
     @Option(help: "Corpus file, one text per line (default: built from the math datasets).") var corpus: String?
     @Option(help: "Directory holding math/ for the default corpus.") var sharedData = "../shared/data"
     @Option(help: "Python interpreter with `tokenizers` installed.") var python = "python3"
-    @Option(name: .customLong("repeat"), help: "Passes per side; the best is reported.") var repeatCount = 3
+    @Option(name: .customLong("repeat"), parsing: .unconditional, help: "Passes per side; the best is reported; in [1, 1000].")
+    var repeatCount = 3
 
-    func validate() throws {
-        if repeatCount < 1 { throw ValidationError("--repeat must be ≥ 1") }
-    }
+    func validate() throws { try Flags.check(repeatCount, "--repeat", 1...1000) }
 
     func run() async throws {
         try TokenizerBench.run(TokenizerBenchOptions(

@@ -1,5 +1,7 @@
 // The `dispo` command line. It only parses arguments and calls library code; each subcommand lives in
-// its own file. Errors from the libraries (InputError, SystemError) print as one clear line and exit 1.
+// its own file. Errors from the libraries (InputError, SystemError) print as one clear line and exit 1;
+// an error of Foundation's file APIs is translated into a SystemError first (never "NSCocoaErrorDomain
+// error 256"), and a failed write to standard output (a full disk, /dev/full) is an error, never exit 0.
 
 import ArgumentParser
 import DispoEngine
@@ -45,8 +47,9 @@ struct Dispo: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            try StandardOutput.flush()
         } catch {
-            exit(withError: error)
+            exit(withError: SystemError.translating(error, file: "dispo", operation: "a file operation"))
         }
     }
 }

@@ -20,37 +20,40 @@ struct EvalCommand: AsyncParsableCommand {
         (--seed, p, i), so the same command gives the same numbers. Stop tokens: the model's eos_token_id, \
         generation_config.json's, and the tokenizer's EOS. With --out, one JSON line per problem: id, index, \
         answer, prompt, correct (count), samples [{text, extracted, correct, reason, reward, tokens, finish}] \
-        and greedy. Memory: the KV cache holds --slots × (longest prompt + --max-new-tokens) positions.
+        and greedy. Memory: the KV cache holds --slots × (longest prompt + --max-new-tokens) positions. \
+        Sampling defaults: temperature 1, top-p 1, top-k 0 (all tokens), 512 new tokens, seed 0.
         """)
 
-    @Option(help: "Model directory (config.json + safetensors).") var model: String
+    @OptionGroup var modelOption: ModelOption
     @Option(help: "Shard set directory (from `dispo shard`).") var data: String
-    @Option(help: "Tokenizer path (default: the model directory).") var tokenizer: String?
-    @Option(name: .customLong("n"), help: "Samples per problem (k).") var samples: Int = 4
-    @Option(help: "Sampling temperature.") var temperature: Float = 1
-    @Option(help: "Nucleus sampling: keep the smallest set of tokens with this much probability.") var topP: Float = 1
-    @Option(help: "Keep only the K most likely tokens (0 = off).") var topK: Int = 0
-    @Option(help: "Longest response, in tokens.") var maxNewTokens: Int = 512
-    @Option(help: "Evaluate the first N problems (0 = all).") var limit: Int = 0
+    @OptionGroup var tokenizerOption: TokenizerOption
+    @Option(name: .customLong("n"), parsing: .unconditional, help: "Samples per problem (k), in [1, 65536].") var samples: Int = 4
+    @OptionGroup var sampling: SamplingOptions
+    @Option(parsing: .unconditional, help: "Evaluate the first N problems (0 = all), N in [0, 1000000000].") var limit: Int = 0
     @Flag(help: "Also report the accuracy of one greedy response per problem.") var greedy = false
-    @Option(help: "Seed of the sampled responses.") var seed: UInt64 = 0
     @Option(help: "Per-problem responses and verdicts (JSONL).") var out: String?
-    @Option(help: "Write the summary metrics (JSON) here.") var metrics: String?
-    @Option(help: "Sequences decoded at once.") var slots: Int = 32
-    @Option(help: "BLAS threads (default: OpenBLAS's).") var threads: Int?
+    @OptionGroup var metricsOption: MetricsOption
+    @Option(parsing: .unconditional, help: "Sequences decoded at once, in [1, 1048576].") var slots: Int = 32
+    @OptionGroup var threadOption: ThreadOption
+
+    func validate() throws {
+        try Flags.check(samples, "--n", Limits.samples)
+        try Flags.check(limit, "--limit", Limits.count)
+        try Flags.check(slots, "--slots", Limits.sequences)
+    }
 
     func run() async throws {
-        if let threads { Gemm.setThreads(threads) }
-        var job = EvalJob(model: model, data: data)
-        job.tokenizer = tokenizer
+        Gemm.setThreads(threadOption.threads)
+        var job = EvalJob(model: modelOption.model, data: data)
+        job.tokenizer = tokenizerOption.tokenizer
         job.samples = samples
-        job.temperature = temperature
-        job.topP = topP
-        job.topK = topK
-        job.maxNewTokens = maxNewTokens
+        job.temperature = sampling.temperature ?? job.temperature
+        job.topP = sampling.topP ?? job.topP
+        job.topK = sampling.topK ?? job.topK
+        job.maxNewTokens = sampling.maxNewTokens ?? job.maxNewTokens
         job.limit = limit
         job.greedy = greedy
-        job.seed = seed
+        job.seed = sampling.seed
         job.slots = slots
         job.output = out
         let started = Date()
@@ -60,10 +63,10 @@ struct EvalCommand: AsyncParsableCommand {
             bar?.update(done)
         }
         bar?.finish(result.problems)
-        print(EvalJob.summary(result, seconds: Date().timeIntervalSince(started)))
-        if let metrics {
+        try StandardOutput.line(EvalJob.summary(result, seconds: Date().timeIntervalSince(started)))
+        if let metrics = metricsOption.metrics {
             try AtomicFile.write(JSONWriter.metricsLine(result.metrics) + "\n", to: metrics)
         }
-        if let out { print("wrote \(result.problems) lines to \(out)") }
+        if let out { try StandardOutput.line("wrote \(result.problems) lines to \(out)") }
     }
 }

@@ -14,26 +14,27 @@ struct GenArithmeticCommand: AsyncParsableCommand {
         commandName: "arithmetic",
         abstract: "Multi-step arithmetic problems with worked solutions ending in \\boxed{n}, as JSONL.")
 
-    @Option(help: "How many problems.") var count: Int = 1000
-    @Option(help: "Seed; the same seed gives the same problems everywhere.") var seed: UInt64 = 0
-    @Option(help: "Fewest operations per problem.") var minOps: Int = 2
-    @Option(help: "Most operations per problem.") var maxOps: Int = 3
-    @Option(help: "Largest operand of + and -.") var maxOperand: Int = 30
-    @Option(help: "Largest factor of *.") var maxFactor: Int = 5
-    @Option(help: "Largest intermediate value.") var maxValue: Int = 99
+    @Option(parsing: .unconditional, help: "How many problems, in [0, 1000000000].") var count: Int = 1000
+    @Option(parsing: .unconditional, help: "Seed; the same seed gives the same problems everywhere.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Fewest operations per problem, in [1, 64].") var minOps: Int = 2
+    @Option(parsing: .unconditional, help: "Most operations per problem, in [min-ops, 64].") var maxOps: Int = 3
+    @Option(parsing: .unconditional, help: "Largest operand of + and -, in [1, 10^9].") var maxOperand: Int = 30
+    @Option(parsing: .unconditional, help: "Largest factor of *, in [2, 10^9].") var maxFactor: Int = 5
+    @Option(parsing: .unconditional, help: "Largest intermediate value, in [2 × max-operand, 10^12].") var maxValue: Int = 99
     @Option(help: "Output file (default: standard output).") var out: String?
 
+    func validate() throws { try Flags.check(count, "--count", Limits.count) }
+
     func run() async throws {
-        guard count >= 0 else { throw ValidationError("--count must be non-negative") }
         let config = ArithmeticConfig(minOps: minOps, maxOps: maxOps, maxOperand: maxOperand, maxFactor: maxFactor,
                                       maxValue: maxValue)
         try config.validate()
-        let lines = try ArithmeticGenerator.jsonLines(count: count, config: config, seed: seed)
-        let text = lines.map { $0 + "\n" }.joined()
         if let out {
-            try AtomicFile.write(text, to: out)
+            let file = try AtomicFile(path: out)
+            try ArithmeticGenerator.forEachLine(count: count, config: config, seed: seed) { try file.write($0 + "\n") }
+            try file.commit()
         } else {
-            print(text, terminator: "")
+            try ArithmeticGenerator.forEachLine(count: count, config: config, seed: seed) { try StandardOutput.line($0) }
         }
     }
 }

@@ -3,6 +3,7 @@
 // pair. Parsing only; the grading loop is `GradeJSONL` in DispoVerifier.
 
 import ArgumentParser
+import DispoSupport
 import DispoVerifier
 
 struct GradeCommand: AsyncParsableCommand {
@@ -20,11 +21,14 @@ struct GradeCommand: AsyncParsableCommand {
     @Option(help: "Field holding the gold answer (text or number).") var answerField: String = "answer"
     @Option(help: "Grade this one response (with --answer) instead of a file.") var response: String?
     @Option(help: "The gold answer for --response.") var answer: String?
-    @Option(help: "Reward for a correct answer.") var rewardCorrect: Double = 1
-    @Option(help: "Reward for an incorrect answer.") var rewardIncorrect: Double = -1
-    @Option(help: "Reward when no answer can be extracted.") var rewardNoAnswer: Double = -1
+    @Option(parsing: .unconditional, help: "Reward for a correct answer, in [-1e6, 1e6].") var rewardCorrect: Double = 1
+    @Option(parsing: .unconditional, help: "Reward for an incorrect answer, in [-1e6, 1e6].") var rewardIncorrect: Double = -1
+    @Option(parsing: .unconditional, help: "Reward when no answer can be extracted, in [-1e6, 1e6].") var rewardNoAnswer: Double = -1
 
     func validate() throws {
+        try Flags.check(rewardCorrect, "--reward-correct", Limits.reward)
+        try Flags.check(rewardIncorrect, "--reward-incorrect", Limits.reward)
+        try Flags.check(rewardNoAnswer, "--reward-no-answer", Limits.reward)
         switch (input, response, answer) {
         case (.some, nil, nil), (nil, .some, .some): break
         case (.some, _, _): throw ValidationError("give either --input or --response with --answer, not both")
@@ -37,12 +41,12 @@ struct GradeCommand: AsyncParsableCommand {
         try rewards.validate(file: "command line")
         if let response, let answer {
             let verdict = MathVerifier.grade(response: response, gold: answer)
-            print(GradeJSONL.verdictLine(verdict, reward: rewards.reward(for: verdict)))
+            try StandardOutput.line(GradeJSONL.verdictLine(verdict, reward: rewards.reward(for: verdict)))
             return
         }
         guard let input else { return }
         let summary = try GradeJSONL.grade(path: input, responseField: responseField, answerField: answerField,
-                                           rewards: rewards) { print($0) }
-        print(summary.jsonLine)
+                                           rewards: rewards) { try StandardOutput.line($0) }
+        try StandardOutput.line(summary.jsonLine)
     }
 }

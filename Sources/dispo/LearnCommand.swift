@@ -23,27 +23,41 @@ struct LearnCommand: AsyncParsableCommand {
     @Option(help: "Replay a step of this run exactly (with --step): its spec, checkpoint and recorded rollouts.") var run: String?
     @Option(help: "Input model directory (config.json + safetensors).") var model: String?
     @Option(help: "Rollouts: a JSONL file, or a rollout shard set from a run (RUN_DIR/rollouts/steps-…).") var rollouts: String?
-    @Option(help: "The learner step to replay (with --run, or with a rollout shard set).") var step: Int?
+    @Option(parsing: .unconditional, help: "The learner step to replay (with --run, or with a rollout shard set).") var step: Int?
     @Option(help: "Output model directory.") var out: String?
     @Option(help: "Algorithm preset: \(AlgorithmPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
     var algorithm: String = "dispo"
-    @Option(help: "DISPO ε⁺_low.") var epsPosLow: Float?
-    @Option(help: "DISPO ε⁺_high.") var epsPosHigh: Float?
-    @Option(help: "DISPO ε⁻_low.") var epsNegLow: Float?
-    @Option(help: "DISPO ε⁻_high.") var epsNegHigh: Float?
-    @Option(help: "ε_low of cispo, dapo, grpo.") var epsLow: Float?
-    @Option(help: "ε_high of cispo, dapo, grpo.") var epsHigh: Float?
+    @Option(parsing: .unconditional, help: "DISPO ε⁺_low.") var epsPosLow: Float?
+    @Option(parsing: .unconditional, help: "DISPO ε⁺_high.") var epsPosHigh: Float?
+    @Option(parsing: .unconditional, help: "DISPO ε⁻_low.") var epsNegLow: Float?
+    @Option(parsing: .unconditional, help: "DISPO ε⁻_high.") var epsNegHigh: Float?
+    @Option(parsing: .unconditional, help: "ε_low of cispo, dapo, grpo.") var epsLow: Float?
+    @Option(parsing: .unconditional, help: "ε_high of cispo, dapo, grpo.") var epsHigh: Float?
     @Option(help: "Aggregation: \(AggregationMode.allCases.map(\.rawValue).joined(separator: ", ")) (default: the preset's).")
     var agg: String?
     @Flag(help: "Dr.GRPO advantages: do not divide by the group's standard deviation.") var noNormByStd = false
     @Option(help: "Optimizer: adamw or sgd.") var optimizer: String = "adamw"
-    @Option(help: "Learning rate.") var lr: Double = 1e-6
-    @Option(help: "Weight decay.") var weightDecay: Double = 0
-    @Option(help: "Global gradient-norm clip (0 = off).") var gradClip: Double = 1.0
-    @Option(help: "Mini-batches K (one optimizer step each).") var minibatches: Int = 1
-    @Option(help: "Sequences per forward/backward pass (bounds activation memory).") var microBatch: Int = 16
-    @Option(help: "Temperature of the log-probs (must match the sampler's).") var temperature: Float = 1
-    @Option(help: "Write the metrics (JSON) here.") var metrics: String?
+    @Option(parsing: .unconditional, help: "Learning rate, in (0, 10].") var lr: Double = 1e-6
+    @Option(parsing: .unconditional, help: "Weight decay, in [0, 10].") var weightDecay: Double = 0
+    @Option(parsing: .unconditional, help: "Global gradient-norm clip (0 = off), in [0, 1e6].") var gradClip: Double = 1.0
+    @Option(parsing: .unconditional, help: "Mini-batches K (one optimizer step each); must divide the number of rollouts.") var minibatches: Int = 1
+    @Option(parsing: .unconditional, help: "Sequences per forward/backward pass (bounds activation memory), in [1, 1048576].") var microBatch: Int = 16
+    @Option(parsing: .unconditional, help: "Temperature of the log-probs (must match the sampler's), in (0, 100].") var temperature: Float = 1
+    @OptionGroup var metricsOption: MetricsOption
+
+    func validate() throws {
+        try Flags.check(lr, "--lr", Limits.learningRate, lowerOpen: true)
+        try Flags.check(weightDecay, "--weight-decay", 0...10)
+        try Flags.check(gradClip, "--grad-clip", 0...1e6)
+        try Flags.check(minibatches, "--minibatches", Limits.sequences)
+        try Flags.check(microBatch, "--micro-batch", Limits.sequences)
+        try Flags.check(temperature, "--temperature", Limits.temperature, lowerOpen: true)
+        if let step { try Flags.check(step, "--step", 1...Limits.count.upperBound) }
+        for (flag, value) in [("--eps-pos-low", epsPosLow), ("--eps-pos-high", epsPosHigh), ("--eps-neg-low", epsNegLow),
+                              ("--eps-neg-high", epsNegHigh), ("--eps-low", epsLow), ("--eps-high", epsHigh)] {
+            if let value { try Flags.check(value, flag, 0...1000) }
+        }
+    }
 
     func run() async throws {
         if let run {
@@ -63,17 +77,14 @@ struct LearnCommand: AsyncParsableCommand {
             objective.aggregation = mode
         }
         guard let kind = OptimizerConfig.Kind(rawValue: optimizer) else { throw ValidationError("--optimizer must be adamw or sgd") }
-        guard lr > 0, weightDecay >= 0, gradClip >= 0, minibatches >= 1, microBatch >= 1, temperature > 0 else {
-            throw ValidationError("--lr and --temperature must be positive; --weight-decay and --grad-clip non-negative; --minibatches and --micro-batch at least 1")
-        }
         let optimizerConfig = OptimizerConfig(kind: kind, schedule: LearningRateSchedule(kind: .constant, peak: lr),
                                               adamw: AdamWConfig(weightDecay: weightDecay), sgdWeightDecay: weightDecay,
                                               gradClip: gradClip > 0 ? gradClip : nil)
         let config = LearnerConfig(objective: objective, normByStd: !noNormByStd, miniBatches: minibatches,
                                    microBatchSize: microBatch, temperature: temperature, optimizer: optimizerConfig)
-        var job = LearnJob(model: model, rollouts: rollouts, output: out, config: config, metricsPath: metrics)
+        var job = LearnJob(model: model, rollouts: rollouts, output: out, config: config, metricsPath: metricsOption.metrics)
         job.step = step
-        print(JSONWriter.metricsLine(try job.run()))
+        try StandardOutput.line(JSONWriter.metricsLine(try job.run()))
     }
 
     /// `--run RUN_DIR --step S`: the run's own settings; other learner flags would make it a different update.
@@ -81,16 +92,16 @@ struct LearnCommand: AsyncParsableCommand {
         guard let step else { throw ValidationError("--run needs --step S (the learner step to replay)") }
         guard model == nil, rollouts == nil else { throw ValidationError("--run takes its model and rollouts from the run: drop --model and --rollouts") }
         let job = ReplayJob(runDir: runDir, step: step, output: out)
-        let result = try job.run { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        let result = try job.run { StandardError.line($0) }
         let line = JSONWriter.metricsLine(result.metrics)
-        if let metrics { try AtomicFile.write(line + "\n", to: metrics) }
-        print(line)
+        if let metrics = metricsOption.metrics { try AtomicFile.write(line + "\n", to: metrics) }
+        try StandardOutput.line(line)
         let origin = "replayed from checkpoint step \(result.startedFrom)"
         switch result.matchesRun {
-        case true?: FileHandle.standardError.write(Data("\(origin): weights bit-identical to the run's checkpoint of step \(step)\n".utf8))
+        case true?: StandardError.line("\(origin): weights bit-identical to the run's checkpoint of step \(step)")
         case false?:
             throw ValidationError("\(origin): weights DIFFER from the run's checkpoint of step \(step) (different build or thread settings?)")
-        case nil: FileHandle.standardError.write(Data("\(origin) (the run kept no checkpoint of step \(step) to compare with)\n".utf8))
+        case nil: StandardError.line("\(origin) (the run kept no checkpoint of step \(step) to compare with)")
         }
     }
 

@@ -26,7 +26,7 @@ struct ModelInitCommand: AsyncParsableCommand {
 
     @Option(help: "A Hugging Face config.json (model_type llama, qwen2 or qwen3).") var config: String
     @Option(help: "Output directory.") var out: String
-    @Option(help: "Seed of the initialisation.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Seed of the initialisation.") var seed: UInt64 = 0
     @Option(help: "Weight type written: f32 or bf16.") var dtype = "f32"
     @Flag(help: "Replace a model already in --out.") var overwrite = false
 
@@ -42,7 +42,7 @@ struct ModelInitCommand: AsyncParsableCommand {
         let model = Transformer(config: modelConfig)
         model.initializeRandom(seed: seed)
         try model.save(directory: out, dtype: type)
-        print("wrote \(out)/config.json and \(out)/model.safetensors (\(modelConfig.modelType), \(model.parameterCount) parameters, "
+        try StandardOutput.line("wrote \(out)/config.json and \(out)/model.safetensors (\(modelConfig.modelType), \(model.parameterCount) parameters, "
               + "\(dtype.lowercased()), seed \(seed))")
     }
 }
@@ -56,36 +56,35 @@ struct SampleCommand: AsyncParsableCommand {
             (when a tokenizer is known), logprobs (under softmax(logits/T) before top-k/top-p; T = 1 when greedy), \
             finish_reason (stop or length). Input lines carry "prompt" (text) or "prompt_ids". Defaults come from \
             the model's generation_config.json where present, else temperature 1, top-p 1, all tokens, 64 new tokens. \
-            Sample i of prompt p uses SampleKey(seed, step 0, p, i): reproducible whatever --n or the batch.
+            Sample i of prompt p uses SampleKey(seed, step 0, p, i): reproducible whatever --n or the batch. \
+            Without a tokenizer (--tokenizer, or tokenizer files in the model directory) prompts must be prompt_ids.
             """)
 
-    @Option(help: "Model directory.") var model: String
-    @Option(help: "Tokenizer path (default: tokenizer files in the model directory, if any).") var tokenizer: String?
+    @OptionGroup var modelOption: ModelOption
+    @OptionGroup var tokenizerOption: TokenizerOption
     @Option(help: "One prompt text.") var prompt: String?
     @Option(help: "JSONL file of prompts.") var input: String?
-    @Option(help: "Samples per prompt.") var n = 1
-    @Option(help: "Sampling temperature (0 = greedy).") var temperature: Float?
-    @Option(help: "Nucleus: keep the most likely tokens up to this probability mass.") var topP: Float?
-    @Option(help: "Keep the K most likely tokens (0 = all).") var topK: Int?
+    @Option(parsing: .unconditional, help: "Samples per prompt, in [1, 65536].") var n = 1
+    @OptionGroup var sampling: SamplingOptions
     @Flag(help: "Always take the most likely token.") var greedy = false
-    @Option(help: "New tokens at most per sample.") var maxNewTokens: Int?
-    @Option(help: "Run seed of the sample keys.") var seed: UInt64 = 0
-    @Option(help: "Threads (BLAS and element-wise layers).") var threads = 1
+    @OptionGroup var threadOption: ThreadOption
+
+    func validate() throws { try Flags.check(n, "--n", Limits.samples) }
 
     func run() async throws {
-        var options = SampleJobOptions(modelDirectory: model)
-        options.tokenizerPath = tokenizer
+        var options = SampleJobOptions(modelDirectory: modelOption.model)
+        options.tokenizerPath = tokenizerOption.tokenizer
         options.prompt = prompt
         options.inputPath = input
         options.n = n
-        options.temperature = temperature
-        options.topP = topP
-        options.topK = topK
+        options.temperature = sampling.temperature
+        options.topP = sampling.topP
+        options.topK = sampling.topK
         options.greedy = greedy
-        options.maxNewTokens = maxNewTokens
-        options.seed = seed
-        options.threads = max(1, threads)
-        try SampleJob.run(options) { print($0) }
+        options.maxNewTokens = sampling.maxNewTokens
+        options.seed = sampling.seed
+        options.threads = threadOption.threads
+        try SampleJob.run(options) { try StandardOutput.line($0) }
     }
 }
 
@@ -98,15 +97,17 @@ struct ScoreCommand: AsyncParsableCommand {
             ids[k...] given everything before them (k defaults to 1), under softmax(logits/T).
             """)
 
-    @Option(help: "Model directory.") var model: String
+    @OptionGroup var modelOption: ModelOption
     @Option(help: "JSONL file of sequences.") var input: String
-    @Option(help: "Temperature of the scored distribution.") var temperature: Float = 1
-    @Option(help: "Threads (BLAS and element-wise layers).") var threads = 1
+    @Option(parsing: .unconditional, help: "Temperature of the scored distribution, in (0, 100].") var temperature: Float = 1
+    @OptionGroup var threadOption: ThreadOption
+
+    func validate() throws { try Flags.check(temperature, "--temperature", Limits.temperature, lowerOpen: true) }
 
     func run() async throws {
-        var options = ScoreJobOptions(modelDirectory: model, inputPath: input)
+        var options = ScoreJobOptions(modelDirectory: modelOption.model, inputPath: input)
         options.temperature = temperature
-        options.threads = max(1, threads)
-        try ScoreJob.run(options) { print($0) }
+        options.threads = threadOption.threads
+        try ScoreJob.run(options) { try StandardOutput.line($0) }
     }
 }

@@ -5,6 +5,7 @@ import DispoJobs
 import DispoLearner
 import DispoPipeline
 import DispoPlots
+import DispoSupport
 import Foundation
 
 struct ValidateCommand: AsyncParsableCommand {
@@ -77,9 +78,9 @@ enum RunLauncher {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
                 if stop.raise() == 1 {
-                    FileHandle.standardError.write(Data("\nstopping: finishing the step in flight, then writing a checkpoint (signal again to exit at once)…\n".utf8))
+                    StandardError.write("\nstopping: finishing the step in flight, then writing a checkpoint (signal again to exit at once)…\n")
                 } else {
-                    FileHandle.standardError.write(Data("\nexiting at once: `dispo resume \(spec.runDir)` continues from the last checkpoint\n".utf8))
+                    StandardError.write("\nexiting at once: `dispo resume \(spec.runDir)` continues from the last checkpoint\n")
                     _exit(130)
                 }
             }
@@ -88,7 +89,8 @@ enum RunLauncher {
         }
         defer { signals.forEach { $0.cancel() } }
         let context = try RunContext(spec: spec, specFile: specFile)
-        let run = PipelineRun(context: context, stop: stop) { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
+        // A failed write of a progress line leaves stdout's error flag set: the command then ends with that error.
+        let run = PipelineRun(context: context, stop: stop) { try? StandardOutput.line($0) }
         run.acceptedSpecHashes = Set(try acceptedSpecs.map { try RunContext.specHash($0) })
         let summary = try await run.run(resume: resume, overwrite: overwrite)
         if summary.stopped {

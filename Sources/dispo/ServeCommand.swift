@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import DispoServe
+import DispoSupport
 import Foundation
 
 struct ServeCommand: AsyncParsableCommand {
@@ -15,32 +16,35 @@ struct ServeCommand: AsyncParsableCommand {
         SIGTERM or SIGINT: finish the running batch, refuse queued work, exit 0. Protocol: docs/SERVING.md.
         """)
 
-    @Option(help: "Hugging Face model directory.") var model: String
+    @OptionGroup var modelOption: ModelOption
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
-    @Option(help: "Port (0 = any free port; the bound port is printed).") var port = 8000
-    @Option(help: "Compute threads (BLAS and element-wise layers).") var threads = 1
-    @Option(help: "Samples per engine batch at most.") var maxBatch = 64
-    @Option(help: "Milliseconds a batch may wait for more requests to arrive (0 = start at once).") var batchWindowMs = 20.0
-    @Option(help: "Prompt + new tokens at most (default: the model's max_position_embeddings).") var maxModelLen: Int?
+    @Option(parsing: .unconditional, help: "Port (0 = any free port; the bound port is printed), in [0, 65535].") var port = 8000
+    @OptionGroup var threadOption: ThreadOption
+    @Option(parsing: .unconditional, help: "Samples per engine batch at most, in [1, 65536].") var maxBatch = 64
+    @Option(parsing: .unconditional, help: "Milliseconds a batch may wait for more requests to arrive (0 = start at once), in [0, 10000].")
+    var batchWindowMs = 20.0
+    @Option(parsing: .unconditional, help: "Prompt + new tokens at most (default: the model's max_position_embeddings), in [2, 2097152].")
+    var maxModelLen: Int?
     @Option(help: "The model name /v1/models reports and requests may name (default: --model as given).") var servedModelName: String?
     @Option(help: "processed_logprobs (at the sampling temperature, as local sampling) or raw_logprobs (before temperature, vLLM's default).")
     var logprobsMode = "processed_logprobs"
 
     func validate() throws {
-        guard (1...4096).contains(threads) else { throw ValidationError("--threads must be in 1...4096") }
-        guard (1...65536).contains(maxBatch) else { throw ValidationError("--max-batch must be in 1...65536") }
-        guard batchWindowMs >= 0 && batchWindowMs <= 10_000 else { throw ValidationError("--batch-window-ms must be in 0...10000") }
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
+        try Flags.check(maxBatch, "--max-batch", 1...65_536)
+        try Flags.check(batchWindowMs, "--batch-window-ms", 0...10_000)
+        try Flags.check(port, "--port", 0...65_535)
+        if let maxModelLen { try Flags.check(maxModelLen, "--max-model-len", 2...(2 * Limits.newTokens.upperBound)) }
         guard ["processed_logprobs", "raw_logprobs"].contains(logprobsMode) else {
             throw ValidationError("--logprobs-mode must be processed_logprobs or raw_logprobs")
         }
     }
 
     func run() async throws {
+        let model = modelOption.model
         var options = ServeOptions(modelDirectory: model)
         options.host = host
         options.port = port
-        options.threads = threads
+        options.threads = threadOption.threads
         options.maxBatch = maxBatch
         options.maxModelLength = maxModelLen
         options.servedModelName = servedModelName
@@ -49,9 +53,9 @@ struct ServeCommand: AsyncParsableCommand {
         let server = try await DispoServer(options)
         let bound = server.http.port
         try await server.runUntilSignalled {
-            FileHandle.standardError.write(Data("dispo serve: listening on http://\(host):\(bound) (model \(model))\n".utf8))
+            StandardError.line("dispo serve: listening on http://\(host):\(bound) (model \(model))")
         }
-        FileHandle.standardError.write(Data("dispo serve: stopped\n".utf8))
+        StandardError.line("dispo serve: stopped")
     }
 }
 
@@ -60,15 +64,25 @@ struct BenchServeCommand: AsyncParsableCommand {
         commandName: "serve", abstract: "dispo serve under concurrent clients against in-process sampling (goal ≥ 0.9×).")
 
     @Option(help: "Model directory.") var model = "Data/models/tiny-char-sft"
-    @Option(help: "Concurrent clients (one prompt each per round).") var clients = 8
-    @Option(help: "Samples per request (n).") var n = 8
-    @Option(help: "Rounds per run.") var rounds = 3
-    @Option(help: "Prompt tokens.") var promptTokens = 32
-    @Option(help: "New tokens per sample.") var maxNewTokens = 64
-    @Option(help: "Compute threads.") var threads = 1
-    @Option(help: "Alternating runs (best is reported).") var repeats = 2
+    @Option(parsing: .unconditional, help: "Concurrent clients (one prompt each per round), in [1, 1024].") var clients = 8
+    @Option(parsing: .unconditional, help: "Samples per request (n), in [1, 65536].") var n = 8
+    @Option(parsing: .unconditional, help: "Rounds per run, in [1, 10000].") var rounds = 3
+    @Option(parsing: .unconditional, help: "Prompt tokens, in [1, 1048576].") var promptTokens = 32
+    @Option(parsing: .unconditional, help: "New tokens per sample, in [1, 1048576].") var maxNewTokens = 64
+    @OptionGroup var threadOption: ThreadOption
+    @Option(parsing: .unconditional, help: "Alternating runs (best is reported), in [1, 1000].") var repeats = 2
+
+    func validate() throws {
+        try Flags.check(clients, "--clients", 1...1024)
+        try Flags.check(n, "--n", Limits.samples)
+        try Flags.check(rounds, "--rounds", 1...10_000)
+        try Flags.check(promptTokens, "--prompt-tokens", Limits.newTokens)
+        try Flags.check(maxNewTokens, "--max-new-tokens", Limits.newTokens)
+        try Flags.check(repeats, "--repeats", 1...1000)
+    }
 
     func run() async throws {
+        let threads = threadOption.threads
         var options = ServeBenchOptions(modelDirectory: model)
         options.clients = clients
         options.samples = n

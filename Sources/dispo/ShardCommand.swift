@@ -66,16 +66,15 @@ struct ShardCommand: AsyncParsableCommand {
     @Option(help: "Block codec: zstd, lz4 or none.")
     var codec: String = "zstd"
 
-    @Option(help: "zstd compression level (1-19).")
+    @Option(parsing: .unconditional, help: "zstd compression level, in [1, 19].")
     var level: Int = 3
 
-    @Option(help: "Uncompressed bytes per block, in KiB.")
+    @Option(parsing: .unconditional, help: "Uncompressed bytes per block, in KiB, in [1, 65536].")
     var blockKib: Int = 1024
 
-    @Option(help: "Compression threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var threadOption: ThreadOption
 
-    @Option(help: "Prompts longer than this many tokens are skipped (or an error, with --overlong error).")
+    @Option(parsing: .unconditional, help: "Prompts longer than this many tokens are skipped (or an error, with --overlong error); in [1, 1048576].")
     var maxPromptTokens: Int?
 
     @Option(help: "What to do with over-long prompts: skip or error.")
@@ -84,7 +83,7 @@ struct ShardCommand: AsyncParsableCommand {
     @Option(help: "Held-out split NAME=FRACTION, e.g. test=0.05 (repeatable).")
     var split: [String] = []
 
-    @Option(help: "Seed of the split.")
+    @Option(parsing: .unconditional, help: "Seed of the split.")
     var seed: UInt64 = 0
 
     @Option(help: "Name recorded as each record's source (default: folder/stem of the input).")
@@ -101,6 +100,12 @@ struct ShardCommand: AsyncParsableCommand {
 
     @Flag(help: "No progress bar.")
     var quiet = false
+
+    func validate() throws {
+        try Flags.check(level, "--level", 1...19)
+        try Flags.check(blockKib, "--block-kib", 1...65_536)
+        if let maxPromptTokens { try Flags.check(maxPromptTokens, "--max-prompt-tokens", Limits.newTokens) }
+    }
 
     func run() async throws {
         var job = ShardJob(input: input, output: out)
@@ -120,14 +125,13 @@ struct ShardCommand: AsyncParsableCommand {
         job.showProgress = !quiet
         job.splits = try split.map(Self.parseSplit)
         job.writer.codec = try Self.codec(codec, level: level)
-        guard blockKib > 0 else { throw ValidationError("--block-kib must be positive") }
         job.writer.blockBytes = blockKib << 10
-        if let threads { job.writer.threads = max(1, threads) }
+        job.writer.threads = threadOption.threads
         job.writer.overwrite = overwrite
         job.command = (["dispo"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         let loaded = try TokenizerLoader.load(tokenizer)
         let summary = try job.run(tokenizer: loaded)
-        print(summary.report())
+        try StandardOutput.line(summary.report())
     }
 
     /// The chat prompt settings when --template chat; chat options with another template are an error.

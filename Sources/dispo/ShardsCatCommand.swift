@@ -12,30 +12,28 @@ struct ShardsCatCommand: AsyncParsableCommand {
         commandName: "cat", abstract: "Print records as JSON Lines: index, tokens, loss_mask (if any), metadata.")
 
     @Argument(help: "Shard set directory.") var path: String
-    @Option(help: "First record to print.") var start = 0
-    @Option(help: "Number of records to print (default: all).") var limit: Int?
+    @Option(parsing: .unconditional, help: "First record to print, in [0, records).") var start = 0
+    @Option(parsing: .unconditional, help: "Number of records to print (default: all), in [0, 1000000000].") var limit: Int?
+
+    func validate() throws {
+        try Flags.check(start, "--start", Limits.count)
+        if let limit { try Flags.check(limit, "--limit", Limits.count) }
+    }
     @Option(help: "Tokenizer (tokenizer.json or its directory) to add a \"text\" field.") var tokenizer: String?
 
     func run() async throws {
-        guard start >= 0 else { throw ValidationError("--start must be ≥ 0") }
         let set = try ShardSet(directory: path)
         let decoder = try tokenizer.map { try TokenizerLoader.load($0) }
         if let decoder, decoder.identity.hash != set.manifest.tokenizer.hash {
-            FileHandle.standardError.write(Data(("warning: tokenizer \(decoder.identity.name) (hash \(decoder.identity.hash)) is not the one "
-                + "the set was written with (\(set.manifest.tokenizer.name), hash \(set.manifest.tokenizer.hash))\n").utf8))
+            StandardError.line("warning: tokenizer \(decoder.identity.name) (hash \(decoder.identity.hash)) is not the one "
+                + "the set was written with (\(set.manifest.tokenizer.name), hash \(set.manifest.tokenizer.hash))")
         }
         guard start < set.count || set.count == 0 else {
             throw InputError(file: path, place: "--start", expected: "a record index below \(set.count)", found: "\(start)")
         }
-        var out = ""
         try set.scan(from: start, limit: limit) { index, record in
             let text = try decoder.map { try $0.decode(record.tokens, skipSpecialTokens: false) }
-            out += ShardJSONL.line(index: index, record: record, text: text) + "\n"
-            if out.utf8.count > 1 << 16 {
-                FileHandle.standardOutput.write(Data(out.utf8))
-                out = ""
-            }
+            try StandardOutput.line(ShardJSONL.line(index: index, record: record, text: text))
         }
-        FileHandle.standardOutput.write(Data(out.utf8))
     }
 }

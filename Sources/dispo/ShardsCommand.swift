@@ -39,9 +39,9 @@ struct ShardsVerifyCommand: AsyncParsableCommand {
             bar.update(done)
         }
         bar.finish(blocks)
-        for fault in faults { FileHandle.standardError.write(Data("fault: \(fault)\n".utf8)) }
+        for fault in faults { StandardError.line("fault: \(fault)") }
         guard faults.isEmpty else {
-            FileHandle.standardError.write(Data("\(path): \(faults.count) fault(s) in \(blocks) blocks checked\n".utf8))
+            StandardError.line("\(path): \(faults.count) fault(s) in \(blocks) blocks checked")
             throw ExitCode(1)
         }
         print("\(path): ok, \(blocks) blocks verified")

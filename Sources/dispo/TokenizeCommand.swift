@@ -2,6 +2,7 @@
 // DispoTokenizers.TokenizeTool.
 
 import ArgumentParser
+import DispoSupport
 import DispoTokenizers
 import Foundation
 
@@ -52,16 +53,8 @@ struct TokenizeCommand: AsyncParsableCommand {
     func run() async throws {
         let tokenizer = try TokenizerLoader.load(self.tokenizer)
         let source = input ?? "stdin"
-        let data = try input.map { try Data(contentsOf: URL(fileURLWithPath: $0)) } ?? FileHandle.standardInput.readDataToEndOfFile()
-        var out = ""
-        defer { FileHandle.standardOutput.write(Data(out.utf8)) }
-        let write: (String) -> Void = { line in
-            out += line + "\n"
-            if out.utf8.count > 1 << 16 {
-                FileHandle.standardOutput.write(Data(out.utf8))
-                out = ""
-            }
-        }
+        let data = Data(try input.map { try FileSystem.read($0, "a text or JSONL file") } ?? StandardInput.readAll())
+        let write: (String) throws -> Void = { try StandardOutput.line($0) }
         if decode {
             try TokenizeTool.decodeLines(data, file: source, tokenizer: tokenizer, skipSpecialTokens: skipSpecialTokens,
                                          asJSON: !text, write: write)
@@ -69,7 +62,8 @@ struct TokenizeCommand: AsyncParsableCommand {
             try TokenizeTool.encodeJSONL(data, file: source, field: field, tokenizer: tokenizer,
                                          addSpecialTokens: addSpecialTokens, write: write)
         } else {
-            TokenizeTool.encodeText(data, perLine: lines, tokenizer: tokenizer, addSpecialTokens: addSpecialTokens, write: write)
+            try TokenizeTool.encodeText(data, file: source, perLine: lines, tokenizer: tokenizer, addSpecialTokens: addSpecialTokens,
+                                        write: write)
         }
     }
 }

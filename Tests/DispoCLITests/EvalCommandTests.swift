@@ -87,7 +87,7 @@ final class EvalCommandTests: XCTestCase {
         let data = try testShards(root)
         let badN = try Dispo.run(["eval", "--model", model, "--data", data, "--n", "0"])
         XCTAssertNotEqual(badN.status, 0)
-        XCTAssertTrue(badN.stderr.contains("--n: expected at least 1 sample per problem"), badN.stderr)
+        XCTAssertTrue(badN.stderr.contains("--n: expected a whole number in [1, 65536], found 0"), badN.stderr)
         let noModel = try Dispo.run(["eval", "--model", root + "/no-model", "--data", data, "--limit", "1"])
         XCTAssertNotEqual(noModel.status, 0)
         XCTAssertTrue(noModel.stderr.contains(root + "/no-model"), noModel.stderr)

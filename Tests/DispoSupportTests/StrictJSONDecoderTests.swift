@@ -38,4 +38,32 @@ final class StrictJSONDecoderTests: XCTestCase {
             }
         }
     }
+
+    func test_numbers_out_of_range_are_named_not_called_invalid_json() throws {
+        // Valid JSON syntax, but beyond a double: the parser says so (and callers can tell it from a syntax error)
+        XCTAssertThrowsError(try JSONParser.parse("{\"a\": 1e400}", file: "f.json")) { error in
+            XCTAssertEqual("\(error)", "f.json: line 1: expected a number within ±1.8e308 (the range of a double), found \"1e400\"")
+            XCTAssertTrue(JSONParser.isValidSyntax(error as! InputError))
+        }
+        XCTAssertThrowsError(try JSONParser.parse("{\"a\": 1, \"a\": 2}", file: "f.json")) { error in
+            XCTAssertTrue(JSONParser.isValidSyntax(error as! InputError), "\(error)")
+        }
+        XCTAssertThrowsError(try JSONParser.parse("{\"a\": }", file: "f.json")) { error in
+            XCTAssertFalse(JSONParser.isValidSyntax(error as! InputError), "\(error)")
+        }
+        // A double that a Float cannot hold is an error, not infinity
+        struct F: Decodable { var x: Float }
+        XCTAssertThrowsError(try StrictJSONDecoder().decode(F.self, from: JSONParser.parse("{\"x\": 1e300}", file: "f"), file: "f")) {
+            XCTAssertTrue("\($0)".contains("$.x (line 1): expected a number within ±3.4e38"), "\($0)")
+        }
+        struct I: Decodable { var n: Int }
+        XCTAssertThrowsError(try StrictJSONDecoder().decode(I.self, from: JSONParser.parse("{\"n\": 1e19}", file: "f"), file: "f")) {
+            XCTAssertTrue("\($0)".contains("expected a whole number in [-9223372036854775808, 9223372036854775807]"), "\($0)")
+        }
+    }
+
+    func test_nesting_is_limited() {
+        let deep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
+        XCTAssertThrowsError(try JSONParser.parse(deep, file: "f")) { XCTAssertTrue("\($0)".contains("nested at most 512 deep"), "\($0)") }
+    }
 }

@@ -39,10 +39,26 @@ final class TokenizeToolTests: XCTestCase {
 
     func test_whole_text_or_lines() throws {
         var out: [String] = []
-        TokenizeTool.encodeText(Data("a\nb\n".utf8), perLine: false, tokenizer: try char.get(), addSpecialTokens: false) { out.append($0) }
-        TokenizeTool.encodeText(Data("a\nb\n".utf8), perLine: true, tokenizer: try char.get(), addSpecialTokens: false) { out.append($0) }
-        TokenizeTool.encodeText(Data("a\r\nb".utf8), perLine: true, tokenizer: try char.get(), addSpecialTokens: false) { out.append($0) }
+        try TokenizeTool.encodeText(Data("a\nb\n".utf8), perLine: false, tokenizer: try char.get(), addSpecialTokens: false) { out.append($0) }
+        try TokenizeTool.encodeText(Data("a\nb\n".utf8), perLine: true, tokenizer: try char.get(), addSpecialTokens: false) { out.append($0) }
+        try TokenizeTool.encodeText(Data("a\r\nb".utf8), perLine: true, tokenizer: try char.get(), addSpecialTokens: false) { out.append($0) }
         XCTAssertEqual(out, ["[69,99,70,99]", "[69]", "[70]", "[69]", "[70]"])
         XCTAssertEqual(TokenizeTool.jsonString("q\"\\\u{1}é"), "\"q\\\"\\\\\\u0001é\"")
+    }
+
+    func test_invalid_utf8_stops_with_the_line_instead_of_being_replaced() throws {
+        let bad = Data([0x61, 0x0A, 0x62, 0xFF, 0x63, 0x0A])   // "a\nb\xFFc\n"
+        for perLine in [false, true] {
+            var out: [String] = []
+            XCTAssertThrowsError(try TokenizeTool.encodeText(bad, file: "stdin", perLine: perLine, tokenizer: try char.get(),
+                                                             addSpecialTokens: false) { out.append($0) }) {
+                XCTAssertEqual("\($0)", "stdin: line 2: expected UTF-8 text, found invalid UTF-8 bytes")
+            }
+            XCTAssertEqual(out, [], "nothing is written for input that stops at line 2 before encoding")
+        }
+        XCTAssertThrowsError(try TokenizeTool.encodeJSONL(Data([0x7B, 0xFF, 0x7D]), file: "in.jsonl", field: "q",
+                                                          tokenizer: try char.get(), addSpecialTokens: false) { _ in }) {
+            XCTAssertEqual(($0 as? InputError)?.place, "line 1")
+        }
     }
 }

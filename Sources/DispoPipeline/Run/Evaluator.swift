@@ -65,11 +65,8 @@ public struct Evaluator {
                 if !correct.isEmpty { result.passAtK += 1 }
                 if Self.majorityIsCorrect(responses) { result.majAtK += 1 }
                 lengths += responses.reduce(0.0) { $0 + Double($1.tokens.count) }
-                var greedyResponse: ScoredResponse?
-                if let g = greedy?[i].first {
-                    greedyResponse = sampler.score(g, problem: problem)
-                    if greedyResponse!.score.verdict.correct { greedyCorrect += 1 }
-                }
+                let greedyResponse = greedy?[i].first.map { sampler.score($0, problem: problem) }
+                if greedyResponse?.score.verdict.correct == true { greedyCorrect += 1 }
                 try onRecord(EvalRecord(problem: problem, responses: responses, greedy: greedyResponse))
             }
         }
@@ -96,7 +93,7 @@ public struct Evaluator {
             if counts[answer] == nil { order.append(answer) }
             counts[answer, default: (0, r.score.verdict.correct)].count += 1
         }
-        guard let best = order.max(by: { counts[$0]!.count < counts[$1]!.count }) else { return false }
-        return counts[best]!.correct
+        guard let best = order.max(by: { (counts[$0]?.count ?? 0) < (counts[$1]?.count ?? 0) }) else { return false }
+        return counts[best]?.correct ?? false
     }
 }

@@ -50,17 +50,21 @@ final class RolloutRecorder: @unchecked Sendable {
     /// Appends the rollouts of one step.
     func record(_ batch: StepBatch) throws {
         let step = batch.step + 1
-        if writer == nil {
+        let writer: ShardSetWriter
+        if let open = self.writer {
+            writer = open
+        } else {
             first = step
             writer = try ShardSetWriter(directory: directory + "/.segment-from-\(first)",
                                         options: ShardWriterOptions(blockBytes: 256 << 10, threads: 1, overwrite: true),
                                         tokenizer: tokenizer, command: "dispo run (rollout recorder)",
                                         info: ["content": "rollouts"])
+            self.writer = writer
         }
         for (slot, group) in batch.groups.enumerated() {
             for (response, metadata) in zip(group.responses, group.recorded(step: step, slot: slot)) {
                 let prompt = group.problem.prompt
-                try writer!.append(TokenRecord(tokens: prompt + response.tokens,
+                try writer.append(TokenRecord(tokens: prompt + response.tokens,
                                                lossMask: [UInt8](repeating: 0, count: prompt.count)
                                                    + [UInt8](repeating: 1, count: response.tokens.count),
                                                metadata: Array(try JSONWriter.data(metadata))))

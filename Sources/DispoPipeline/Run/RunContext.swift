@@ -82,7 +82,10 @@ public final class RunContext: @unchecked Sendable {
 
     static func makeModel(_ spec: PipelineSpec) throws -> Transformer {
         if let path = spec.model.path { return try Transformer.load(directory: path) }
-        let model = Transformer(config: try ModelConfig.load(path: spec.model.config!))
+        guard let config = spec.model.config else {
+            throw InputError(file: "pipeline", place: "$.model", expected: "\"path\" or \"config\"", found: "neither")
+        }
+        let model = Transformer(config: try ModelConfig.load(path: config))
         model.initializeRandom(seed: spec.model.initSeed)
         return model
     }

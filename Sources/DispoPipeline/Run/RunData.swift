@@ -1,7 +1,8 @@
 // The data a run reads, checked before any work starts — by `dispo run` and by `dispo validate` — so that a
 // problem with the data is one clear error naming the spec file, the setting and the record, never a
 // failure (or a hang) in the middle of a run:
-// - the training and evaluation sets were sharded with the run's tokenizer (same kind and files);
+// - the training, evaluation and warm-start sets were sharded with the run's tokenizer (same kind and files);
+// - every warm-start record has at least two tokens, all inside the model's vocabulary;
 // - the training set is not empty and holds at least `prompts_per_step` problems;
 // - every problem has a gold answer, at least one prompt token, tokens inside the model's vocabulary, and
 //   fits the model's context with `max_new_tokens` to spare.
@@ -65,6 +66,27 @@ public struct RunData: Sendable {
             evalProblems = []
         }
         longestPrompt = longest
+        if let sft = spec.sft { try Self.checkWarmStart(try open(sft.data, "$.sft.data"), steps: sft.steps, file: file,
+                                                         vocabularySize: vocabularySize) }
+    }
+
+    /// The warm-start set: not empty when there are steps, every record two tokens or more, all in the vocabulary.
+    static func checkWarmStart(_ set: ShardSet, steps: Int, file: String, vocabularySize: Int) throws {
+        guard set.count > 0 || steps == 0 else {
+            throw InputError(file: file, place: "$.sft.data", expected: "a non-empty warm-start set",
+                             found: "\"\(set.directory)\" holds no records", hint: "remove sft, or set sft.steps to 0")
+        }
+        try set.scan { index, record in
+            guard record.tokens.count >= 2 else {
+                throw InputError(file: set.directory, place: "record \(index)", expected: "a warm-start record of at least 2 tokens",
+                                 found: "\(record.tokens.count) tokens", hint: "remove empty records from the dataset and shard it again")
+            }
+            if let bad = record.tokens.first(where: { $0 < 0 || Int($0) >= vocabularySize }) {
+                throw InputError(file: set.directory, place: "record \(index)",
+                                 expected: "token ids below the model's vocabulary size \(vocabularySize)", found: "token \(bad)",
+                                 hint: "the shard set was made with another tokenizer: shard it with the model's")
+            }
+        }
     }
 }
 

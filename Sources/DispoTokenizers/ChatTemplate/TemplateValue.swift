@@ -139,13 +139,13 @@ public indirect enum TemplateValue: Sendable {
         case .double(let d): return PythonText.floatRepr(d)
         case .string(let s): return PythonText.repr(s)
         case .list(let items):
-            let parts = items.map(\.pythonRepr)
-            guard parts.allSatisfy({ $0 != nil }) else { return nil }
-            return "[" + parts.map { $0! }.joined(separator: ", ") + "]"
+            let parts = items.compactMap(\.pythonRepr)
+            guard parts.count == items.count else { return nil }
+            return "[" + parts.joined(separator: ", ") + "]"
         case .tuple(let items):
-            let parts = items.map(\.pythonRepr)
-            guard parts.allSatisfy({ $0 != nil }) else { return nil }
-            return "(" + parts.map { $0! }.joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
+            let parts = items.compactMap(\.pythonRepr)
+            guard parts.count == items.count else { return nil }
+            return "(" + parts.joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
         case .dict(let dict):
             var parts: [String] = []
             for (key, value) in dict.items {
