@@ -50,6 +50,14 @@ extension PipelineSpec {
         do { try (algorithm.loss ?? algorithm.name.loss).validate() } catch let error as LossInputError {
             throw InputError(file: file, place: "$.algorithm.loss", expected: "valid loss settings", found: error.message)
         }
+        if let adaptive = algorithm.adaptiveClip {
+            try check((algorithm.loss ?? algorithm.name.loss).kind == .dispo, "$.algorithm.adaptive_clip",
+                      "a DISPO loss (the schedule sets DISPO's four ε)", (algorithm.loss ?? algorithm.name.loss).kind.rawValue)
+            do { try adaptive.validate() } catch let error as LossInputError {
+                throw InputError(file: file, place: "$.algorithm.adaptive_clip", expected: "valid schedule settings", found: error.message)
+            }
+        }
+        try train.collapse?.validate(file: file, path: "$.train.collapse")
         try check(algorithm.entropyCoef >= 0, "$.algorithm.entropy_coef", "a number ≥ 0", algorithm.entropyCoef)
         try check(algorithm.klCoef >= 0, "$.algorithm.kl_coef", "a number ≥ 0", algorithm.klCoef)
         try check(algorithm.klCoef == 0, "$.algorithm.kl_coef", "0 (a reference model is not supported yet)", algorithm.klCoef)
