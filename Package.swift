@@ -124,7 +124,8 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "DispoServeTests", dependencies: ["DispoServe", "DispoRollout", "DispoEngine", "DispoSupport", "dispo"],
                     swiftSettings: strict),
-        .testTarget(name: "DispoCLITests", dependencies: ["dispo", "DispoShards", "DispoEngine", "DispoPipeline", "DispoSupport"],
+        .testTarget(name: "DispoCLITests", dependencies: ["dispo", "DispoShards", "DispoEngine", "DispoPipeline", "DispoSupport",
+                                                        "DispoPlots"],
                     swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

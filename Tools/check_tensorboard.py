@@ -16,10 +16,18 @@ import sys
 
 from tensorboard.backend.event_processing import event_accumulator
 from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+from tensorboard.util import tensor_util
 
 
 def f32(x):
     return struct.unpack("<f", struct.pack("<f", x))[0]
+
+
+def scalar(value):
+    """The value of a Summary.Value: EventFileLoader moves simple_value into a scalar tensor."""
+    if value.WhichOneof("value") == "simple_value":
+        return value.simple_value
+    return float(tensor_util.make_ndarray(value.tensor).item())
 
 
 def main(run_dir):
@@ -33,7 +41,7 @@ def main(run_dir):
         problems.append("the first event does not carry file_version brain.Event:2")
     logged = {}
     for event in events[1:]:
-        values = {v.tag: v.simple_value for v in event.summary.value}
+        values = {v.tag: scalar(v) for v in event.summary.value}
         if event.step in logged and set(values) & set(logged[event.step]):
             problems.append(f"step {event.step}: tags logged twice: {sorted(set(values) & set(logged[event.step]))[:3]}")
         logged.setdefault(event.step, {}).update(values)
