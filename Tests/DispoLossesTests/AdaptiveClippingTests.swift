@@ -19,11 +19,13 @@ final class AdaptiveClippingTests: XCTestCase {
     func test_update_moves_each_epsilon_toward_its_target_share() {
         var schedule = AdaptiveClipping(config: AdaptiveClipConfig(targets: ["pos_high": 0.05, "neg_low": 0.05], rate: 0.5),
                                         epsilons: start)
-        // R1 clips 20% (too much): ε⁺_high · ((0.2 + 0.001) / (0.05 + 0.001))^0.5 = 0.28 · 1.985251 = 0.555870.
-        // R4 clips nothing: ε⁻_low · (0.001 / 0.051)^0.5 = 1 · 0.140028.
+        // R1 clips 20% (too much): the bound 1.28 grows by f = ((0.2 + 0.001) / (0.05 + 0.001))^0.5 = 1.985251,
+        // to 2.541121: ε⁺_high = 1.541121.
+        // R4 clips nothing: its bound 1 − 0.99 = 0.01 (the ceiling of a low ε) rises by 1/f = (0.051 / 0.001)^0.5
+        // = 7.141428, to 0.071414: ε⁻_low = 0.928586. (It starts at 1 and is first clamped to max_eps_low.)
         schedule.observe(shares(["pos_high": 0.2, "pos_low": 0.9]))
-        XCTAssertEqual(Double(schedule.epsilons.posHigh), 0.28 * (0.201 / 0.051).squareRoot(), accuracy: 1e-6)
-        XCTAssertEqual(Double(schedule.epsilons.negLow), (0.001 / 0.051).squareRoot(), accuracy: 1e-6)
+        XCTAssertEqual(Double(schedule.epsilons.posHigh), Double(Float(1.28)) * (0.201 / 0.051).squareRoot() - 1, accuracy: 1e-6)
+        XCTAssertEqual(Double(schedule.epsilons.negLow), 1 - (1 - 0.99) * (0.051 / 0.001).squareRoot(), accuracy: 1e-5)
         // Uncontrolled regimes keep their ε whatever they clip.
         XCTAssertEqual(schedule.epsilons.posLow, 0.2)
         XCTAssertEqual(schedule.epsilons.negHigh, 4.0)
@@ -38,9 +40,10 @@ final class AdaptiveClippingTests: XCTestCase {
                                                                    rate: 1, minEps: 0.05, maxEpsHigh: 2),
                                         epsilons: start)
         for _ in 0..<50 { schedule.observe(shares(["pos_high": 0.9, "pos_low": 0, "neg_low": 0.9])) }
-        XCTAssertEqual(schedule.epsilons.posHigh, 2, "capped at max_eps_high")
-        XCTAssertEqual(schedule.epsilons.posLow, 0.05, "floored at min_eps")
-        XCTAssertEqual(schedule.epsilons.negLow, 1, "a low-side ε stops at 1")
+        XCTAssertEqual(schedule.epsilons.posHigh, 2, accuracy: 1e-6, "capped at max_eps_high")
+        XCTAssertEqual(schedule.epsilons.posLow, 0.05, accuracy: 1e-6, "floored at min_eps")
+        XCTAssertEqual(schedule.epsilons.negLow, 0.99, accuracy: 1e-6, "a low-side ε stops at max_eps_low, below 1")
+        XCTAssertTrue(ClipRegime.negLow.canClip(epsilon: schedule.epsilons.negLow), "a controlled regime can always clip")
     }
 
     func test_a_regime_absent_from_the_step_keeps_its_epsilon() {
@@ -78,7 +81,8 @@ final class AdaptiveClippingTests: XCTestCase {
                                 (AdaptiveClipConfig(targets: ["neg_low": 1]), "clip share in (0, 1)"),
                                 (AdaptiveClipConfig(targets: [:]), "at least one regime"),
                                 (AdaptiveClipConfig(targets: ["neg_low": 0.1], rate: 0), "rate"),
-                                (AdaptiveClipConfig(targets: ["neg_low": 0.1], minEps: 0), "min_eps")] {
+                                (AdaptiveClipConfig(targets: ["neg_low": 0.1], minEps: 0), "min_eps"),
+                                (AdaptiveClipConfig(targets: ["neg_low": 0.1], maxEpsLow: 1), "max_eps_low")] {
             XCTAssertThrowsError(try bad.validate()) { XCTAssertTrue("\($0)".contains(expected), "\($0)") }
         }
     }
