@@ -67,7 +67,10 @@ enum StepMetrics {
         var components: [String: [Double]] = [:]
         for r in responses { for (name, value) in r.components { components[name, default: []].append(value) } }
         let componentMeans = Dictionary(uniqueKeysWithValues: components.map { ("reward/\($0.key)/mean", mean($0.value)) })
-        return componentMeans.merging([
+        var study: [String: Double] = [:]
+        study["train/informative_group_share"] = Double(informative.count) / Double(max(1, batch.groups.count))
+        study["train/samples_generated"] = Double(batch.groupsSampled * groupSize)
+        return componentMeans.merging(study) { $1 }.merging([
             "acc/mean": Double(correct.count) / n,
             "response_length/mean": mean(lengths),
             "response_length/max": lengths.max() ?? 0,
@@ -83,8 +86,6 @@ enum StepMetrics {
             "train/num_gen_batches": Double(batch.generationBatches),
             "train/groups_sampled": Double(batch.groupsSampled),
             "train/groups_kept": Double(batch.groupsKept),
-            "train/informative_group_share": Double(informative.count) / Double(max(1, batch.groups.count)),
-            "train/samples_generated": Double(batch.groupsSampled * groupSize),
             "train/staleness/mean": mean(staleness),
             "train/staleness/max": staleness.max() ?? 0,
             "train/policy_version": Double(batch.version),
