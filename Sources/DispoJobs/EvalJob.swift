@@ -1,7 +1,8 @@
 // `dispo eval`: held-out accuracy of a model directory on a shard set made by `dispo shard`: k sampled
 // responses per problem (mean@k, pass@k, maj@k) and optionally one greedy response, through the same
 // Evaluator the pipeline uses. With an output path, one JSON line per problem: id, gold answer, prompt,
-// and for every sample its text, extracted answer, verdict, reward, token count and finish reason.
+// and for every sample its text, extracted answer, verdict, reward, token count and finish reason
+// (EvalProblemLine, the format a run's eval-<label>.jsonl files share).
 
 import DispoEngine
 import DispoLearner
@@ -11,45 +12,6 @@ import DispoSupport
 import DispoTokenizers
 import DispoVerifier
 import Foundation
-
-/// One response in the per-problem JSONL.
-public struct EvalSampleLine: Codable, Sendable, Equatable {
-    public var text: String
-    public var extracted: String?
-    public var correct: Bool
-    public var reason: String
-    public var reward: Double
-    /// Generated tokens, the stop token included.
-    public var tokens: Int
-    /// `stop` (a stop token ended it) or `length` (max_new_tokens reached).
-    public var finish: String
-
-    enum CodingKeys: String, CodingKey { case text, extracted, correct, reason, reward, tokens, finish }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(text, forKey: .text)
-        try c.encode(extracted, forKey: .extracted)      // null when no answer was found
-        try c.encode(correct, forKey: .correct)
-        try c.encode(reason, forKey: .reason)
-        try c.encode(reward, forKey: .reward)
-        try c.encode(tokens, forKey: .tokens)
-        try c.encode(finish, forKey: .finish)
-    }
-}
-
-/// One problem in the per-problem JSONL.
-public struct EvalProblemLine: Codable, Sendable, Equatable {
-    public var id: String
-    /// The record's index in the shard set.
-    public var index: Int
-    public var answer: String
-    public var prompt: String
-    /// Correct samples.
-    public var correct: Int
-    public var samples: [EvalSampleLine]
-    public var greedy: EvalSampleLine?
-}
 
 public struct EvalJob {
     public var model: String
@@ -132,23 +94,9 @@ public struct EvalJob {
         try Limits.check(topK, 0...Int(Int32.max), file: file, place: "--top-k", what: "0 = off")
     }
 
-    /// A problem's JSONL line (keys sorted).
+    /// A problem's JSONL line (keys sorted): the format of DispoPipeline's EvalProblemLine.
     public static func line(_ record: EvalRecord, tokenizer: any Tokenizer) throws -> String {
-        func sample(_ r: ScoredResponse) -> EvalSampleLine {
-            let body = r.stopped ? Array(r.tokens.dropLast()) : r.tokens
-            return EvalSampleLine(text: (try? tokenizer.decode(body, skipSpecialTokens: true)) ?? "",
-                                  extracted: r.score.verdict.extracted, correct: r.score.verdict.correct,
-                                  reason: r.score.verdict.reason, reward: r.score.reward, tokens: r.tokens.count,
-                                  finish: r.stopped ? "stop" : "length")
-        }
-        let p = record.problem
-        let line = EvalProblemLine(id: p.id, index: p.index, answer: p.answer,
-                                   prompt: (try? tokenizer.decode(p.prompt, skipSpecialTokens: false)) ?? "",
-                                   correct: record.responses.filter { $0.score.verdict.correct }.count,
-                                   samples: record.responses.map(sample), greedy: record.greedy.map(sample))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(line), as: UTF8.self)
+        try EvalProblemLine(record, tokenizer: tokenizer).jsonLine()
     }
 
     /// The summary line: `mean@4 0.312 ± 0.021  pass@4 0.520  maj@4 0.340  greedy 0.350  (500 problems …)`.

@@ -37,7 +37,7 @@ public struct LearnerConfig: Sendable, Equatable {
 
 public final class Learner {
     public let model: Transformer
-    public let config: LearnerConfig
+    public internal(set) var config: LearnerConfig
     public let optimizer: Optimizer
 
     public init(model: Transformer, config: LearnerConfig) throws {

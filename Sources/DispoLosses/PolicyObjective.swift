@@ -43,7 +43,7 @@ extension PolicyObjective {
         var coefficients = [Float](repeating: 0, count: n)
         let entropyBonus = regularizers.entropyCoefficient != 0 && batch.entropies != nil
         var entropyCoefficients: [Float]? = entropyBonus ? [Float](repeating: 0, count: n) : nil
-        var tally = Tally()
+        var tally = ObjectiveTally(loss: loss)
         var total = 0.0, pgTotal = 0.0
         for s in 0..<batch.sequenceCount {
             let range = batch.range(of: s)
@@ -59,7 +59,7 @@ extension PolicyObjective {
                 let contribution = Double(weight * m) * Double(term.value)
                 pgTotal += contribution
                 total += contribution
-                tally.add(term, advantage: a, mask: m, kl: batch.oldLogProbs[t] - batch.logProbs[t])
+                tally.add(term, ratio: r, advantage: a, mask: m, logRatio: batch.logProbs[t] - batch.oldLogProbs[t])
                 if let entropies = batch.entropies {
                     tally.entropy += Double(entropies[t] * m)
                     if entropyBonus {
@@ -80,51 +80,5 @@ extension PolicyObjective {
         metrics.addTotal("actor/pg_loss", pgTotal)
         return PolicyLossOutput(loss: total, logProbCoefficients: coefficients, entropyCoefficients: entropyCoefficients,
                                 metrics: metrics)
-    }
-}
-
-/// Per-token metric sums of one evaluation, kept in fields (not a dictionary) on the hot path.
-private struct Tally {
-    var tokens = 0.0, positive = 0.0, negative = 0.0
-    var ppoKL = 0.0, clipped = 0.0, dualClipped = 0.0, masked = 0.0
-    var posHigh = 0.0, posLow = 0.0, negHigh = 0.0, negLow = 0.0
-    var weightPos = 0.0, weightNeg = 0.0, entropy = 0.0, klLoss = 0.0
-
-    mutating func add(_ term: TokenLossTerm, advantage a: Float, mask m: Float, kl: Float) {
-        let count = Double(m)
-        tokens += count
-        ppoKL += Double(kl * m)
-        let clip = term.clip
-        if clip.contains(.ppoClipped) { clipped += count }
-        if clip.contains(.ppoDualClipped) { dualClipped += count }
-        if clip.contains(.masked) { masked += count }
-        if a > 0 {
-            positive += count
-            weightPos += Double(term.weight * m)
-            if clip.contains(.high) { posHigh += count }
-            if clip.contains(.low) { posLow += count }
-        } else if a < 0 {
-            negative += count
-            weightNeg += Double(term.weight * m)
-            if clip.contains(.high) { negHigh += count }
-            if clip.contains(.low) { negLow += count }
-        }
-    }
-
-    func metrics(hasEntropy: Bool, hasKL: Bool) -> LossMetrics {
-        var m = LossMetrics()
-        m.add("actor/ppo_kl", ppoKL, count: tokens)
-        m.add("actor/pg_clipfrac", clipped, count: tokens)
-        m.add("actor/pg_clipfrac_lower", dualClipped, count: tokens)
-        m.add("dispo/clipfrac_pos_high", posHigh, count: tokens)
-        m.add("dispo/clipfrac_pos_low", posLow, count: tokens)
-        m.add("dispo/clipfrac_neg_high", negHigh, count: tokens)
-        m.add("dispo/clipfrac_neg_low", negLow, count: tokens)
-        m.add("dispo/masked_frac", masked, count: tokens)
-        if positive > 0 { m.add("dispo/mean_weight_pos", weightPos, count: positive) }
-        if negative > 0 { m.add("dispo/mean_weight_neg", weightNeg, count: negative) }
-        if hasEntropy { m.add("actor/entropy", entropy, count: tokens) }
-        if hasKL { m.add("actor/kl_loss", klLoss, count: tokens) }
-        return m
     }
 }

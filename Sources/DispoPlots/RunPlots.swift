@@ -1,9 +1,12 @@
 // `dispo plot`: the charts of one or more run directories, overlaid (one colour per run, the legend names
-// each run by its directory). Accuracy (train acc/mean per step with the held-out evaluations as points),
-// reward, entropy, response length, repetition rate, the four DISPO regime clip fractions, throughput,
-// gradient norm and policy loss; a chart whose metrics no run logged is not written. An index.html shows
-// them all on one page.
+// each run by its directory), or with `bands` one line per arm of a sweep (runs grouped by their parent
+// directory, mean ± standard error across them as a shaded band). Accuracy (train acc/mean per step with the
+// held-out evaluations as points), reward, entropy, response length, truncation, repetition rate, the four
+// DISPO regimes' clip fractions and clip shares (a panel notes when a run's ε makes its regime unable to clip),
+// the clip bounds, importance ratios, PPO-clip's clip fractions, throughput, gradient norm and policy loss;
+// a chart whose metrics no run logged is not written. An index.html shows them all on one page.
 
+import DispoLosses
 import DispoSupport
 import Foundation
 
@@ -12,6 +15,15 @@ public struct PlotMetric: Sendable {
     public var key: String
     public var title: String
     public var yLabel: String
+    /// The DISPO regime the metric belongs to: its panel notes runs whose ε make the regime unable to clip.
+    public var regime: ClipRegime?
+
+    public init(key: String, title: String, yLabel: String, regime: ClipRegime? = nil) {
+        self.key = key
+        self.title = title
+        self.yLabel = yLabel
+        self.regime = regime
+    }
 }
 
 /// A chart of per-step metrics: one panel per metric.
@@ -35,14 +47,40 @@ public enum RunPlots {
         PlotSpec(file: "response_length.svg", title: "Response length", metrics: [
             PlotMetric(key: "response_length/mean", title: "mean response length (response_length/mean)", yLabel: "tokens")],
                  yIncludes: [0], columns: 1),
+        PlotSpec(file: "truncation.svg", title: "Truncation", metrics: [
+            PlotMetric(key: "response_length/clip_ratio", title: "responses cut at max_new_tokens (response_length/clip_ratio)",
+                       yLabel: "fraction")], yIncludes: [0], columns: 1),
         PlotSpec(file: "repetition.svg", title: "Repetition rate", metrics: [
             PlotMetric(key: "response/repetition_rate", title: "repetitive responses (response/repetition_rate)",
                        yLabel: "fraction")], yIncludes: [0], columns: 1),
         PlotSpec(file: "clip_fractions.svg", title: "DISPO regime clip fractions", metrics: [
-            PlotMetric(key: "dispo/clipfrac_pos_high", title: "R1: A>0, r>1+ε⁺high (pos_high)", yLabel: "fraction of tokens"),
-            PlotMetric(key: "dispo/clipfrac_pos_low", title: "R2: A>0, r<1−ε⁺low (pos_low)", yLabel: "fraction of tokens"),
-            PlotMetric(key: "dispo/clipfrac_neg_high", title: "R3: A<0, r>1+ε⁻high (neg_high)", yLabel: "fraction of tokens"),
-            PlotMetric(key: "dispo/clipfrac_neg_low", title: "R4: A<0, r<1−ε⁻low (neg_low)", yLabel: "fraction of tokens"),
+            PlotMetric(key: "dispo/clipfrac_pos_high", title: "R1: A>0, r>1+ε⁺high (pos_high)", yLabel: "fraction of tokens",
+                       regime: .posHigh),
+            PlotMetric(key: "dispo/clipfrac_pos_low", title: "R2: A>0, r<1−ε⁺low (pos_low)", yLabel: "fraction of tokens",
+                       regime: .posLow),
+            PlotMetric(key: "dispo/clipfrac_neg_high", title: "R3: A<0, r>1+ε⁻high (neg_high)", yLabel: "fraction of tokens",
+                       regime: .negHigh),
+            PlotMetric(key: "dispo/clipfrac_neg_low", title: "R4: A<0, r<1−ε⁻low (neg_low)", yLabel: "fraction of tokens",
+                       regime: .negLow),
+        ], yIncludes: [0], columns: 2),
+        PlotSpec(file: "clip_shares.svg", title: "Clip share of each regime's own tokens", metrics: ClipRegime.allCases.map {
+            PlotMetric(key: "dispo/clip_share_" + $0.key, title: "\($0.label): share of \($0.positive ? "A>0" : "A<0"), "
+                       + "r\($0.highSide ? ">" : "<")1 tokens clipped", yLabel: "share", regime: $0)
+        }, yIncludes: [0], columns: 2),
+        PlotSpec(file: "clip_bounds.svg", title: "Clip bounds ε per regime", metrics: ClipRegime.allCases.map {
+            PlotMetric(key: "dispo/" + $0.epsilonName, title: "\($0.label): \($0.epsilonName)", yLabel: "ε", regime: $0)
+        }, yIncludes: [0], columns: 2),
+        PlotSpec(file: "ratios.svg", title: "Importance ratios r = π/π_old", metrics: [
+            PlotMetric(key: "dispo/ratio_pos_p01", title: "A>0: 1st percentile of r", yLabel: "r"),
+            PlotMetric(key: "dispo/ratio_pos_p99", title: "A>0: 99th percentile of r", yLabel: "r"),
+            PlotMetric(key: "dispo/ratio_neg_p01", title: "A<0: 1st percentile of r", yLabel: "r"),
+            PlotMetric(key: "dispo/ratio_neg_p99", title: "A<0: 99th percentile of r", yLabel: "r"),
+            PlotMetric(key: "dispo/abs_log_ratio_mean", title: "mean |log r|", yLabel: "nats"),
+            PlotMetric(key: "dispo/zero_adv_share", title: "share of A = 0 tokens", yLabel: "share"),
+        ], yIncludes: [], columns: 2),
+        PlotSpec(file: "ppo_clip.svg", title: "PPO-clip clip fraction by sign of A", metrics: [
+            PlotMetric(key: "actor/pg_clipfrac_pos", title: "A>0 tokens on the clipped branch", yLabel: "share"),
+            PlotMetric(key: "actor/pg_clipfrac_neg", title: "A<0 tokens on the clipped branch", yLabel: "share"),
         ], yIncludes: [0], columns: 2),
         PlotSpec(file: "throughput.svg", title: "Throughput", metrics: [
             PlotMetric(key: "perf/samples_per_s", title: "sampling (perf/samples_per_s)", yLabel: "samples / s"),
@@ -56,27 +94,35 @@ public enum RunPlots {
                  yIncludes: [], columns: 1),
     ]
 
-    /// Every chart that has data, by file name, in display order.
-    public static func charts(_ runs: [RunMetrics]) -> [(file: String, chart: SVGChart)] {
-        var charts = [(file: "accuracy.svg", chart: accuracyChart(runs))]
+    /// Every chart that has data, by file name, in display order: one line per group (a run, or an arm's runs).
+    public static func charts(_ groups: [RunGroup]) -> [(file: String, chart: SVGChart)] {
+        var charts = [(file: "accuracy.svg", chart: accuracyChart(groups))]
         for spec in specs {
             let panels = spec.metrics.map { metric in
-                ChartPanel(title: metric.title, yLabel: metric.yLabel, series: runs.enumerated().map { i, run in
-                    ChartSeries(run: run.name, color: i, points: run.series(metric.key))
-                }, yIncludes: spec.yIncludes)
+                ChartPanel(title: metric.title, yLabel: metric.yLabel, series: groups.enumerated().map { i, group in
+                    ChartSeries(run: group.name, color: i, banded: group.series(metric.key))
+                }, yIncludes: spec.yIncludes, note: metric.regime.flatMap { cannotClipNote($0, groups) })
             }
             charts.append((spec.file, SVGChart(title: spec.title, panels: panels, columns: spec.columns)))
         }
         return charts.filter { $0.chart.hasData }
     }
 
+    /// "cannot clip: …" when some group's runs logged an ε with which `regime` cannot clip.
+    static func cannotClipNote(_ regime: ClipRegime, _ groups: [RunGroup]) -> String? {
+        let blocked = groups.compactMap { g in g.cannotClip(regime).map { (g.name, $0) } }
+        guard let first = blocked.first, let reason = regime.cannotClipReason(epsilon: first.1) else { return nil }
+        if blocked.count == groups.count { return "cannot clip: " + reason }
+        return "cannot clip in " + blocked.map(\.0).joined(separator: ", ") + " (" + reason + ")"
+    }
+
     /// Train accuracy per step (line), held-out mean@k (dashed, circles) and greedy accuracy (dotted, squares).
-    static func accuracyChart(_ runs: [RunMetrics]) -> SVGChart {
+    static func accuracyChart(_ groups: [RunGroup]) -> SVGChart {
         var series: [ChartSeries] = []
-        for (i, run) in runs.enumerated() {
-            series.append(ChartSeries(run: run.name, color: i, style: .line, points: run.series("acc/mean")))
-            series.append(ChartSeries(run: run.name, color: i, style: .circles, points: run.evalSeries("eval/mean@k")))
-            series.append(ChartSeries(run: run.name, color: i, style: .squares, points: run.evalSeries("eval/greedy")))
+        for (i, group) in groups.enumerated() {
+            series.append(ChartSeries(run: group.name, color: i, style: .line, banded: group.series("acc/mean")))
+            series.append(ChartSeries(run: group.name, color: i, style: .circles, banded: group.evalSeries("eval/mean@k")))
+            series.append(ChartSeries(run: group.name, color: i, style: .squares, banded: group.evalSeries("eval/greedy")))
         }
         let panel = ChartPanel(title: "train acc/mean per step; held-out eval before (step 0), at eval steps, after",
                                yLabel: "accuracy", series: series, yIncludes: [0, 1])
@@ -102,13 +148,14 @@ public enum RunPlots {
     }
 
     /// Reads the runs and writes the charts (and index.html) into `output`; returns the chart files written.
-    public static func write(runDirectories: [String], to output: String) throws -> [String] {
+    /// `bands`: one line per arm (runs grouped by their parent directory) with a band of ± one standard error.
+    public static func write(runDirectories: [String], to output: String, bands: Bool = false) throws -> [String] {
         guard !runDirectories.isEmpty else {
             throw InputError(file: "command line", expected: "at least one run directory")
         }
         let legend = names(runDirectories)
         let runs = try zip(runDirectories, legend).map { try RunMetrics.load($0, name: $1) }
-        let drawn = charts(runs)
+        let drawn = charts(bands ? RunGroup.byParent(runs) : RunGroup.single(runs))
         guard !drawn.isEmpty else { return [] }
         try FileSystem.createDirectory(output)
         var written: [String] = []

@@ -1,6 +1,7 @@
 // A multi-series line chart written as SVG text (no dependencies): one or more panels in a grid, each with
-// nice axis ticks, grid lines, a title and axis labels, under one figure title, and one legend below that
-// names each run by colour and, when a figure mixes line styles, what each style means.
+// nice axis ticks, grid lines, a title (and an optional note) and axis labels, under one figure title, and one
+// legend below that names each run by colour and, when a figure mixes line styles, what each style means.
+// A series may carry a band (mean ± standard error across runs): shaded around a line, error bars on markers.
 
 import Foundation
 
@@ -28,14 +29,26 @@ public struct ChartSeries: Sendable {
     public var points: [ChartPoint]
     /// The largest magnitude drawn.
     public static let largest = 1e300
+    /// Half-width of a band around each point (mean ± standard error across runs); empty or all 0 = none.
+    public var spread: [Double]
 
     public init(run: String, color: Int, style: Style = .line, points: [ChartPoint]) {
+        self.init(run: run, color: color, style: style, banded: points.map { BandPoint(x: $0.x, y: $0.y, spread: 0, n: 1) })
+    }
+
+    /// A series with a band: a shaded area around a line, error bars on markers.
+    public init(run: String, color: Int, style: Style = .line, banded: [BandPoint]) {
         self.run = run
         self.color = color
         self.style = style
         // Non-finite values, and values beyond ±1e300 (no axis can show them next to ordinary ones), are not drawn.
-        self.points = points.filter { abs($0.x) <= ChartSeries.largest && abs($0.y) <= ChartSeries.largest }.sorted { $0.x < $1.x }
+        let kept = banded.filter { abs($0.x) <= ChartSeries.largest && abs($0.y) <= ChartSeries.largest
+            && abs($0.spread) <= ChartSeries.largest }.sorted { $0.x < $1.x }
+        points = kept.map { ChartPoint(x: $0.x, y: $0.y) }
+        spread = kept.map(\.spread)
     }
+
+    var hasBand: Bool { spread.contains { $0 > 0 } }
 }
 
 public struct ChartPanel: Sendable {
@@ -45,13 +58,17 @@ public struct ChartPanel: Sendable {
     public var series: [ChartSeries]
     /// Values the y axis must show even without data there (0 and 1 for accuracies).
     public var yIncludes: [Double]
+    /// A remark under the title (e.g. that a regime cannot clip with the runs' ε).
+    public var note: String?
 
-    public init(title: String, xLabel: String = "step", yLabel: String, series: [ChartSeries], yIncludes: [Double] = []) {
+    public init(title: String, xLabel: String = "step", yLabel: String, series: [ChartSeries], yIncludes: [Double] = [],
+                note: String? = nil) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
         self.series = series.filter { !$0.points.isEmpty }
         self.yIncludes = yIncludes
+        self.note = note
     }
 
     public var hasData: Bool { !series.isEmpty }
@@ -109,13 +126,17 @@ public struct SVGChart: Sendable {
 
     /// One panel: frame, grid, ticks, labels, then the series.
     func renderPanel(_ panel: ChartPanel, xScale: AxisScale, x: Double, y: Double, width: Double, height: Double) -> String {
-        let left = x + 64, right = x + width - 18, top = y + 26, bottom = y + height - 46
-        let points = panel.series.flatMap(\.points)
-        let yScale = AxisScale(covering: points.map(\.y), includes: panel.yIncludes, targetTicks: 6)
+        let left = x + 64, right = x + width - 18, top = y + (panel.note == nil ? 26 : 38), bottom = y + height - 46
+        let ys = panel.series.flatMap { s in zip(s.points, s.spread).flatMap { [$0.y - $1, $0.y + $1] } }
+        let yScale = AxisScale(covering: ys, includes: panel.yIncludes, targetTicks: 6)
         func px(_ v: Double) -> Double { left + xScale.fraction(v) * (right - left) }
         func py(_ v: Double) -> Double { bottom - yScale.fraction(v) * (bottom - top) }
         var svg = "<g>\n<text x=\"\(f((left + right) / 2))\" y=\"\(f(y + 18))\" text-anchor=\"middle\" font-size=\"13\" "
             + "font-weight=\"bold\">\(xmlEscape(panel.title))</text>\n"
+        if let note = panel.note {
+            svg += "<text x=\"\(f((left + right) / 2))\" y=\"\(f(y + 32))\" text-anchor=\"middle\" font-size=\"11\" "
+                + "fill=\"#a33\">\(xmlEscape(note))</text>\n"
+        }
         svg += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(right - left))\" height=\"\(f(bottom - top))\" "
             + "fill=\"none\" stroke=\"#888\" stroke-width=\"1\"/>\n"
         for t in yScale.ticks {
@@ -130,10 +151,29 @@ public struct SVGChart: Sendable {
         let midY = (top + bottom) / 2
         svg += "<text x=\"\(f(x + 16))\" y=\"\(f(midY))\" text-anchor=\"middle\" "
             + "transform=\"rotate(-90 \(f(x + 16)) \(f(midY)))\">\(xmlEscape(panel.yLabel))</text>\n"
+        for series in panel.series where series.hasBand {
+            svg += renderBand(series, px: px, py: py)
+        }
         for series in panel.series {
             svg += renderSeries(series, points: series.points.map { (px($0.x), py($0.y)) })
         }
         return svg + "</g>\n"
+    }
+
+    /// A shaded band (line style) or error bars (marker styles) of ± the series' spread.
+    func renderBand(_ series: ChartSeries, px: (Double) -> Double, py: (Double) -> Double) -> String {
+        let color = Self.palette[series.color % Self.palette.count]
+        let pairs = Array(zip(series.points, series.spread))
+        guard series.style == .line, pairs.count > 1 else {
+            return pairs.filter { $0.1 > 0 }.map { p, s in
+                "<line x1=\"\(f(px(p.x)))\" y1=\"\(f(py(p.y - s)))\" x2=\"\(f(px(p.x)))\" y2=\"\(f(py(p.y + s)))\" "
+                    + "stroke=\"\(color)\" stroke-width=\"1.5\" class=\"band\"/>\n"
+            }.joined()
+        }
+        let upper = pairs.map { "\(f(px($0.0.x))),\(f(py($0.0.y + $0.1)))" }
+        let lower = pairs.reversed().map { "\(f(px($0.0.x))),\(f(py($0.0.y - $0.1)))" }
+        return "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(color)\" fill-opacity=\"0.2\" "
+            + "stroke=\"none\" class=\"band\"/>\n"
     }
 
     /// A polyline in the series' style, with markers for sparse styles and for a lone point.

@@ -20,6 +20,7 @@ struct Dispo: AsyncParsableCommand {
             LearnCommand.self,
             EvalCommand.self,
             PlotCommand.self,
+            SweepCommand.self,
             ModelCommand.self,
             SampleCommand.self,
             ScoreCommand.self,

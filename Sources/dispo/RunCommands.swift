@@ -98,5 +98,9 @@ enum RunLauncher {
             throw ExitCode(130)
         }
         print(RunReport.table(summary))
+        if summary.stoppedOnCollapse, let collapse = summary.collapse {
+            FileHandle.standardError.write(Data("stopped at step \(summary.steps): training collapsed at step \(collapse.step) (\(collapse.reason)); train.stop_on_collapse is set\n".utf8))
+            throw ExitCode(3)
+        }
     }
 }

@@ -1,6 +1,8 @@
-// Every shipped pipeline validates, and the Qwen2.5-Math-style one runs end to end on a random tiny qwen2
-// model (its real paths are placeholders, so the test points them at small local data).
+// Every shipped pipeline validates (the study's too, each differing from the study's base only in the settings
+// its arm is about), and the Qwen2.5-Math-style one runs end to end on a random tiny qwen2 model (its real paths
+// are placeholders, so the test points them at small local data).
 import DispoEngine
+import DispoPipeline
 import Foundation
 import XCTest
 
@@ -28,6 +30,45 @@ final class PipelineFilesTests: XCTestCase {
             if text.contains("\"sft\"") { args += ["--set", "sft.data=\"\(dir)/data/train\""] }
             let run = try Dispo.run(args)
             XCTAssertEqual(run.status, 0, "\(file): \(run.stderr)")
+        }
+    }
+
+    /// What each study arm may change relative to `Pipelines/study/dispo.json` (besides its name), as spec paths.
+    static let studyArms: [String: [String]] = [
+        "dispo": [], "cispo": ["algorithm.name"], "grpo": ["algorithm.name"], "reinforce": ["algorithm.name"],
+        "dapo": ["algorithm.name", "dynamic_sampling", "scoring.overlong"],
+        "dapo-matched": ["algorithm.name", "dynamic_sampling", "scoring.overlong", "rollout.prompts_per_step",
+                         "rollout.gen_batch_prompts", "train.mini_batches"],
+        "r1-tight": ["algorithm.loss.eps_pos_high"], "r2-tight": ["algorithm.loss.eps_pos_low"],
+        "r3-tight": ["algorithm.loss.eps_neg_high"], "r4-tight": ["algorithm.loss.eps_neg_low"],
+        "eps-pos-high-1": ["algorithm.loss.eps_pos_high"], "eps-pos-high-10": ["algorithm.loss.eps_pos_high"],
+        "eps-pos-low-1": ["algorithm.loss.eps_pos_low"], "adaptive": ["algorithm.adaptive_clip"],
+        "on-policy": ["rollout.max_staleness", "train.mini_batches"],
+    ]
+
+    func test_study_pipelines_validate_and_differ_from_the_base_only_in_their_arm() throws {
+        let dir = try shards()
+        let study = Dispo.packageRoot.path + "/Pipelines/study"
+        let files = try FileManager.default.contentsOfDirectory(atPath: study).filter { $0.hasSuffix(".json") }.sorted()
+        XCTAssertEqual(Set(files.map { String($0.dropLast(5)) }), Set(Self.studyArms.keys))
+        let base = try PipelineSpec.load(study + "/dispo.json", checkFiles: false)
+        XCTAssertEqual(base.rollout.maxStaleness, 4, "the study's base is off-policy")
+        XCTAssertEqual(base.train.miniBatches, 8)
+        XCTAssertEqual(base.optimizer.lr, 1e-4)
+        for file in files {
+            let arm = String(file.dropLast(5))
+            let run = try Dispo.run(["validate", "Pipelines/study/" + file] + dataOverrides(dir))
+            XCTAssertEqual(run.status, 0, "\(file): \(run.stderr)")
+            let spec = try PipelineSpec.load(study + "/" + file, checkFiles: false)
+            XCTAssertEqual(spec.name, arm, "the arm's name is its file name")
+            // An arm that writes its loss out is compared with the base's preset loss written out.
+            var a = base
+            if spec.algorithm.loss != nil { a.algorithm.loss = a.algorithm.name.loss }
+            (a.name, a.runDir) = (spec.name, spec.runDir)
+            let changed = try SpecDiff.paths(a, spec)
+            let allowed = Self.studyArms[arm] ?? []
+            XCTAssertTrue(changed.allSatisfy { SpecDiff.isAllowed($0, by: allowed) }, "\(file) also changes \(changed)")
+            XCTAssertFalse(arm != "dispo" && changed.isEmpty, "\(file) is the base again")
         }
     }
 

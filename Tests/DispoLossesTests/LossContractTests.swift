@@ -66,9 +66,12 @@ final class LossContractTests: XCTestCase {
             let batch = Self.randomBatch(seed: 3, sameOld: true)
             let out = try PolicyObjective(loss: loss).evaluate(batch, scale: AggregationScale(mode: .tokenMean, batches: [batch]))
             let m = out.metrics.values
-            for name in ["actor/pg_clipfrac", "actor/pg_clipfrac_lower", "dispo/clipfrac_pos_high", "dispo/clipfrac_pos_low",
-                         "dispo/clipfrac_neg_high", "dispo/clipfrac_neg_low", "dispo/masked_frac"] {
-                XCTAssertEqual(m[name], 0, "\(loss.kind) \(name)")
+            // A loss logs only its own clip metrics; those it logs are 0.
+            for name in ["actor/pg_clipfrac", "actor/pg_clipfrac_lower", "actor/pg_clipfrac_pos", "actor/pg_clipfrac_neg",
+                         "dispo/clipfrac_pos_high", "dispo/clipfrac_pos_low", "dispo/clipfrac_neg_high", "dispo/clipfrac_neg_low",
+                         "dispo/clip_share_pos_high", "dispo/clip_share_pos_low", "dispo/clip_share_neg_high",
+                         "dispo/clip_share_neg_low", "dispo/masked_frac", "dispo/weight_gap_mean"] {
+                XCTAssertEqual(m[name] ?? 0, 0, "\(loss.kind) \(name)")
             }
         }
     }

@@ -5,7 +5,8 @@
 //         config.json, model.safetensors, tokenizer files   a Hugging Face model directory
 //         optimizer.bin                                      AdamW moments and step (absent for SGD)
 //         state.json                                         steps done, optimizer step, prompt cursor, spec hash,
-//                                                            metrics lines so far, accuracy before RL
+//                                                            metrics lines so far, accuracy before RL,
+//                                                            the clip schedule's ε, collapse streaks
 //         version-000009.f32 …                               older policy versions that staleness still needs
 //         checksums.json                                     size and XXH64 of every file above
 //         DONE
@@ -15,6 +16,7 @@
 
 import DispoEngine
 import DispoLearner
+import DispoLosses
 import DispoShards
 import DispoSupport
 import Foundation
@@ -31,6 +33,10 @@ public struct CheckpointState: Codable, Sendable, Equatable {
     public var accuracyBefore: Double?
     /// Policy versions stored beside the model.
     public var versions: [Int]
+    /// The adaptive clipping schedule's ε for the next step (absent without a schedule).
+    public var clipEpsilons: RegimeEpsilons?
+    /// Collapse detection's streaks and its finding (absent in checkpoints written before it existed).
+    public var collapse: CollapseDetector?
 }
 public enum Checkpoints {
     public static func name(_ steps: Int) -> String { String(format: "step-%06d", steps) }

@@ -4,6 +4,7 @@
 // not a log that silently starts in the middle.
 
 import DispoLearner
+import DispoLosses
 import DispoSupport
 import Foundation
 
@@ -59,11 +60,17 @@ enum StepMetrics {
         let correct = responses.filter { $0.score.verdict.correct }
         let incorrect = responses.filter { !$0.score.verdict.correct }
         let staleness = batch.groups.map { Double(batch.step - $0.version) }
+        // A group teaches something only if its rewards differ (otherwise every advantage in it is 0).
+        let informative = batch.groups.filter { g in g.responses.contains { $0.score.reward != g.responses[0].score.reward } }
+        let groupSize = batch.groups.first?.responses.count ?? 0
         func mean(_ xs: [Double]) -> Double { xs.isEmpty ? 0 : xs.reduce(0, +) / Double(xs.count) }
         var components: [String: [Double]] = [:]
         for r in responses { for (name, value) in r.components { components[name, default: []].append(value) } }
         let componentMeans = Dictionary(uniqueKeysWithValues: components.map { ("reward/\($0.key)/mean", mean($0.value)) })
-        return componentMeans.merging([
+        var study: [String: Double] = [:]
+        study["train/informative_group_share"] = Double(informative.count) / Double(max(1, batch.groups.count))
+        study["train/samples_generated"] = Double(batch.groupsSampled * groupSize)
+        return componentMeans.merging(study) { $1 }.merging([
             "acc/mean": Double(correct.count) / n,
             "response_length/mean": mean(lengths),
             "response_length/max": lengths.max() ?? 0,
@@ -88,12 +95,28 @@ enum StepMetrics {
         ]) { $1 }
     }
 
-    /// The progress line of a step.
+    /// The progress line of a step. `clip+ a/b  clip- c/d` are the regime clip shares (R1/R2, R3/R4) of
+    /// DISPO and CISPO — "never" for a regime whose ε makes clipping impossible — or PPO-clip's clip fraction
+    /// by sign of A; REINFORCE has none.
     static func line(step: Int, of total: Int, _ v: [String: Double]) -> String {
-        String(format: "step %d/%d  acc %.3f  reward %.3f  len %.1f  entropy %.3f  clip+ %.3f/%.3f  clip- %.3f/%.3f  sample %.1fs  learn %.1fs  %.0f tok/s",
-               step, total, v["acc/mean"] ?? 0, v["critic/score/mean"] ?? 0, v["response_length/mean"] ?? 0,
-               v["actor/entropy"] ?? 0, v["dispo/clipfrac_pos_high"] ?? 0, v["dispo/clipfrac_pos_low"] ?? 0,
-               v["dispo/clipfrac_neg_high"] ?? 0, v["dispo/clipfrac_neg_low"] ?? 0,
-               v["timing_s/sample"] ?? 0, v["timing_s/learn"] ?? 0, v["perf/trained_tokens_per_s"] ?? 0)
+        String(format: "step %d/%d  acc %.3f  reward %.3f  len %.1f  entropy %.3f  ", step, total, v["acc/mean"] ?? 0,
+               v["critic/score/mean"] ?? 0, v["response_length/mean"] ?? 0, v["actor/entropy"] ?? 0)
+            + clipColumns(v)
+            + String(format: "sample %.1fs  learn %.1fs  %.0f tok/s", v["timing_s/sample"] ?? 0, v["timing_s/learn"] ?? 0,
+                     v["perf/trained_tokens_per_s"] ?? 0)
+    }
+
+    static func clipColumns(_ v: [String: Double]) -> String {
+        if v["dispo/clip_share_pos_high"] != nil {
+            func share(_ regime: ClipRegime) -> String {
+                if let eps = v["dispo/" + regime.epsilonName], !regime.canClip(epsilon: Float(eps)) { return "never" }
+                return String(format: "%.3f", v["dispo/clip_share_" + regime.key] ?? 0)
+            }
+            return "clip+ \(share(.posHigh))/\(share(.posLow))  clip- \(share(.negHigh))/\(share(.negLow))  "
+        }
+        if let pos = v["actor/pg_clipfrac_pos"], let neg = v["actor/pg_clipfrac_neg"] {
+            return String(format: "clip+ %.3f  clip- %.3f  ", pos, neg)
+        }
+        return ""
     }
 }

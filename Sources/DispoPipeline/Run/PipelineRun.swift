@@ -1,12 +1,15 @@
 // A run of a pipeline: warm start, evaluation before, the streaming RL loop, checkpoints, evaluation after,
 // and the run directory:
 //
-//     RUN_DIR/spec.json  metrics.jsonl  checkpoints/  final/  rollouts/  summary.json  eval-*.json  .lock
+//     RUN_DIR/spec.json  metrics.jsonl  checkpoints/  final/  rollouts/  summary.json  eval-*.json(l)
+//             tensorboard/  .lock
 //
 // The learner consumes one StepBatch per step from the producing stages (which run concurrently, up to
 // max_staleness steps ahead), updates, publishes the new policy version, logs metrics, and checkpoints at the
 // cadence, at the end, and when asked to stop. Given the spec, seed and thread counts the run is
-// deterministic, so a resumed run ends with the same weights.
+// deterministic, so a resumed run ends with the same weights. Each step's metrics also feed the StepWatch:
+// the adaptive clipping schedule, collapse detection (with `train.stop_on_collapse` the run ends at a
+// collapse, evaluated and summarised) and the TensorBoard file.
 //
 // Failures end the run promptly with their error: an error of any producing stage reaches the learner
 // through the `batches` channel at once (ProducingStages fails every channel); if the learner was between
@@ -34,12 +37,67 @@ public struct RunSummary: Codable, Sendable {
     public var stderrBefore: Double?
     public var stderrAfter: Double?
     public var finalMetrics: [String: Double]
+    /// Interrupted (a signal): resume it.
     public var stopped: Bool
+    /// The collapse collapse detection found, if any (null in summary.json otherwise).
+    public var collapse: CollapseEvent?
+    /// The run ended at the collapse (`train.stop_on_collapse`), before its last step.
+    public var stoppedOnCollapse: Bool
 
     enum CodingKeys: String, CodingKey {
         case steps, wallSeconds = "wall_seconds", accuracyBefore = "accuracy_before", accuracyAfter = "accuracy_after"
         case greedyBefore = "greedy_before", greedyAfter = "greedy_after", stderrBefore = "accuracy_before_stderr"
-        case stderrAfter = "accuracy_after_stderr", finalMetrics = "final_metrics", stopped
+        case stderrAfter = "accuracy_after_stderr", finalMetrics = "final_metrics", stopped, collapse
+        case stoppedOnCollapse = "stopped_on_collapse"
+    }
+
+    public init(steps: Int, wallSeconds: Double, accuracyBefore: Double?, accuracyAfter: Double?, greedyBefore: Double?,
+                greedyAfter: Double?, stderrBefore: Double?, stderrAfter: Double?, finalMetrics: [String: Double],
+                stopped: Bool, collapse: CollapseEvent? = nil, stoppedOnCollapse: Bool = false) {
+        self.steps = steps
+        self.wallSeconds = wallSeconds
+        self.accuracyBefore = accuracyBefore
+        self.accuracyAfter = accuracyAfter
+        self.greedyBefore = greedyBefore
+        self.greedyAfter = greedyAfter
+        self.stderrBefore = stderrBefore
+        self.stderrAfter = stderrAfter
+        self.finalMetrics = finalMetrics
+        self.stopped = stopped
+        self.collapse = collapse
+        self.stoppedOnCollapse = stoppedOnCollapse
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(steps: try c.decode(Int.self, forKey: .steps), wallSeconds: try c.decode(Double.self, forKey: .wallSeconds),
+                  accuracyBefore: try c.decodeIfPresent(Double.self, forKey: .accuracyBefore),
+                  accuracyAfter: try c.decodeIfPresent(Double.self, forKey: .accuracyAfter),
+                  greedyBefore: try c.decodeIfPresent(Double.self, forKey: .greedyBefore),
+                  greedyAfter: try c.decodeIfPresent(Double.self, forKey: .greedyAfter),
+                  stderrBefore: try c.decodeIfPresent(Double.self, forKey: .stderrBefore),
+                  stderrAfter: try c.decodeIfPresent(Double.self, forKey: .stderrAfter),
+                  finalMetrics: try c.decodeIfPresent([String: Double].self, forKey: .finalMetrics) ?? [:],
+                  stopped: try c.decodeIfPresent(Bool.self, forKey: .stopped) ?? false,
+                  collapse: try c.decodeIfPresent(CollapseEvent.self, forKey: .collapse),
+                  stoppedOnCollapse: try c.decodeIfPresent(Bool.self, forKey: .stoppedOnCollapse) ?? false)
+    }
+
+    /// Like the synthesized encoding, but `collapse` is written as null when there was none.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(steps, forKey: .steps)
+        try c.encode(wallSeconds, forKey: .wallSeconds)
+        try c.encodeIfPresent(accuracyBefore, forKey: .accuracyBefore)
+        try c.encodeIfPresent(accuracyAfter, forKey: .accuracyAfter)
+        try c.encodeIfPresent(greedyBefore, forKey: .greedyBefore)
+        try c.encodeIfPresent(greedyAfter, forKey: .greedyAfter)
+        try c.encodeIfPresent(stderrBefore, forKey: .stderrBefore)
+        try c.encodeIfPresent(stderrAfter, forKey: .stderrAfter)
+        try c.encode(finalMetrics.filter { $0.value.isFinite }, forKey: .finalMetrics)
+        try c.encode(stopped, forKey: .stopped)
+        try c.encode(collapse, forKey: .collapse)
+        try c.encode(stoppedOnCollapse, forKey: .stoppedOnCollapse)
     }
 }
 
@@ -86,7 +144,8 @@ public final class PipelineRun: @unchecked Sendable {
                                     metricsLines: 0, accuracyBefore: nil, versions: [])
         let store = PolicyStore()
         var before: EvalResult?
-        if resume, let newest = try Checkpoints.list(checkpointDir).last {
+        let newest = resume ? try Checkpoints.list(checkpointDir).last : nil
+        if let newest {
             state = try restore(newest, learner: learner, store: store)
             if state.specHash != context.specHash {
                 try AtomicFile.write(context.specJSON + "\n", to: context.runDir + "/spec.json")
@@ -96,38 +155,49 @@ public final class PipelineRun: @unchecked Sendable {
             try AtomicFile.write(context.specJSON + "\n", to: context.runDir + "/spec.json")
             try AtomicFile.write("", to: metricsPath)
             try warmStart()
+        }
+        let watch = try StepWatch(context: context, state: state, learner: learner, resumed: newest != nil)
+        if newest == nil {
+            for note in StepWatch.unreachableRegimes(spec.algorithm.objective(maxNewTokens: spec.rollout.maxNewTokens).loss) {
+                log("note: " + note)
+            }
             before = try evaluate(label: "before")
+            try watch.record(step: 0, before?.metrics ?? [:])
             state.accuracyBefore = before?.meanAtK
+            watch.save(into: &state)
             try checkpoint(learner: learner, state: state, store: store)
         }
         store.publish(state.steps, weights: snapshot(context.learnerModel))
         let metrics = try MetricsLog(path: metricsPath, keepLines: state.metricsLines)
         let recorder = try RolloutRecorder(runDir: context.runDir, tokenizer: context.tokenizer.identity,
                                            resumingAfter: state.steps)
-        state = try await loop(learner: learner, store: store, state: state, metrics: metrics, recorder: recorder)
+        state = try await loop(learner: learner, store: store, state: state, metrics: metrics, recorder: recorder, watch: watch)
         try await recorder.flushAndSeal()
         try checkpoint(learner: learner, state: state, store: store)
-        let stopped = state.steps < spec.train.steps
+        let collapseStop = watch.stopsRun && state.steps < spec.train.steps
+        let stopped = state.steps < spec.train.steps && !collapseStop
         var after: EvalResult?
         if !stopped {
             after = try evaluate(label: "after")
+            try watch.record(step: state.steps, after?.metrics ?? [:])
             try writeFinal()
         }
         let summary = RunSummary(steps: state.steps, wallSeconds: Date().timeIntervalSince(started),
                                  accuracyBefore: state.accuracyBefore ?? before?.meanAtK, accuracyAfter: after?.meanAtK,
                                  greedyBefore: before?.greedy ?? readEval("before")?.greedy, greedyAfter: after?.greedy,
                                  stderrBefore: before?.standardError ?? readEval("before")?.standardError,
-                                 stderrAfter: after?.standardError, finalMetrics: metrics.last, stopped: stopped)
+                                 stderrAfter: after?.standardError, finalMetrics: metrics.last, stopped: stopped,
+                                 collapse: watch.collapse.event, stoppedOnCollapse: collapseStop)
         if !stopped { try AtomicFile.write(Array(try JSONWriter.data(summary, pretty: true)), to: context.runDir + "/summary.json") }
         return summary
     }
 
     /// The streaming loop from `state.steps` to the spec's steps, or until asked to stop.
     func loop(learner: Learner, store: PolicyStore, state start: CheckpointState, metrics: MetricsLog,
-              recorder: RolloutRecorder) async throws -> CheckpointState {
+              recorder: RolloutRecorder, watch: StepWatch) async throws -> CheckpointState {
         let spec = context.spec
         var state = start
-        guard state.steps < spec.train.steps else { return state }
+        guard state.steps < spec.train.steps, !watch.stopsRun else { return state }
         if let backend = context.backend {
             try await backend.connect()
             log("sampling on \(backend.name)")
@@ -140,7 +210,7 @@ public final class PipelineRun: @unchecked Sendable {
         let producer = Task { try await producing.run(steps: steps, cursor: cursor) }
         let loopStarted = Date()
         do {
-            while state.steps < spec.train.steps, !stop.isRaised {
+            while state.steps < spec.train.steps, !stop.isRaised, !watch.stopsRun {
                 let batch: StepBatch
                 do {
                     guard let b = try await producing.batches.receive() else {
@@ -153,7 +223,8 @@ public final class PipelineRun: @unchecked Sendable {
                     throw ProducingFailure(underlying: error)
                 }
                 state = try await learn(batch, learner: learner, store: store, state: state, metrics: metrics,
-                                        recorder: recorder, producing: producing, since: (start.steps, loopStarted))
+                                        recorder: recorder, producing: producing, watch: watch,
+                                        since: (start.steps, loopStarted))
             }
         } catch let failure as ProducingFailure {
             producing.fail(failure.underlying)
@@ -175,7 +246,7 @@ public final class PipelineRun: @unchecked Sendable {
 
     /// One learner step on `batch`; returns the state after it.
     private func learn(_ batch: StepBatch, learner: Learner, store: PolicyStore, state before: CheckpointState,
-                       metrics: MetricsLog, recorder: RolloutRecorder, producing: ProducingStages,
+                       metrics: MetricsLog, recorder: RolloutRecorder, producing: ProducingStages, watch: StepWatch,
                        since: (steps: Int, date: Date)) async throws -> CheckpointState {
         let spec = context.spec
         var state = before
@@ -221,10 +292,13 @@ public final class PipelineRun: @unchecked Sendable {
             values["channel/\(c.name)/producer_blocked_s"] = Double(c.metrics.producerBlockedNanos) / 1e9
             values["channel/\(c.name)/consumer_starved_s"] = Double(c.metrics.consumerStarvedNanos) / 1e9
         }
-        if spec.eval.every > 0, state.steps % spec.eval.every == 0, state.steps < spec.train.steps {
+        if let collapse = watch.afterUpdate(step: state.steps, values: values, learner: learner) { log(watch.warning(collapse)) }
+        watch.save(into: &state)
+        if spec.eval.every > 0, state.steps % spec.eval.every == 0, state.steps < spec.train.steps, !watch.stopsRun {
             if let e = try evaluate(label: "step-\(state.steps)") { values.merge(e.metrics) { $1 } }
         }
         try metrics.append(step: state.steps, values)
+        try watch.record(step: state.steps, values)
         state.metricsLines = metrics.lines
         let elapsed = Date().timeIntervalSince(since.date)
         let eta = elapsed / Double(state.steps - since.steps) * Double(spec.train.steps - state.steps)

@@ -23,7 +23,8 @@ extension PipelineRun {
         log(String(format: "warm start: %d steps, final loss %.4f, %.1fs", sft.steps, loss, Date().timeIntervalSince(started)))
     }
 
-    /// Evaluates the learner's current weights on the held-out problems; writes `eval-LABEL.json`.
+    /// Evaluates the learner's current weights on the held-out problems; writes `eval-LABEL.json` (the metrics)
+    /// and `eval-LABEL.jsonl` (one line per problem: EvalProblemLine).
     @discardableResult
     func evaluate(label: String) throws -> EvalResult? {
         guard !context.evalProblems.isEmpty else { return nil }
@@ -37,7 +38,11 @@ extension PipelineRun {
         let generator = context.newGenerator(model, slots: 256)
         let sampler = RolloutSampler(generator: generator, tokenizer: context.tokenizer, scorer: context.scorer,
                                      parameters: parameters, seed: spec.seed)
-        let result = try Evaluator(sampler: sampler, samples: spec.eval.samples, greedy: spec.eval.greedy).run(context.evalProblems)
+        var lines = ""
+        let result = try Evaluator(sampler: sampler, samples: spec.eval.samples, greedy: spec.eval.greedy).run(context.evalProblems) {
+            lines += try EvalProblemLine($0, tokenizer: context.tokenizer).jsonLine() + "\n"
+        }
+        try AtomicFile.write(lines, to: context.runDir + "/eval-\(label).jsonl")
         try AtomicFile.write(Array(try JSONWriter.data(result.metrics, pretty: true)), to: context.runDir + "/eval-\(label).json")
         log(String(format: "eval %@: mean@%d %.3f ± %.3f, pass@%d %.3f, maj@%d %.3f%@ (%d problems, %.1fs)", label,
                    spec.eval.samples, result.meanAtK, result.standardError, spec.eval.samples, result.passAtK,

@@ -19,10 +19,13 @@ public enum RunReport {
         lines += [
             "steps \(s.steps) in \(String(format: "%.0f", s.wallSeconds)) s",
             "last step: acc \(v("acc/mean")), response length \(v("response_length/mean", "%.1f")), entropy \(v("actor/entropy"))",
-            "clip fractions: pos_high \(v("dispo/clipfrac_pos_high")) pos_low \(v("dispo/clipfrac_pos_low")) "
-                + "neg_high \(v("dispo/clipfrac_neg_high")) neg_low \(v("dispo/clipfrac_neg_low"))",
-            "throughput: \(v("perf/samples_per_s", "%.0f")) samples/s sampled, \(v("perf/trained_tokens_per_s", "%.0f")) tokens/s trained",
         ]
+        let clip = StepMetrics.clipColumns(m)
+        if !clip.isEmpty { lines.append("clip shares, last step (R1/R2 for A>0, R3/R4 for A<0): " + clip.trimmingCharacters(in: .whitespaces)) }
+        lines.append("throughput: \(v("perf/samples_per_s", "%.0f")) samples/s sampled, \(v("perf/trained_tokens_per_s", "%.0f")) tokens/s trained")
+        if let c = s.collapse {
+            lines.append("collapse at step \(c.step): \(c.reason)" + (s.stoppedOnCollapse ? " (the run stopped there)" : ""))
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -31,10 +31,12 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
     public var checkpoint: CheckpointSection
     public var channels: ChannelSection
     public var threads: ThreadSection
+    /// Extra outputs (absent = the defaults: TensorBoard files on).
+    public var logging: LoggingSection?
 
     enum CodingKeys: String, CodingKey {
         case name, seed, runDir = "run_dir", model, tokenizer, data, sft, algorithm, rollout, train, optimizer, scoring
-        case dynamicSampling = "dynamic_sampling", eval, checkpoint, channels, threads
+        case dynamicSampling = "dynamic_sampling", eval, checkpoint, channels, threads, logging
     }
 
     public init(from decoder: any Decoder) throws {
@@ -56,6 +58,7 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
         checkpoint = try c.decodeIfPresent(CheckpointSection.self, forKey: .checkpoint) ?? CheckpointSection()
         channels = try c.decodeIfPresent(ChannelSection.self, forKey: .channels) ?? ChannelSection()
         threads = try c.decodeIfPresent(ThreadSection.self, forKey: .threads) ?? ThreadSection()
+        logging = try c.decodeIfPresent(LoggingSection.self, forKey: .logging)
     }
 
     /// Reads `path`, applies `--set path=value` overrides, decodes strictly and validates.
@@ -82,6 +85,13 @@ extension JSONNodeValue {
 }
 
 extension PipelineSpec {
+    /// Whether the run writes TensorBoard event files (`logging.tensorboard`, default true).
+    public var writesTensorBoard: Bool { logging?.tensorboard ?? true }
+    /// `train.stop_on_collapse`, default false.
+    public var stopsOnCollapse: Bool { train.stopOnCollapse ?? false }
+    /// `train.collapse`, or the default thresholds.
+    public var collapseConfig: CollapseConfig { train.collapse ?? CollapseConfig() }
+
     /// The learner of this spec: what the run trains with, and what `dispo learn --run` replays with.
     public func learnerConfig() -> LearnerConfig {
         let objective = algorithm.objective(maxNewTokens: rollout.maxNewTokens)

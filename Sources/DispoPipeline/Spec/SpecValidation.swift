@@ -87,6 +87,13 @@ extension PipelineSpec {
         do { try loss.validate() } catch let error as LossInputError {
             throw InputError(file: v.file, place: "$.algorithm.loss", expected: "valid loss settings", found: error.message)
         }
+        if let adaptive = algorithm.adaptiveClip {
+            try v.check(loss.kind == .dispo, "$.algorithm.adaptive_clip", "a DISPO loss (the schedule sets DISPO's four ε)", loss.kind.rawValue)
+            do { try adaptive.validate() } catch let error as LossInputError {
+                throw InputError(file: v.file, place: "$.algorithm.adaptive_clip", expected: "valid schedule settings", found: error.message)
+            }
+        }
+        try train.collapse?.validate(file: v.file, path: "$.train.collapse")
         for (key, value) in Self.settings(of: loss) { try v.real(Double(value), "$.algorithm.loss.\(key)", 0...1000) }
         try v.real(Double(algorithm.entropyCoef), "$.algorithm.entropy_coef", 0...1000)
         try v.check(algorithm.klCoef == 0, "$.algorithm.kl_coef", "0 (a reference model is not supported yet)", algorithm.klCoef)

@@ -18,10 +18,12 @@ public struct AlgorithmSection: Codable, Sendable, Equatable {
     public var entropyCoef: Float = 0
     public var klCoef: Float = 0
     public var klEstimator: KLEstimator = .k3
+    /// The adaptive clipping schedule of DISPO's ε (none = fixed ε).
+    public var adaptiveClip: AdaptiveClipConfig?
 
     enum CodingKeys: String, CodingKey {
         case name, loss, aggregation, aggregationConstant = "aggregation_constant", normByStd = "norm_by_std"
-        case entropyCoef = "entropy_coef", klCoef = "kl_coef", klEstimator = "kl_estimator"
+        case entropyCoef = "entropy_coef", klCoef = "kl_coef", klEstimator = "kl_estimator", adaptiveClip = "adaptive_clip"
     }
 
     public init() {}
@@ -36,6 +38,7 @@ public struct AlgorithmSection: Codable, Sendable, Equatable {
         entropyCoef = try c.decodeIfPresent(Float.self, forKey: .entropyCoef) ?? 0
         klCoef = try c.decodeIfPresent(Float.self, forKey: .klCoef) ?? 0
         klEstimator = try c.decodeIfPresent(KLEstimator.self, forKey: .klEstimator) ?? .k3
+        adaptiveClip = try c.decodeIfPresent(AdaptiveClipConfig.self, forKey: .adaptiveClip)
     }
 
     /// The objective this section describes.
@@ -94,8 +97,15 @@ public struct TrainSection: Codable, Sendable, Equatable {
     public var miniBatches = 1
     /// Sequences per forward/backward pass (bounds activation memory).
     public var microBatchSize = 64
+    /// End the run when it collapses (absent = false: only warn).
+    public var stopOnCollapse: Bool?
+    /// Collapse detection thresholds (absent = the defaults).
+    public var collapse: CollapseConfig?
 
-    enum CodingKeys: String, CodingKey { case steps, miniBatches = "mini_batches", microBatchSize = "micro_batch_size" }
+    enum CodingKeys: String, CodingKey {
+        case steps, miniBatches = "mini_batches", microBatchSize = "micro_batch_size", stopOnCollapse = "stop_on_collapse"
+        case collapse
+    }
 
     public init() {}
 
@@ -105,6 +115,8 @@ public struct TrainSection: Codable, Sendable, Equatable {
         steps = try c.decodeIfPresent(Int.self, forKey: .steps) ?? d.steps
         miniBatches = try c.decodeIfPresent(Int.self, forKey: .miniBatches) ?? d.miniBatches
         microBatchSize = try c.decodeIfPresent(Int.self, forKey: .microBatchSize) ?? d.microBatchSize
+        stopOnCollapse = try c.decodeIfPresent(Bool.self, forKey: .stopOnCollapse)
+        collapse = try c.decodeIfPresent(CollapseConfig.self, forKey: .collapse)
     }
 }
 
@@ -227,6 +239,19 @@ public struct ThreadSection: Codable, Sendable, Equatable {
         sampler = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("sampler")) ?? d.sampler
         learner = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("learner")) ?? d.learner
         blas = try c.decodeIfPresent(Int.self, forKey: AnyCodingKey("blas")) ?? d.blas
+    }
+}
+
+/// What the run writes besides metrics.jsonl.
+public struct LoggingSection: Codable, Sendable, Equatable {
+    /// TensorBoard event files in RUN_DIR/tensorboard.
+    public var tensorboard = true
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: AnyCodingKey.self)
+        tensorboard = try c.decodeIfPresent(Bool.self, forKey: AnyCodingKey("tensorboard")) ?? true
     }
 }
 
