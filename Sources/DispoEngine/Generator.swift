@@ -32,6 +32,33 @@ public final class Generator {
     /// At most this many prompt tokens go through the model at once, bounding the work arena.
     public var prefillRows = 2048
 
+    /// Floats a generator of `slots` × `capacity` needs beyond the weights (KV cache, work arena, prefill
+    /// logits), nil when the size overflows.
+    public static func workingFloats(config c: ModelConfig, slots: Int, capacity: Int, prefillRows: Int = 2048) -> Int? {
+        let rows = min(prefillRows, MemoryBudget.product([slots, capacity]) ?? Int.max)
+        guard slots > 0, capacity > 0,
+              let cache = MemoryBudget.product([2, c.numHiddenLayers, slots, capacity, c.keyValueDim]),
+              let rowWidth = MemoryBudget.sum([3 * c.hiddenSize, c.qkvDim, c.queryDim, 3 * c.intermediateSize]),
+              let rowsWork = MemoryBudget.product([rows, rowWidth]),
+              let scores = MemoryBudget.product([rows, capacity]),
+              let logits = MemoryBudget.product([2, slots, c.vocabSize]) else { return nil }
+        return MemoryBudget.sum([cache, rowsWork, scores, logits])
+    }
+
+    /// Throws unless a generator of `slots` sequences of `capacity` tokens fits in the available memory (sizes
+    /// from input, such as --n or --max-new-tokens, are checked before anything is allocated).
+    public static func checkMemory(config: ModelConfig, slots: Int, capacity: Int, source: String = "sampling settings") throws {
+        guard slots >= 1, capacity >= 1 else {
+            throw EngineError.invalidBatch("\(source): slots and capacity must be at least 1, got \(slots) and \(capacity)")
+        }
+        do {
+            try MemoryBudget.require(floats: workingFloats(config: config, slots: slots, capacity: capacity),
+                                     what: "a KV cache of \(slots) sequences × \(capacity) tokens", file: source)
+        } catch let error as InputError {
+            throw EngineError.invalidBatch(error.description)
+        }
+    }
+
     /// Up to `slots` sequences at once, each at most `capacity` tokens (prompt + new).
     public init(model: Transformer, slots: Int, capacity: Int) {
         self.model = model
@@ -81,6 +108,10 @@ public final class Generator {
             rows.removeAll(keepingCapacity: true)
             for (i, s) in live.enumerated() {
                 let (token, logProb) = sampler.pick(logits: logits + i * Int(V), V: Int(V), rng: &rngs[s])
+                guard logProb.isFinite else {
+                    throw EngineError.nonFinite("log-prob \(logProb) of request \(s) at new token \(results[s].tokens.count + 1): "
+                                                + "the logits are not finite (diverged weights or activations)")
+                }
                 results[s].tokens.append(token)
                 results[s].logProbs.append(logProb)
                 if p.stopTokens.contains(token) {

@@ -12,6 +12,8 @@ extension Transformer {
     /// Reads `directory/config.json` and the weights beside it.
     public static func load(directory: String) throws -> Transformer {
         let config = try ModelConfig.load(path: directory + "/config.json")
+        try MemoryBudget.require(floats: config.checkedParameterCount, what: "the model's fp32 parameters",
+                                 file: directory + "/config.json")
         let model = Transformer(config: config)
         try model.loadWeights(directory: directory)
         return model
@@ -27,6 +29,7 @@ extension Transformer {
         guard FileManager.default.fileExists(atPath: index) else {
             throw InputError(file: directory, expected: "model.safetensors or model.safetensors.index.json", found: "neither")
         }
+        try MemoryBudget.requireRegularFile(index, what: "a model.safetensors.index.json file")
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: index)) } catch {
             throw InputError(file: index, expected: "a readable file", found: "\(error)")

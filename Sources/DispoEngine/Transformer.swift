@@ -51,9 +51,12 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
     case backwardWithoutForward
     case invalidBatch(String)
     case sizeMismatch(String)
+    /// A log-prob, entropy or logit that should be a number is NaN or infinite (diverged weights or activations).
+    case nonFinite(String)
 
     public var description: String {
         switch self {
+        case .nonFinite(let what): return "non-finite value: \(what)"
         case .backwardWithoutForward: return "backward called without a preceding forward (each forward allows one backward)"
         case .invalidBatch(let why): return "invalid batch: \(why)"
         case .sizeMismatch(let why): return "size mismatch: \(why)"
@@ -65,7 +68,17 @@ public final class Transformer {
     public let config: ModelConfig
     public let layout: ParameterLayout
     public let parameters: Arena            // (P) all weights, HF order
-    public let gradients: Arena             // (P) accumulated until `zeroGradients()`
+    private var gradientArena: Arena?
+    /// (P) gradients, accumulated until `zeroGradients()`. Allocated (zeroed) on first use, so a model that only
+    /// samples or scores never holds P more floats.
+    public var gradients: Arena {
+        if let g = gradientArena { return g }
+        let g = Arena(count: layout.count)
+        gradientArena = g
+        return g
+    }
+    /// Whether the gradient arena exists yet.
+    public var hasGradients: Bool { gradientArena != nil }
     /// Use the naive reference GEMM instead of BLAS (tests only: slow).
     public var useNaiveKernels = false
     /// Threads for the element-wise layers (norms, SwiGLU, log-softmax); BLAS has its own (`Gemm.setThreads`).
@@ -86,12 +99,11 @@ public final class Transformer {
         self.config = config
         layout = ParameterLayout(config: config)
         parameters = Arena(count: layout.count)
-        gradients = Arena(count: layout.count)
         rope = RopeTable(theta: config.ropeTheta, headSize: config.headDim)
     }
 
     public var parameterCount: Int { layout.count }
-    public func zeroGradients() { gradients.zero() }
+    public func zeroGradients() { gradientArena?.zero() }
 
     /// HF-style random initialisation: linear and embedding weights ~ N(0, initializer_range), biases 0,
     /// norm weights 1. Deterministic in `seed`.

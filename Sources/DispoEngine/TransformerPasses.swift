@@ -53,9 +53,20 @@ extension Transformer {
             TokenLogProbs.forward(logProbs: A[a.logProbs], entropies: A[a.entropies], logSumExp: A[a.logSumExp],
                                   logits: A[a.logits], targets: tgtBuf.baseAddress!, N: N, V: V, temperature: temperature, threads: th)
         }}}}
+        try checkFinite(logProbs: A[a.logProbs], entropies: A[a.entropies], B: B, T: T)
         pendingBackward = true
         return TokenScores(logProbs: Array(UnsafeBufferPointer(start: A[a.logProbs], count: N)),
                            entropies: Array(UnsafeBufferPointer(start: A[a.entropies], count: N)))
+    }
+
+    /// Throws `EngineError.nonFinite` naming the first scored position whose log-prob or entropy is NaN or ±∞
+    /// (which happens only when the logits are: the weights or activations diverged).
+    func checkFinite(logProbs: UnsafePointer<Float>, entropies: UnsafePointer<Float>, B: Int, T: Int) throws {
+        let N = B * T
+        guard FastMath.firstNonFinite(logProbs, N) != nil || FastMath.firstNonFinite(entropies, N) != nil else { return }
+        for n in 0..<N where targets[n] >= 0 && !(logProbs[n].isFinite && entropies[n].isFinite) {
+            throw EngineError.nonFinite("log-prob \(logProbs[n]), entropy \(entropies[n]) at batch row \(n / T), position \(n % T)")
+        }
     }
 
     /// Adds ∂L/∂θ to `gradients` for L = Σ c·log π + Σ e·H over the last forward's targets; coefficients are
