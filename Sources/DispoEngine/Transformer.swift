@@ -94,6 +94,20 @@ public final class Transformer {
     var lengths: [Int32] = []               // (B)
     var temperature: Float = 1
     var pendingBackward = false
+    /// Rows whose logits the logits buffer holds (nil once backward turned them into gradients).
+    var heldLogits: Range<Int>?
+    /// Recompute each layer's activations in backward from its saved input instead of keeping all layers'
+    /// (memory: one layer's activations instead of L; time: about one more forward pass; results: the same
+    /// bits). nil: automatic, only when keeping them all would not fit in the available memory.
+    public var recomputeActivations: Bool?
+    /// Output-head rows whose full-vocabulary logits exist at once (forward keeps log-sum-exps, backward
+    /// recomputes each chunk). nil: automatic, the whole micro-batch when its logits fit in
+    /// `logitsBudgetFloats`, else chunks of that size.
+    public var logitsChunkRows: Int?
+    /// Floats of logits the automatic chunking allows at once (1 GiB).
+    public static let logitsBudgetFloats = 1 << 28
+    /// Whether the last `forward` recomputes activations in backward, and its head rows per chunk.
+    public var lastActivationPlan: (recompute: Bool, headRows: Int)? { acts.map { ($0.recompute, $0.headRows) } }
 
     public init(config: ModelConfig) {
         self.config = config
@@ -163,13 +177,37 @@ public final class Transformer {
                 }
             }
         }
-        let layoutNeeded = ActivationLayout(config: config, B: B, T: T, scratchSlots: max(1, threads))
+        let layoutNeeded = try activationLayout(B: B, T: T)
         if activations == nil || activations!.count < layoutNeeded.count {
             activations = nil
             activations = Arena(count: layoutNeeded.count)
         }
         acts = layoutNeeded
+        heldLogits = nil
         rope.reserve(T)
+    }
+
+    /// The activation layout of a B×T batch under `recomputeActivations` and `logitsChunkRows`. Automatic
+    /// recomputation: when the activations kept for every layer, plus the gradient arena if it is not allocated
+    /// yet, would exceed the available memory less a tenth of physical memory. Throws when even the
+    /// recomputing layout cannot fit.
+    func activationLayout(B: Int, T: Int) throws -> ActivationLayout {
+        let N = B * T, V = config.vocabSize
+        let headRows = max(1, min(N, logitsChunkRows ?? max(1, Self.logitsBudgetFloats / max(1, V))))
+        let slots = max(1, threads), held = activations?.count ?? 0
+        let spare = (MemoryBudget.availableBytes - MemoryBudget.physicalBytes / 10) / 4 + held
+        let pending = hasGradients ? 0 : layout.count
+        var recompute = recomputeActivations ?? false
+        if recomputeActivations == nil {
+            let keepAll = ActivationLayout(config: config, B: B, T: T, scratchSlots: slots, headRows: headRows)
+            recompute = keepAll.count + pending > spare
+        }
+        let chosen = ActivationLayout(config: config, B: B, T: T, scratchSlots: slots, recompute: recompute, headRows: headRows)
+        if chosen.count + pending > spare + MemoryBudget.physicalBytes / 40 {
+            throw EngineError.invalidBatch("a micro-batch of \(B) × \(T) tokens needs \(MemoryBudget.describe(bytes: 4 * (chosen.count + pending))) "
+                                           + "of activations\(pending > 0 ? " and gradients" : ""), more than is available: use smaller micro-batches")
+        }
+        return chosen
     }
 }
 

@@ -44,6 +44,8 @@ struct LearnCommand: AsyncParsableCommand {
     @Option(help: "Sequences per forward/backward pass (bounds activation memory).") var microBatch: Int = 16
     @Option(help: "Temperature of the log-probs (must match the sampler's).") var temperature: Float = 1
     @Option(help: "Write the metrics (JSON) here.") var metrics: String?
+    @Option(help: "AdamW moment storage: f32 (exact) or bf16 (half the optimizer memory; stochastic rounding).")
+    var adamMoments: String = "f32"
 
     func run() async throws {
         if let run {
@@ -66,8 +68,12 @@ struct LearnCommand: AsyncParsableCommand {
         guard lr > 0, weightDecay >= 0, gradClip >= 0, minibatches >= 1, microBatch >= 1, temperature > 0 else {
             throw ValidationError("--lr and --temperature must be positive; --weight-decay and --grad-clip non-negative; --minibatches and --micro-batch at least 1")
         }
+        guard let moments = AdamWConfig.MomentPrecision(rawValue: adamMoments) else {
+            throw ValidationError("--adam-moments must be f32 or bf16, got \(adamMoments)")
+        }
         let optimizerConfig = OptimizerConfig(kind: kind, schedule: LearningRateSchedule(kind: .constant, peak: lr),
-                                              adamw: AdamWConfig(weightDecay: weightDecay), sgdWeightDecay: weightDecay,
+                                              adamw: AdamWConfig(weightDecay: weightDecay, momentPrecision: moments),
+                                              sgdWeightDecay: weightDecay,
                                               gradClip: gradClip > 0 ? gradClip : nil)
         let config = LearnerConfig(objective: objective, normByStd: !noNormByStd, miniBatches: minibatches,
                                    microBatchSize: microBatch, temperature: temperature, optimizer: optimizerConfig)
