@@ -4,6 +4,8 @@
 
 import ArgumentParser
 import DispoBench
+import DispoEngine
+import Foundation
 
 struct BenchEngineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,18 +20,28 @@ struct BenchEngineCommand: AsyncParsableCommand {
             --extra-index-url https://download.pytorch.org/whl/cpu   then   --python .venv-torch/bin/python
             """)
 
-    @Option(help: "Parts to run, comma-separated: train-a, train-b, sample (default: all).") var only: String?
+    @Option(help: "A real model shape instead of the small ones: qwen2.5-0.5b or qwen2.5-1.5b (random weights; whole processes against PyTorch; parts sample, learn).")
+    var shape: String?
+    @Option(help: "Parts to run, comma-separated: train-a, train-b, sample (default: all); with --shape: sample, learn.") var only: String?
     @Option(help: "Threads per side (BLAS and element-wise layers; torch.set_num_threads).") var threads = 1
     @Option(help: "Timed steps of train-a, and timed generate runs per sampling batch (each side, alternating).") var steps = 5
     @Option(help: "Timed steps of train-b (each side, alternating).") var stepsB = 2
     @Option(help: "Untimed warm-up steps before the timed ones.") var warmup = 1
-    @Option(help: "Sampling batch sizes, comma-separated.") var batches = "1,16,64"
+    @Option(help: "Sampling batch sizes, comma-separated (default 1,16,64; with --shape 1,8,32).") var batches: String?
+    @Option(help: "With --shape: prompt lengths, comma-separated.") var promptLengths = "64,512"
+    @Option(help: "With --shape: alternating rounds per comparison.") var rounds = 3
+    @Option(help: "With --shape: decode weights f32 or bf16 (default: automatic, as dispo sample).") var precision: String?
+    @Flag(help: "With --shape: sample from packed weights loaded straight from the directory (no fp32 arena).") var lean = false
+    @Option(help: "With --shape: AdamW moments of dispo learn, f32 or bf16.") var adamMoments = "f32"
+    @Flag(help: "With --shape: do not run the PyTorch learner.") var noTorchLearn = false
+    @Option(help: "With --shape: directory for the model, prompts and outputs.") var workDir = "runs/bench-engine"
     @Option(help: "Prompt tokens per sequence when sampling.") var promptTokens = 64
     @Option(help: "New tokens per sequence when sampling.") var newTokens = 128
     @Flag(help: "Greedy decoding on both sides (default: sampling at temperature 1).") var greedy = false
     @Option(help: "Python interpreter with torch and transformers.") var python = "python3"
 
     func run() async throws {
+        if let shape { return try runShape(shape) }
         var options = EngineBenchOptions(script: EngineBench.defaultScript())
         if let only {
             options.parts = try only.split(separator: ",").map { name in
@@ -43,10 +55,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
         guard threads >= 1, steps >= 1, stepsB >= 1, warmup >= 0, promptTokens >= 1, newTokens >= 1 else {
             throw ValidationError("--threads, --steps, --steps-b, --prompt-tokens, --new-tokens must be ≥ 1, --warmup ≥ 0")
         }
-        options.sampleBatches = try batches.split(separator: ",").map {
-            guard let b = Int($0), b >= 1 else { throw ValidationError("--batches: \($0) is not a positive integer") }
-            return b
-        }
+        options.sampleBatches = try Self.positiveList(batches ?? "1,16,64", "--batches")
         options.threads = threads
         options.steps = steps
         options.stepsB = stepsB
@@ -56,5 +65,75 @@ struct BenchEngineCommand: AsyncParsableCommand {
         options.greedy = greedy
         options.python = python
         try EngineBench.run(options)
+    }
+
+    static func positiveList(_ text: String, _ flag: String) throws -> [Int] {
+        try text.split(separator: ",").map {
+            guard let b = Int($0), b >= 1 else { throw ValidationError("\(flag): \($0) is not a positive integer") }
+            return b
+        }
+    }
+
+    func runShape(_ name: String) throws {
+        guard let shape = RealShape(rawValue: name) else {
+            throw ValidationError("--shape must be one of \(RealShape.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard threads >= 1, rounds >= 1, newTokens >= 2 else { throw ValidationError("--threads and --rounds ≥ 1, --new-tokens ≥ 2") }
+        let scripts = (EngineBench.defaultScript() as NSString).deletingLastPathComponent
+        var o = RealShapeBenchOptions(shape: shape, scripts: scripts, dispo: "/proc/self/exe", workDirectory: workDir)
+        if let only {
+            o.parts = try only.split(separator: ",").map { part in
+                guard let p = RealShapeBenchOptions.Part(rawValue: String(part)) else {
+                    throw ValidationError("--only with --shape: sample or learn, got \(part)")
+                }
+                return p
+            }
+        }
+        o.batches = try Self.positiveList(batches ?? "1,8,32", "--batches")
+        o.promptLengths = try Self.positiveList(promptLengths, "--prompt-lengths")
+        o.newTokens = newTokens
+        o.threads = threads
+        o.rounds = rounds
+        if let precision {
+            guard let p = DecodeWeights.Precision(rawValue: precision) else { throw ValidationError("--precision must be f32 or bf16") }
+            o.precision = p
+        }
+        o.lean = lean
+        guard let moments = AdamWConfig.MomentPrecision(rawValue: adamMoments) else { throw ValidationError("--adam-moments must be f32 or bf16") }
+        o.adamMoments = moments
+        o.torchLearn = !noTorchLearn
+        o.python = python
+        try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
+        try RealShapeBench.run(o)
+    }
+}
+
+/// `dispo bench engine-sample`: the dispo side of `dispo bench engine --shape`'s sampling runs (a whole process:
+/// load a model directory, generate for every prompt at once, print the phases as JSON).
+struct BenchEngineSampleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine-sample",
+        abstract: "One whole-process sampling run for `dispo bench engine --shape` (load + generate; phases as JSON).",
+        shouldDisplay: false)
+
+    @Option(help: "Model directory.") var model: String
+    @Option(help: "JSONL of {\"prompt_ids\": [...]}; all prompts run at once.") var prompts: String
+    @Option(help: "New tokens per prompt.") var newTokens = 128
+    @Option(help: "Threads.") var threads = 1
+    @Option(help: "Decode weights f32 or bf16 (default: automatic).") var precision: String?
+    @Flag(help: "Packed weights loaded straight from the directory (no fp32 arena).") var lean = false
+    @Flag(help: "Greedy decoding.") var greedy = false
+
+    func run() async throws {
+        var o = SampleChildOptions(model: model, prompts: prompts)
+        o.newTokens = newTokens
+        o.threads = max(1, threads)
+        if let precision {
+            guard let p = DecodeWeights.Precision(rawValue: precision) else { throw ValidationError("--precision must be f32 or bf16") }
+            o.precision = p
+        }
+        o.lean = lean
+        o.greedy = greedy
+        print(try SampleChild.run(o))
     }
 }
