@@ -140,11 +140,17 @@ extension RealShapeBench {
         summarize(rows, batch: b, promptTokens: p, o: o, limits: limits, emit: emit)
     }
 
+    /// Whole-process seconds, less PyTorch's uncounted warm-up `generate` call.
+    static func counted(_ r: ChildResult) -> Double { r.wall - (number(r.json, "warmup_s") ?? 0) }
+
     static func sampleLine(_ name: String, _ r: ChildResult) -> String {
         let j = r.json
-        return String(format: "%@ %.1f s, peak %@ (load %.1f s, TTFT %.2f s, prefill %.0f tok/s, decode %.1f tok/s)", name, r.wall,
-                      gib(r.peakBytes), number(j, "load_s") ?? number(j, "import_s").map { $0 + (number(j, "load_s") ?? 0) } ?? .nan,
-                      number(j, "ttft_s") ?? .nan, number(j, "prefill_tokens_per_s") ?? .nan, number(j, "decode_tokens_per_s") ?? .nan)
+        let load = (number(j, "import_s") ?? 0) + (number(j, "load_s") ?? .nan)
+        var text = String(format: "%@ %.1f s, peak %@ (%@ %.1f s, TTFT %.2f s, prefill %.0f tok/s, decode %.1f tok/s", name, counted(r),
+                          gib(r.peakBytes), number(j, "import_s") == nil ? "load" : "import + load", load,
+                          number(j, "ttft_s") ?? .nan, number(j, "prefill_tokens_per_s") ?? .nan, number(j, "decode_tokens_per_s") ?? .nan)
+        if let warm = number(j, "warmup_s") { text += String(format: "; warm-up %.1f s not counted", warm) }
+        return text + ")"
     }
 
     static func summarize(_ rows: [(dispo: ChildResult, torch: ChildResult)], batch b: Int, promptTokens p: Int,
@@ -152,7 +158,7 @@ extension RealShapeBench {
         func paired(_ f: (ChildResult, ChildResult) -> Double?) -> Spread {
             Spread(values: rows.compactMap { f($0.dispo, $0.torch) })
         }
-        let whole = paired { $1.wall / $0.wall }
+        let whole = paired { counted($1) / counted($0) }
         let decode = paired { d, t in number(d.json, "decode_tokens_per_s").flatMap { x in number(t.json, "decode_tokens_per_s").map { x / $0 } } }
         let prefill = paired { d, t in number(d.json, "prefill_tokens_per_s").flatMap { x in number(t.json, "prefill_tokens_per_s").map { x / $0 } } }
         let ttft = paired { d, t in number(t.json, "ttft_s").flatMap { x in number(d.json, "ttft_s").map { x / $0 } } }

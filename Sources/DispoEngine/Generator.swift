@@ -29,7 +29,7 @@ public struct GenerationResult: Sendable, Equatable {
 public enum DecodeKernel: Sendable, Equatable {
     /// OpenBLAS on the model's fp32 arena (sgemv at one row, output-channel slices at 2–64 rows).
     case blas
-    /// Packed weights (`DecodeWeights`) for steps of up to 64 rows, BLAS for longer prefill chunks.
+    /// Packed weights (`DecodeWeights`) for every product of the weights.
     case packed(DecodeWeights.Precision)
 
     /// Models with fewer parameters than this decode with BLAS by default.

@@ -30,8 +30,9 @@ extension Generator {
     /// The four projections of a layer and the output head.
     enum Projection { case qkv, output, gateUp, down, head }
 
-    /// out (N, OC) = inp · Wᵀ (+ out with `accumulate`) (+ bias) for projection `p` of layer `l`: packed weights
-    /// for up to `Matmul.fewRows` rows (or always, without a model), else BLAS on the model's arena.
+    /// out (N, OC) = inp · Wᵀ (+ out with `accumulate`) (+ bias) for projection `p` of layer `l`: the packed
+    /// weights when there are any (at prefill's hundreds of rows they match BLAS, and no BLAS threads spin
+    /// beside the element-wise threads), else BLAS on the model's arena.
     func project(_ p: Projection, layer l: Int, out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, N: Int,
                  accumulate: Bool = false) {
         let c = config, C = c.hiddenSize, F = c.intermediateSize
@@ -43,7 +44,7 @@ extension Generator {
         case .down: (IC, OC) = (F, C)
         case .head: (IC, OC) = (C, c.vocabSize)
         }
-        if let packed = weights, model == nil || N <= Matmul.fewRows {
+        if let packed = weights {
             let d = p == .head ? DecodeWeights.Layer() : packed.layers[l]
             let (offset, bias): (Int, Int)
             switch p {
@@ -109,8 +110,8 @@ extension Generator {
         rope.reserve(P)
         ids.withUnsafeBufferPointer { idBuf in
         positions.withUnsafeBufferPointer { posBuf in
-            // The embedding follows the projections' rule: packed weights for few rows (or without a model).
-            if let packed = weights, model == nil || R <= Matmul.fewRows {
+            // The embedding follows the projections: from the packed weights when there are any.
+            if let packed = weights {
                 packed.embed(idBuf.baseAddress!, N: R, out: A[layout.x])
             } else if let model {
                 Embedding.forward(out: A[layout.x], ids: idBuf.baseAddress!, table: model.parameters[model.layout.embedding], N: R, C: C)

@@ -2,7 +2,7 @@
 // channels stored k-major (element (o, k) of panel p = o / 16 at p·16·IC + k·16 + o % 16), in fp32 or bf16.
 // A decode step multiplies a few rows (one per live sequence) by every weight; BLAS would repack W on every
 // call, which at 1–64 rows costs as much as the product. Here each panel streams from memory once per call and
-// every row block reuses it from cache: blocks of 6, 4, 2 or 1 rows, each a register tile of R×16 fp32
+// every row block reuses it from cache: ⌈N/6⌉ blocks of 1–6 rows, each a register tile of R×16 fp32
 // accumulators updated by one fused multiply-add per (row, 8 lanes, k). bf16 panels are widened to fp32 in
 // registers (exact) and halve the bytes streamed.
 // Each output is Σ_k x[n,k]·W[o,k] accumulated in k order in one fp32 lane with fused multiply-adds, so a row's
@@ -93,16 +93,20 @@ struct PackedJob<E: PanelElement> {
     let out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<E>, bias: UnsafePointer<Float>?
     let N: Int, IC: Int, OC: Int, accumulate: Bool
 
+    /// Rows in ⌈N/6⌉ blocks of nearly equal size (8 rows: 4 + 4, not 6 + 2): a tile of R rows issues 2R
+    /// fused multiply-adds per k, and below 4 rows their 4-cycle latency, not the FMA units, sets the pace.
     @inline(__always)
     func panel(_ p: Int) {
         let w = weight + p * 16 * IC
+        let blocks = (N + 5) / 6
         var n = 0
-        while n < N {
-            let left = N - n
-            let R = left >= 6 ? 6 : left == 5 || left == 4 ? 4 : left == 3 || left == 2 ? 2 : 1
+        for b in 0..<blocks {
+            let R = (N * (b + 1)) / blocks - (N * b) / blocks
             switch R {
             case 6: tile6(w, n, p)
+            case 5: tile5(w, n, p)
             case 4: tile4(w, n, p)
+            case 3: tile3(w, n, p)
             case 2: tile2(w, n, p)
             default: tile1(w, n, p)
             }
@@ -144,6 +148,38 @@ struct PackedJob<E: PanelElement> {
         }
         store(c00, c01, row: n, panel: p); store(c10, c11, row: n + 1, panel: p); store(c20, c21, row: n + 2, panel: p)
         store(c30, c31, row: n + 3, panel: p); store(c40, c41, row: n + 4, panel: p); store(c50, c51, row: n + 5, panel: p)
+    }
+
+    @inline(__always)
+    func tile5(_ w: UnsafePointer<E>, _ n: Int, _ p: Int) {
+        let x0 = inp + n * IC, x1 = x0 + IC, x2 = x1 + IC, x3 = x2 + IC, x4 = x3 + IC
+        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+        var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
+        var c40 = SIMD8<Float>(), c41 = SIMD8<Float>()
+        for k in 0..<IC {
+            let (b0, b1) = E.load16(w, k)
+            var a = SIMD8<Float>(repeating: x0[k]); c00.addProduct(a, b0); c01.addProduct(a, b1)
+            a = SIMD8<Float>(repeating: x1[k]); c10.addProduct(a, b0); c11.addProduct(a, b1)
+            a = SIMD8<Float>(repeating: x2[k]); c20.addProduct(a, b0); c21.addProduct(a, b1)
+            a = SIMD8<Float>(repeating: x3[k]); c30.addProduct(a, b0); c31.addProduct(a, b1)
+            a = SIMD8<Float>(repeating: x4[k]); c40.addProduct(a, b0); c41.addProduct(a, b1)
+        }
+        store(c00, c01, row: n, panel: p); store(c10, c11, row: n + 1, panel: p); store(c20, c21, row: n + 2, panel: p)
+        store(c30, c31, row: n + 3, panel: p); store(c40, c41, row: n + 4, panel: p)
+    }
+
+    @inline(__always)
+    func tile3(_ w: UnsafePointer<E>, _ n: Int, _ p: Int) {
+        let x0 = inp + n * IC, x1 = x0 + IC, x2 = x1 + IC
+        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+        var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
+        for k in 0..<IC {
+            let (b0, b1) = E.load16(w, k)
+            var a = SIMD8<Float>(repeating: x0[k]); c00.addProduct(a, b0); c01.addProduct(a, b1)
+            a = SIMD8<Float>(repeating: x1[k]); c10.addProduct(a, b0); c11.addProduct(a, b1)
+            a = SIMD8<Float>(repeating: x2[k]); c20.addProduct(a, b0); c21.addProduct(a, b1)
+        }
+        store(c00, c01, row: n, panel: p); store(c10, c11, row: n + 1, panel: p); store(c20, c21, row: n + 2, panel: p)
     }
 
     @inline(__always)
