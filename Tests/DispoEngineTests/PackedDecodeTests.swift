@@ -7,6 +7,21 @@ import DispoEngine
 import DispoSupport
 import XCTest
 
+/// A model whose projections have full panels and a tail (V 67, 2F 96, QKV 64), GQA 4/2.
+func packedTestModel(family: String = "qwen2", tied: Bool) -> Transformer {
+    let config = ModelConfig(modelType: family, vocabSize: 67, hiddenSize: 32, intermediateSize: 48, numHiddenLayers: 2,
+                             numAttentionHeads: 4, numKeyValueHeads: 2, ropeTheta: 1000, maxPositionEmbeddings: 64,
+                             tieWordEmbeddings: tied, initializerRange: 0.3)
+    let m = Transformer(config: config)
+    m.initializeRandom(seed: 11)
+    for view in m.layout.tensors where view.shape.count == 1 {
+        let noise = randomFloats(view.count, seed: UInt64(view.offset), scale: 0.2)
+        for i in 0..<view.count { m.parameters[view.offset][i] += noise[i] }
+    }
+    return m
+}
+
+
 final class PackedDecodeTests: XCTestCase {
     func product(N: Int, IC: Int, OC: Int, bf16: Bool, accumulate: Bool, threads: Int) -> (got: [Float], want: [Float]) {
         let x = randomFloats(N * IC, seed: 1), w = randomFloats(OC * IC, seed: 2), b = randomFloats(OC, seed: 3)
@@ -48,19 +63,7 @@ final class PackedDecodeTests: XCTestCase {
         XCTAssertEqual(PackedMatmul.element((0..<48).map { Float($0) }, o: 2, k: 1, OC: 3, IC: 16), 33, "tail rows stay row-major")
     }
 
-    /// A model whose projections have full panels and a tail (V 67, 2F 96, QKV 64), GQA 4/2.
-    func model(family: String = "qwen2", tied: Bool) -> Transformer {
-        let config = ModelConfig(modelType: family, vocabSize: 67, hiddenSize: 32, intermediateSize: 48, numHiddenLayers: 2,
-                                 numAttentionHeads: 4, numKeyValueHeads: 2, ropeTheta: 1000, maxPositionEmbeddings: 64,
-                                 tieWordEmbeddings: tied, initializerRange: 0.3)
-        let m = Transformer(config: config)
-        m.initializeRandom(seed: 11)
-        for view in m.layout.tensors where view.shape.count == 1 {
-            let noise = randomFloats(view.count, seed: UInt64(view.offset), scale: 0.2)
-            for i in 0..<view.count { m.parameters[view.offset][i] += noise[i] }
-        }
-        return m
-    }
+    func model(family: String = "qwen2", tied: Bool) -> Transformer { packedTestModel(family: family, tied: tied) }
 
     let prompts: [[Int32]] = [[1, 2, 3], [4], [5, 6, 7, 8, 9], [10, 0, 66]]
 
@@ -116,5 +119,28 @@ final class PackedDecodeTests: XCTestCase {
         let big = ModelConfig(modelType: "qwen2", vocabSize: 151_936, hiddenSize: 896, intermediateSize: 4864, numHiddenLayers: 24,
                               numAttentionHeads: 14, numKeyValueHeads: 2, tieWordEmbeddings: true)
         XCTAssertEqual(DecodeKernel.automatic(for: big), .packed(.f32))
+    }
+}
+
+final class DecodeWeightsFileTests: XCTestCase {
+    func test_saved_decode_weights_reload_exactly_and_refuse_corruption() throws {
+        let m = packedTestModel(tied: false)
+        let dir = temporaryDirectory("decode-file")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let weights = DecodeWeights(model: m, precision: .bf16)
+        try weights.save(path: dir + "/w.bin")
+        let loaded = try DecodeWeights.load(path: dir + "/w.bin", config: m.config, precision: .bf16)
+        let prompts: [[Int32]] = [[1, 2, 3], [4, 5]]
+        let requests = prompts.enumerated().map { GenerationRequest(prompt: $1, key: SampleKey(runSeed: 3, prompt: UInt64($0))) }
+        let a = try Generator(weights: weights, slots: 2, capacity: 16).generate(requests, parameters: SamplingParameters(maxNewTokens: 6))
+        let b = try Generator(weights: loaded, slots: 2, capacity: 16).generate(requests, parameters: SamplingParameters(maxNewTokens: 6))
+        XCTAssertEqual(a, b)
+        XCTAssertThrowsError(try DecodeWeights.load(path: dir + "/w.bin", config: m.config, precision: .f32))
+        var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: dir + "/w.bin")))
+        bytes[bytes.count / 2] ^= 0x10
+        try AtomicFile.write(bytes, to: dir + "/w.bin")
+        XCTAssertThrowsError(try DecodeWeights.load(path: dir + "/w.bin", config: m.config, precision: .bf16)) { error in
+            XCTAssertTrue("\(error)".contains("checksum"), "\(error)")
+        }
     }
 }
