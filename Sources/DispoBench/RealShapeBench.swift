@@ -62,7 +62,10 @@ public struct RealShapeBenchOptions: Sendable {
 }
 
 public enum RealShapeBench {
-    public static func run(_ o: RealShapeBenchOptions, print emit: (String) -> Void = { print($0) }) throws {
+    /// Runs the parts; by default each line goes straight to standard output (unbuffered: a long run written to
+    /// a file shows each line as it comes).
+    public static func run(_ o: RealShapeBenchOptions,
+                           print emit: (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }) throws {
         let modelDir = try prepareModel(o, emit: emit)
         Gemm.setThreads(o.threads)
         let limits = MachineLimits.measure(threads: o.threads)
