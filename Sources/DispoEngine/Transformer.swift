@@ -189,13 +189,14 @@ public final class Transformer {
 
     /// The activation layout of a B×T batch under `recomputeActivations` and `logitsChunkRows`. Automatic
     /// recomputation: when the activations kept for every layer, plus the gradient arena if it is not allocated
-    /// yet, would exceed the available memory less a tenth of physical memory. Throws when even the
-    /// recomputing layout cannot fit.
+    /// yet, would leave less than max(4 GiB, a tenth of physical memory) of the available memory for everything
+    /// else (a sampler, caches, the system). Throws when even the recomputing layout cannot fit.
     func activationLayout(B: Int, T: Int) throws -> ActivationLayout {
         let N = B * T, V = config.vocabSize
         let headRows = max(1, min(N, logitsChunkRows ?? max(1, Self.logitsBudgetFloats / max(1, V))))
         let slots = max(1, threads), held = activations?.count ?? 0
-        let spare = (MemoryBudget.availableBytes - MemoryBudget.physicalBytes / 10) / 4 + held
+        let reserve = max(4 << 30, MemoryBudget.physicalBytes / 10)
+        let spare = (MemoryBudget.availableBytes - reserve) / 4 + held
         let pending = hasGradients ? 0 : layout.count
         var recompute = recomputeActivations ?? false
         if recomputeActivations == nil {
@@ -203,7 +204,7 @@ public final class Transformer {
             recompute = keepAll.count + pending > spare
         }
         let chosen = ActivationLayout(config: config, B: B, T: T, scratchSlots: slots, recompute: recompute, headRows: headRows)
-        if chosen.count + pending > spare + MemoryBudget.physicalBytes / 40 {
+        if chosen.count + pending > spare + reserve / 4 {
             throw EngineError.invalidBatch("a micro-batch of \(B) × \(T) tokens needs \(MemoryBudget.describe(bytes: 4 * (chosen.count + pending))) "
                                            + "of activations\(pending > 0 ? " and gradients" : ""), more than is available: use smaller micro-batches")
         }
