@@ -14,6 +14,11 @@ struct MachineLimits {
     var packed: Double         // FLOP/s
     var peak: Double { max(sgemm, packed) }
 
+    /// The better of each limit.
+    func best(with other: MachineLimits) -> MachineLimits {
+        MachineLimits(bandwidth: max(bandwidth, other.bandwidth), sgemm: max(sgemm, other.sgemm), packed: max(packed, other.packed))
+    }
+
     static func measure(threads: Int) -> MachineLimits {
         MachineLimits(bandwidth: readBandwidth(threads: threads), sgemm: EngineBench.sgemmPeak() * 1e9,
                       packed: packedPeak(threads: threads))
