@@ -40,6 +40,9 @@ public final class Arena {
             regionStart = region
             mapped = bytes + Arena.hugePage
             _ = madvise(raw!, bytes, Int32(MADV_HUGEPAGE))   // advisory: ignored where THP is off
+            // Touch every page now (the kernel zero-fills it): the arena is resident from here on, so memory
+            // accounting (MemAvailable, the automatic recomputation) sees it before its first real use.
+            for offset in stride(from: 0, to: bytes, by: 4096) { raw!.storeBytes(of: 0, toByteOffset: offset, as: UInt8.self) }
             base = raw!.bindMemory(to: Float.self, capacity: max(count, 1))
             return
         }
