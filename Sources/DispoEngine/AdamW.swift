@@ -62,9 +62,8 @@ public final class AdamW {
     }
 
     /// One update of `parameters` (P) from `gradients` (P) at learning rate `lr`, element-wise over `threads`
-    /// chunks of each tensor (default: BLAS's thread count; bit-identical for any thread count).
-    public func update(parameters: Arena, gradients: Arena, lr: Double, threads requested: Int? = nil) {
-        let threads = max(1, requested ?? Gemm.threads)
+    /// chunks of each tensor (bit-identical for any thread count).
+    public func update(parameters: Arena, gradients: Arena, lr: Double, threads: Int = 1) {
         precondition(parameters.count == layout.count && gradients.count == layout.count, "AdamW: arena size mismatch")
         if config.momentPrecision == .bf16 { return updateBF16(parameters: parameters, gradients: gradients, lr: lr, threads: threads) }
         step += 1

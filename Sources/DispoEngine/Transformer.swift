@@ -81,10 +81,9 @@ public final class Transformer {
     public var hasGradients: Bool { gradientArena != nil }
     /// Use the naive reference GEMM instead of BLAS (tests only: slow).
     public var useNaiveKernels = false
-    /// Threads for the element-wise layers (norms, SwiGLU, log-softmax) and attention; BLAS has its own
-    /// (`Gemm.setThreads`). They never run at the same time, so both may equal the cores given to this model.
-    /// Defaults to BLAS's thread count when the model is made; results are the same bits for any count.
-    public var threads = max(1, Gemm.threads)
+    /// Threads for the element-wise layers (norms, SwiGLU, log-softmax); BLAS has its own (`Gemm.setThreads`).
+    /// They never run at the same time, so both may equal the cores given to this model.
+    public var threads = 1
     var activations: Arena?                 // sized by `ActivationLayout`, grows only
     var acts: ActivationLayout?
     let rope: RopeTable
