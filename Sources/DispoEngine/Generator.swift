@@ -43,8 +43,14 @@ public enum DecodeKernel: Sendable, Equatable {
 }
 
 public final class Generator {
-    /// The model whose weights are sampled from; nil for a generator over `DecodeWeights` alone.
-    public let model: Transformer?
+    /// The model whose weights are sampled from. A generator made with `init(weights:...)` has none (see
+    /// `weights`, `hasModel`); asking it for one is a programming error.
+    public var model: Transformer {
+        guard let sourceModel else { preconditionFailure("a Generator over DecodeWeights has no Transformer; use `weights`") }
+        return sourceModel
+    }
+    public var hasModel: Bool { sourceModel != nil }
+    let sourceModel: Transformer?
     public let config: ModelConfig
     public let cache: KVCache
     /// Packed weights used for decode steps; for a generator over a model they are re-packed whenever the
@@ -92,7 +98,7 @@ public final class Generator {
     /// Up to `slots` sequences at once, each at most `capacity` tokens (prompt + new), decoding with
     /// `kernel` (default: `DecodeKernel.automatic`).
     public init(model: Transformer, slots: Int, capacity: Int, kernel: DecodeKernel? = nil) {
-        self.model = model
+        sourceModel = model
         config = model.config
         rope = model.rope
         cache = KVCache(config: model.config, slots: slots, capacity: capacity)
@@ -103,7 +109,7 @@ public final class Generator {
 
     /// A generator over packed weights alone (no fp32 arena): every product uses the packed kernels.
     public init(weights: DecodeWeights, slots: Int, capacity: Int, threads: Int = 1) {
-        model = nil
+        sourceModel = nil
         config = weights.config
         self.weights = weights
         ownThreads = threads
@@ -111,11 +117,11 @@ public final class Generator {
         cache = KVCache(config: weights.config, slots: slots, capacity: capacity)
     }
 
-    var threads: Int { model?.threads ?? ownThreads }
+    var threads: Int { sourceModel?.threads ?? ownThreads }
 
     /// Re-packs the model's weights when they changed since they were last packed.
     func refreshPackedWeights() {
-        guard let model, let weights else { return }
+        guard let model = sourceModel, let weights else { return }
         let fingerprint = XXH64.hash(UnsafeRawBufferPointer(start: model.parameters.base, count: model.parameters.count * 4))
         if fingerprint != packedFingerprint {
             weights.refresh(from: model, threads: model.threads)

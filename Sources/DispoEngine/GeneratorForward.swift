@@ -57,7 +57,7 @@ extension Generator {
             packed.linear(offset, out: out, inp: inp, bias: bias, N: N, IC: IC, OC: OC, accumulate: accumulate, threads: threads)
             return
         }
-        guard let model else { preconditionFailure("a generator has a model or packed weights") }
+        guard let model = sourceModel else { preconditionFailure("a generator has a model or packed weights") }
         let W = model.parameters, L = model.layout
         let w = p == .head ? LayerOffsets(ln1: 0, wqkv: 0, bqkv: -1, wo: 0, bo: -1, qNorm: -1, kNorm: -1, ln2: 0, wgateUp: 0, wdown: 0)
             : L.layers[l]
@@ -75,7 +75,7 @@ extension Generator {
 
     /// Norm weights and q/k-norm weights of layer `l` (nil for absent ones), from the model or the packed weights.
     func norms(layer l: Int) -> (ln1: UnsafeMutablePointer<Float>, ln2: UnsafeMutablePointer<Float>, q: UnsafeMutablePointer<Float>?, k: UnsafeMutablePointer<Float>?) {
-        if let model {
+        if let model = sourceModel {
             let W = model.parameters, w = model.layout.layers[l]
             return (W[w.ln1], W[w.ln2], w.qNorm < 0 ? nil : W[w.qNorm], w.kNorm < 0 ? nil : W[w.kNorm])
         }
@@ -113,7 +113,7 @@ extension Generator {
             // The embedding follows the projections: from the packed weights when there are any.
             if let packed = weights {
                 packed.embed(idBuf.baseAddress!, N: R, out: A[layout.x])
-            } else if let model {
+            } else if let model = sourceModel {
                 Embedding.forward(out: A[layout.x], ids: idBuf.baseAddress!, table: model.parameters[model.layout.embedding], N: R, C: C)
             }
             for l in 0..<c.numHiddenLayers {
@@ -157,7 +157,7 @@ extension Generator {
         for (s, b) in blocks.enumerated() {
             (A[layout.last] + s * C).update(from: A[layout.x] + (b.row + b.count - 1) * C, count: C)
         }
-        let finalNorm = model.map { UnsafePointer($0.parameters[$0.layout.finalNorm]) } ?? UnsafePointer(weights!.vector(weights!.finalNorm))
+        let finalNorm = sourceModel.map { UnsafePointer($0.parameters[$0.layout.finalNorm]) } ?? UnsafePointer(weights!.vector(weights!.finalNorm))
         RMSNorm.forward(out: A[layout.lastNorm], rstd: A[layout.lastRstd], inp: A[layout.last], weight: finalNorm,
                         N: S, C: C, eps: eps, threads: th)
         project(.head, layer: -1, out: A[layout.logits], inp: A[layout.lastNorm], N: S)
