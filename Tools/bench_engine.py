@@ -2,6 +2,12 @@
 """PyTorch CPU baseline for `dispo bench engine`: the same work as the Swift side, same thread count.
 
 Parts (one per run, chosen with --part):
+  sample-model  a whole-process run at a real model shape (`dispo bench engine --shape`): imports torch and
+          transformers, loads --model DIR (config.json + safetensors, fp32), warms up with a 2-token generate
+          (timed apart), then one `generate` of --new-tokens new tokens for the prompts in --prompts (JSONL of
+          {"prompt_ids"}); prints {"import_s", "load_s", "warmup_s", "ttft_s", "generate_s",
+          "prefill_tokens_per_s", "decode_tokens_per_s"}. The time to first token is when generate's first
+          logits reach the logits processors (prefill done, before sampling).
   train   one training step = forward + cross-entropy backward + AdamW step (fp32) of a random-initialised
           LlamaForCausalLM of the given shape on a B x T batch of random tokens; --warmup steps, then --steps timed.
   sample  transformers `generate` with its KV cache: B prompts of --prompt-tokens random tokens, exactly
@@ -19,11 +25,14 @@ Needs torch (CPU) and transformers:
 then pass --python .venv-torch/bin/python to `dispo bench engine`.
 """
 
-import argparse
-import json
-import os
-import sys
 import time
+
+STARTED = time.perf_counter()
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
 
 try:
     import torch
@@ -35,6 +44,7 @@ except ImportError as error:
           "transformers --extra-index-url https://download.pytorch.org/whl/cpu\n"
           "then pass --python .venv-torch/bin/python", file=sys.stderr)
     sys.exit(3)
+IMPORTED = time.perf_counter()
 
 
 def make_model(a):
@@ -86,6 +96,43 @@ def sample(a, model):
     return a.batch * a.new_tokens, step
 
 
+def sample_model(a, started, imported):
+    """The whole-process sampling run of --part sample-model; prints its phases as one JSON line."""
+    from transformers import AutoModelForCausalLM, LogitsProcessor, LogitsProcessorList
+    model = AutoModelForCausalLM.from_pretrained(a.model, dtype=torch.float32)
+    model.eval()
+    loaded = time.perf_counter()
+    with open(a.prompts) as f:
+        prompts = [json.loads(line)["prompt_ids"] for line in f if line.strip()]
+    ids = torch.tensor(prompts, dtype=torch.long)
+    batch, length = ids.shape
+    kwargs = dict(use_cache=True, pad_token_id=0, eos_token_id=None, do_sample=not a.greedy)
+    if not a.greedy:
+        kwargs.update(temperature=1.0, top_k=0, top_p=1.0)
+    first = []
+
+    class Mark(LogitsProcessor):
+        def __call__(self, input_ids, scores):
+            if not first:
+                first.append(time.perf_counter())
+            return scores
+
+    with torch.inference_mode():
+        warm = ids[:, :min(8, length)]
+        model.generate(input_ids=warm, attention_mask=torch.ones_like(warm), max_new_tokens=2, min_new_tokens=2, **kwargs)
+        warmed = time.perf_counter()
+        out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=a.new_tokens,
+                             min_new_tokens=a.new_tokens, logits_processor=LogitsProcessorList([Mark()]), **kwargs)
+    done = time.perf_counter()
+    assert out.shape == (batch, length + a.new_tokens), out.shape
+    ttft = first[0] - warmed
+    print(json.dumps({"part": "sample-model", "torch_version": torch.__version__,
+                      "transformers_version": transformers.__version__, "threads": torch.get_num_threads(),
+                      "import_s": imported - started, "load_s": loaded - imported, "warmup_s": warmed - loaded,
+                      "ttft_s": ttft, "generate_s": done - warmed, "prefill_tokens_per_s": batch * length / ttft,
+                      "decode_tokens_per_s": batch * (a.new_tokens - 1) / (done - first[0])}), flush=True)
+
+
 def timed(step):
     w0, c0 = clock()
     step()
@@ -95,7 +142,9 @@ def timed(step):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--part", choices=["train", "sample"], required=True)
+    p.add_argument("--part", choices=["train", "sample", "sample-model"], required=True)
+    p.add_argument("--model", help="model directory (sample-model)")
+    p.add_argument("--prompts", help="JSONL of {\"prompt_ids\": [...]} (sample-model)")
     p.add_argument("--name", default=None, help="label echoed in the output")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--hidden", type=int, default=256)
@@ -119,6 +168,9 @@ def main():
         a.kv_heads = a.heads
     torch.set_num_threads(a.threads)
     transformers.logging.set_verbosity_error()
+    if a.part == "sample-model":
+        sample_model(a, STARTED, IMPORTED)
+        return
     model = make_model(a)
     tokens, step = (train if a.part == "train" else sample)(a, model)
     info = {"part": a.name or a.part, "torch_version": torch.__version__,

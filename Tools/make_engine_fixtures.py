@@ -13,6 +13,15 @@ Tests/DispoEngineTests/Fixtures/<name>/:
   after_adamw.safetensors   weights after clip_grad_norm_ + one torch.optim.AdamW step (computed in float64,
                       stored F32)
 
+With --real-shape it writes Tests/DispoEngineTests/Fixtures/qwen2_real_vocab/ instead: a Qwen2.5-shaped model
+reduced in depth and width but with the full vocabulary (151,936), GQA 14/2 and tied embeddings, whose
+weights are NOT stored (34 MB): both sides generate them from seeds (`seeded_weights` here,
+`RealShapeFixture.weights` in the tests): tensor t of the HF layout order draws u = ((x >> 40) / 2^24)·2 − 1
+from SplitMix64(seed 1000 + t), exactly representable in fp32; norm weights are 1 + u/4, biases u/4, the
+embedding u/2, other matrices u/8 (each rounded once to fp32). expected.json holds log-probs and entropies,
+the loss's gradient summarised per tensor (norm, the dot product with seeded ±1 vectors, the values at 16
+seeded indices) and greedy tokens; everything fits in a few hundred KB.
+
 Setup (CPU-only torch; a plain `pip install torch` pulls GBs of CUDA wheels):
   python3 -m venv /work/venv-torch
   /work/venv-torch/bin/pip install "torch==2.13.0+cpu" transformers safetensors
@@ -169,6 +178,110 @@ def make(spec):
     print(spec["name"], "seed", spec["seed"], "loss", float(loss.detach()), "grad norm", float(norm), "min greedy margin", expected["greedy"]["min_margin"])
 
 
+REAL = dict(vocab_size=151936, hidden_size=56, intermediate_size=96, num_hidden_layers=2, num_attention_heads=14,
+            num_key_value_heads=2, head_dim=4, max_position_embeddings=256, rms_norm_eps=1e-6, rope_theta=1000000.0,
+            tie_word_embeddings=True)
+REAL_SEQUENCES = [12, 9, 5]
+REAL_PROMPTS = [[151643, 872, 17, 10], [9707, 11, 1879]]
+
+
+def splitmix_uniform(seed, count):
+    """u_i = ((x_i >> 40) / 2^24)·2 − 1 for the first `count` outputs x_i of SplitMix64(seed), as float64 (exact)."""
+    import numpy as np
+    with np.errstate(over="ignore"):
+        state = np.uint64(seed) + np.arange(1, count + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        z = state
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(40)).astype(np.float64) / 2.0 ** 24 * 2 - 1
+
+
+def layout_names(config):
+    names = ["model.embed_tokens.weight"]
+    for l in range(config["num_hidden_layers"]):
+        p = f"model.layers.{l}."
+        names += [p + "input_layernorm.weight", p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight",
+                  p + "self_attn.v_proj.weight", p + "self_attn.q_proj.bias", p + "self_attn.k_proj.bias",
+                  p + "self_attn.v_proj.bias", p + "self_attn.o_proj.weight", p + "post_attention_layernorm.weight",
+                  p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight", p + "mlp.down_proj.weight"]
+    return names + ["model.norm.weight"]
+
+
+def seeded_weights(model):
+    """Fills `model` with the seeded weights described in the module docstring (in float64 holding fp32 values)."""
+    import numpy as np
+    params = dict(model.named_parameters())
+    with torch.no_grad():
+        for t, name in enumerate(layout_names(REAL)):
+            p = params[name]
+            u = splitmix_uniform(1000 + t, p.numel())
+            if name.endswith("norm.weight"):
+                w = 1 + u / 4
+            elif name.endswith(".bias"):
+                w = u / 4
+            elif name == "model.embed_tokens.weight":
+                w = u / 2
+            else:
+                w = u / 8
+            w = w.astype(np.float32).astype(np.float64)   # one rounding to fp32, as Swift's Float arithmetic
+            p.copy_(torch.from_numpy(w).reshape(p.shape).to(p.dtype))
+
+
+def summary(t, seed):
+    """Norm, dot products with two seeded ±1 vectors and the values at 16 seeded indices of a flat tensor."""
+    flat = t.detach().double().reshape(-1)
+    n = flat.numel()
+    u1, u2 = splitmix_uniform(seed, n), splitmix_uniform(seed + 1, n)
+    s1 = torch.from_numpy((u1 >= 0) * 2.0 - 1)
+    s2 = torch.from_numpy((u2 >= 0) * 2.0 - 1)
+    picks = [int((v + 1) / 2 * n) % n for v in splitmix_uniform(seed + 2, 16)]
+    return {"norm": float(flat.norm()), "dot1": float((flat * s1).sum()), "dot2": float((flat * s2).sum()),
+            "indices": picks, "values": [float(flat[i]) for i in picks]}
+
+
+def make_real():
+    out = os.path.join(OUT, "qwen2_real_vocab")
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    config = Qwen2Config(**REAL)
+    config._attn_implementation = "eager"
+    model = Qwen2ForCausalLM(config).double()
+    seeded_weights(model)
+    model.eval()
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(dict(REAL, model_type="qwen2", architectures=["Qwen2ForCausalLM"], hidden_act="silu",
+                       torch_dtype="float32", weights="seeded: Tools/make_engine_fixtures.py --real-shape"), f, indent=1)
+    g = torch.Generator().manual_seed(7)
+    seqs = [torch.randint(0, REAL["vocab_size"], (n,), generator=g).tolist() for n in REAL_SEQUENCES]
+    expected = {"sequences": seqs, "logprobs": {}, "entropies": {}}
+    with torch.no_grad():
+        for temp in TEMPS:
+            res = [scores(model, s, temp) for s in seqs]
+            expected["logprobs"][str(temp)] = [floats(lp) for lp, _ in res]
+            expected["entropies"][str(temp)] = [floats(e) for _, e in res]
+    coeff = [floats(torch.randn(n - 1, generator=g, dtype=torch.float64)) for n in REAL_SEQUENCES]
+    ecoeff = [floats(0.3 * torch.randn(n - 1, generator=g, dtype=torch.float64)) for n in REAL_SEQUENCES]
+    loss = 0
+    for s, c, e in zip(seqs, coeff, ecoeff):
+        lp, ent = scores(model, s, LOSS_TEMP)
+        loss = loss + (torch.tensor(c, dtype=torch.float64) * lp).sum() + (torch.tensor(e, dtype=torch.float64) * ent).sum()
+    loss.backward()
+    params = dict(model.named_parameters())
+    expected["loss"] = {"temperature": LOSS_TEMP, "logprob_coefficients": coeff, "entropy_coefficients": ecoeff,
+                        "value": float(loss.detach()), "reference_precision": "float64"}
+    expected["gradients"] = {name: summary(params[name].grad, 5000 + t) for t, name in enumerate(layout_names(REAL))}
+    fp32 = Qwen2ForCausalLM(config).float()
+    seeded_weights(fp32)
+    fp32.eval()
+    gens = [greedy(fp32, p) for p in REAL_PROMPTS]
+    expected["greedy"] = {"prompts": REAL_PROMPTS, "max_new_tokens": MAX_NEW, "outputs": [o for o, _ in gens],
+                          "min_margin": min(m for _, m in gens)}
+    with open(os.path.join(out, "expected.json"), "w") as f:
+        json.dump(expected, f, indent=1)
+    print("qwen2_real_vocab loss", float(loss.detach()), "min greedy margin", expected["greedy"]["min_margin"])
+
+
 def check(path, ids):
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32, attn_implementation="eager")
     model.eval()
@@ -182,9 +295,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--check", help="model directory to score with transformers")
     parser.add_argument("--ids", default="1,2,3,4,5", help="comma-separated token ids for --check")
+    parser.add_argument("--real-shape", action="store_true", help="write the full-vocabulary Qwen2.5-shaped fixture only")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    if args.check:
+    if args.real_shape:
+        make_real()
+    elif args.check:
         check(args.check, [int(x) for x in args.ids.split(",")])
     else:
         for spec in SPECS:

@@ -16,36 +16,56 @@ public struct AdamWConfig: Codable, Sendable, Equatable {
     public var weightDecay: Double = 0.0
     /// Apply weight decay to norm weights and biases too (torch's default single param group does).
     public var decayOneDimensional: Bool = false
+    /// Storage of the moments m and v: fp32 (exact torch arithmetic) or bf16 (half the memory; every update is
+    /// computed in fp32 from the widened moments and stored back with stochastic rounding, see AdamWBF16.swift).
+    public var momentPrecision: MomentPrecision = .f32
+
+    public enum MomentPrecision: String, Codable, Sendable, CaseIterable { case f32, bf16 }
 
     public init(beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-8, weightDecay: Double = 0,
-                decayOneDimensional: Bool = false) {
+                decayOneDimensional: Bool = false, momentPrecision: MomentPrecision = .f32) {
         self.beta1 = beta1; self.beta2 = beta2; self.eps = eps; self.weightDecay = weightDecay
         self.decayOneDimensional = decayOneDimensional
+        self.momentPrecision = momentPrecision
     }
 
     enum CodingKeys: String, CodingKey {
         case beta1, beta2, eps, weightDecay = "weight_decay", decayOneDimensional = "decay_one_dimensional"
+        case momentPrecision = "moment_dtype"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = AdamWConfig()
+        beta1 = try c.decodeIfPresent(Double.self, forKey: .beta1) ?? d.beta1
+        beta2 = try c.decodeIfPresent(Double.self, forKey: .beta2) ?? d.beta2
+        eps = try c.decodeIfPresent(Double.self, forKey: .eps) ?? d.eps
+        weightDecay = try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? d.weightDecay
+        decayOneDimensional = try c.decodeIfPresent(Bool.self, forKey: .decayOneDimensional) ?? d.decayOneDimensional
+        momentPrecision = try c.decodeIfPresent(MomentPrecision.self, forKey: .momentPrecision) ?? d.momentPrecision
     }
 }
 
 public final class AdamW {
     public let config: AdamWConfig
     public let layout: ParameterLayout
-    public let m: Arena                 // (P) first moment
-    public let v: Arena                 // (P) second moment
-    public private(set) var step = 0    // updates done
+    public let m: Arena                 // (P) first moment: fp32, or P bf16 values in P/2 floats' space
+    public let v: Arena                 // (P) second moment, likewise
+    public internal(set) var step = 0   // updates done
 
     public init(layout: ParameterLayout, config: AdamWConfig) {
         self.layout = layout
         self.config = config
-        m = Arena(count: layout.count)
-        v = Arena(count: layout.count)
+        let count = config.momentPrecision == .f32 ? layout.count : (layout.count + 1) / 2
+        m = Arena(count: count)
+        v = Arena(count: count)
     }
 
     /// One update of `parameters` (P) from `gradients` (P) at learning rate `lr`, element-wise over `threads`
     /// chunks of each tensor (bit-identical for any thread count).
     public func update(parameters: Arena, gradients: Arena, lr: Double, threads: Int = 1) {
         precondition(parameters.count == layout.count && gradients.count == layout.count, "AdamW: arena size mismatch")
+        if config.momentPrecision == .bf16 { return updateBF16(parameters: parameters, gradients: gradients, lr: lr, threads: threads) }
         step += 1
         let b1 = Float(config.beta1), b2 = Float(config.beta2), eps = Float(config.eps)
         let stepSize = Float(lr / (1 - pow(config.beta1, Double(step))))
@@ -95,7 +115,7 @@ public final class AdamW {
     public func save(path: String) throws {
         var body = AdamW.magic
         func put(_ x: UInt64, _ bytes: Int) { for k in 0..<bytes { body.append(UInt8((x >> (8 * UInt64(k))) & 0xFF)) } }
-        put(2, 4); put(0, 4); put(UInt64(step), 8); put(UInt64(layout.count), 8); put(fingerprint, 8)
+        put(config.momentPrecision == .f32 ? 2 : 3, 4); put(0, 4); put(UInt64(step), 8); put(UInt64(layout.count), 8); put(fingerprint, 8)
         for x in [config.beta1, config.beta2, config.eps, config.weightDecay, config.decayOneDimensional ? 1 : 0] {
             put(x.bitPattern, 8)
         }
@@ -114,12 +134,16 @@ public final class AdamW {
             throw InputError(file: path, place: "byte 0", expected: "magic DSPADAMW", hint: "not an optimizer state file")
         }
         let version = b.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian
-        guard version == 2 else { throw InputError(file: path, place: "byte 8", expected: "version 2", found: "\(version)") }
+        let wanted: UInt32 = config.momentPrecision == .f32 ? 2 : 3
+        guard version == wanted else {
+            throw InputError(file: path, place: "byte 8", expected: "version \(wanted) (\(config.momentPrecision.rawValue) moments)",
+                             found: "\(version)", hint: "version 2 holds fp32 moments, 3 bf16")
+        }
         guard Int(u64(24)) == P, u64(32) == fingerprint else {
             throw InputError(file: path, place: "byte 24", expected: "the state of this model (\(P) parameters)",
                              found: "\(u64(24)) parameters, layout fingerprint \(XXH64.hex(u64(32)))", hint: "state of a different model")
         }
-        let expected = H + 8 * P + 8
+        let expected = H + 2 * 4 * m.count + 8
         guard b.count == expected else { throw InputError(file: path, expected: "\(expected) bytes", found: "\(b.count) bytes") }
         guard XXH64.hash(UnsafeRawBufferPointer(rebasing: b[0..<(expected - 8)])) == u64(expected - 8) else {
             throw InputError(file: path, place: "byte \(expected - 8)", expected: "matching XXH64 checksum", found: "a mismatch",
@@ -132,8 +156,8 @@ public final class AdamW {
                              found: "\(saved)", hint: "resume with the settings the run started with")
         }
         step = Int(u64(16))
-        memcpy(m.base, b.baseAddress! + H, 4 * P)
-        memcpy(v.base, b.baseAddress! + H + 4 * P, 4 * P)
+        memcpy(m.base, b.baseAddress! + H, 4 * m.count)
+        memcpy(v.base, b.baseAddress! + H + 4 * m.count, 4 * m.count)
     }
 }
 

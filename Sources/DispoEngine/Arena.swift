@@ -11,13 +11,16 @@ import Darwin
 #endif
 
 /// One zero-initialised, 64-byte-aligned block of `count` floats. Not thread-safe; owned by one model.
-/// Blocks of 2 MiB and more are 2 MiB-aligned and asked to be backed by transparent huge pages (Linux
-/// `madvise`): the KV cache and the weights are read in long streams every step, and with 4 KiB pages those
-/// streams spend much of their time in TLB misses.
+/// Blocks of 2 MiB and more are fresh anonymous mappings (already zero), 2 MiB-aligned and asked to be backed
+/// by transparent huge pages (Linux `madvise`): the KV cache and the weights are read in long streams every
+/// step, and with 4 KiB pages those streams spend much of their time in TLB misses.
 public final class Arena {
     public let count: Int
     public let base: UnsafeMutablePointer<Float>
     static let hugePage = 2 << 20
+
+    /// Bytes mapped for a huge arena (0: allocated with posix_memalign).
+    private let mapped: Int
 
     public init(count: Int) {
         precondition(count >= 0, "Arena size must be non-negative")
@@ -26,16 +29,37 @@ public final class Arena {
         var bytes = max(count, 1) * MemoryLayout<Float>.stride
         let huge = bytes >= Arena.hugePage
         if huge { bytes = (bytes + Arena.hugePage - 1) / Arena.hugePage * Arena.hugePage }
+        #if os(Linux)
+        if huge {
+            // Fresh anonymous pages are zero: no pass of memset over gigabytes. Mapped one huge page larger, so a
+            // 2 MiB-aligned start can be chosen inside.
+            let region = mmap(nil, bytes + Arena.hugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+            precondition(region != MAP_FAILED && region != nil, "out of memory mapping \(bytes) bytes")
+            let start = (Int(bitPattern: region) + Arena.hugePage - 1) / Arena.hugePage * Arena.hugePage
+            raw = UnsafeMutableRawPointer(bitPattern: start)
+            regionStart = region
+            mapped = bytes + Arena.hugePage
+            _ = madvise(raw!, bytes, Int32(MADV_HUGEPAGE))   // advisory: ignored where THP is off
+            // Touch every page now (the kernel zero-fills it): the arena is resident from here on, so memory
+            // accounting (MemAvailable, the automatic recomputation) sees it before its first real use.
+            for offset in stride(from: 0, to: bytes, by: 4096) { raw!.storeBytes(of: 0, toByteOffset: offset, as: UInt8.self) }
+            base = raw!.bindMemory(to: Float.self, capacity: max(count, 1))
+            return
+        }
+        #endif
         precondition(posix_memalign(&raw, huge ? Arena.hugePage : 64, bytes) == 0 && raw != nil,
                      "out of memory allocating \(bytes) bytes")
-        #if os(Linux)
-        if huge { _ = madvise(raw!, bytes, Int32(MADV_HUGEPAGE)) }   // advisory: ignored where THP is off
-        #endif
         memset(raw!, 0, bytes)
+        regionStart = nil
+        mapped = 0
         base = raw!.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
-    deinit { free(base) }
+    private let regionStart: UnsafeMutableRawPointer?
+
+    deinit {
+        if mapped > 0, let regionStart { munmap(regionStart, mapped) } else { free(base) }
+    }
 
     public subscript(offset: Int) -> UnsafeMutablePointer<Float> { base + offset }
     public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: base, count: count) }

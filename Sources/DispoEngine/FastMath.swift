@@ -139,4 +139,22 @@ public enum FastMath {
         while j + width <= n { store(load(p + j) * (load(d + j) - dot), d + j); j += width }
         while j < n { d[j] = p[j] * (d[j] - dot); j += 1 }
     }
+
+    /// Index of the first NaN or ±∞ in x[0..<n], nil when all are finite. x·0 is ±0 for finite x and NaN
+    /// otherwise, so a block is finite exactly when the sum of its x·0 compares equal to 0.
+    @inline(never)
+    public static func firstNonFinite(_ x: UnsafePointer<Float>, _ n: Int) -> Int? {
+        var j = 0
+        while j + 8 * width <= n {
+            var acc = Vector.zero
+            for k in stride(from: j, to: j + 8 * width, by: width) { acc += load(x + k) * 0 }
+            if !all(acc .== 0) { break }
+            j += 8 * width
+        }
+        while j < n {
+            if !x[j].isFinite { return j }
+            j += 1
+        }
+        return nil
+    }
 }

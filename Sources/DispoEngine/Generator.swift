@@ -7,6 +7,7 @@
 // QKV = (NH + 2·KVH)·HS, QD = NH·HS, KVD = KVH·HS, P cache capacity.
 
 import DispoSupport
+import Dispatch
 
 public struct GenerationRequest: Sendable {
     public var prompt: [Int32]
@@ -24,18 +25,108 @@ public struct GenerationResult: Sendable, Equatable {
     }
 }
 
+/// Which kernels a Generator multiplies the weights with.
+public enum DecodeKernel: Sendable, Equatable {
+    /// OpenBLAS on the model's fp32 arena (sgemv at one row, output-channel slices at 2–64 rows).
+    case blas
+    /// Packed weights (`DecodeWeights`) for every product of the weights.
+    case packed(DecodeWeights.Precision)
+
+    /// Models with fewer parameters than this decode with BLAS by default.
+    public static let packedFromParameters = 16_000_000
+
+    /// The default: packed fp32 for models of at least `packedFromParameters` parameters (real models, where
+    /// it is faster at every batch size measured), BLAS below (the tiny models keep their exact results).
+    public static func automatic(for config: ModelConfig) -> DecodeKernel {
+        (config.checkedParameterCount ?? 0) >= packedFromParameters ? .packed(.f32) : .blas
+    }
+}
+
 public final class Generator {
-    public let model: Transformer
+    /// The model whose weights are sampled from. A generator made with `init(weights:...)` has none (see
+    /// `weights`, `hasModel`); asking it for one is a programming error.
+    public var model: Transformer {
+        guard let sourceModel else { preconditionFailure("a Generator over DecodeWeights has no Transformer; use `weights`") }
+        return sourceModel
+    }
+    public var hasModel: Bool { sourceModel != nil }
+    let sourceModel: Transformer?
+    public let config: ModelConfig
     public let cache: KVCache
+    /// Packed weights used for decode steps; for a generator over a model they are re-packed whenever the
+    /// model's weights changed since the last `generate` (checked by an XXH64 of the parameter arena).
+    public private(set) var weights: DecodeWeights?
+    private var packedFingerprint: UInt64?
+    /// Threads of a generator without a model (with one, the model's `threads`).
+    public var ownThreads = 1
+    let rope: RopeTable
     var work: Arena?                  // inference activations, grown on demand
     var prefillLogits: Arena?         // (S, V) logits after each prompt
     /// At most this many prompt tokens go through the model at once, bounding the work arena.
     public var prefillRows = 2048
+    /// Seconds spent in the last `generate` call: prefill (prompts through the model, first logits) and the
+    /// decode steps after it, with the number of decode rows (one per sequence per step).
+    public private(set) var lastTimings = GenerationTimings()
 
-    /// Up to `slots` sequences at once, each at most `capacity` tokens (prompt + new).
-    public init(model: Transformer, slots: Int, capacity: Int) {
-        self.model = model
+    /// Floats a generator of `slots` × `capacity` needs beyond the weights (KV cache, work arena, prefill
+    /// logits), nil when the size overflows.
+    public static func workingFloats(config c: ModelConfig, slots: Int, capacity: Int, prefillRows: Int = 2048) -> Int? {
+        let rows = min(prefillRows, MemoryBudget.product([slots, capacity]) ?? Int.max)
+        guard slots > 0, capacity > 0,
+              let cache = MemoryBudget.product([2, c.numHiddenLayers, slots, capacity, c.keyValueDim]),
+              let rowWidth = MemoryBudget.sum([3 * c.hiddenSize, c.qkvDim, c.queryDim, 3 * c.intermediateSize]),
+              let rowsWork = MemoryBudget.product([rows, rowWidth]),
+              let scores = MemoryBudget.product([rows, capacity]),
+              let logits = MemoryBudget.product([2, slots, c.vocabSize]) else { return nil }
+        return MemoryBudget.sum([cache, rowsWork, scores, logits])
+    }
+
+    /// Throws unless a generator of `slots` sequences of `capacity` tokens fits in the available memory (sizes
+    /// from input, such as --n or --max-new-tokens, are checked before anything is allocated).
+    public static func checkMemory(config: ModelConfig, slots: Int, capacity: Int, source: String = "sampling settings") throws {
+        guard slots >= 1, capacity >= 1 else {
+            throw EngineError.invalidBatch("\(source): slots and capacity must be at least 1, got \(slots) and \(capacity)")
+        }
+        do {
+            try MemoryBudget.require(floats: workingFloats(config: config, slots: slots, capacity: capacity),
+                                     what: "a KV cache of \(slots) sequences × \(capacity) tokens", file: source)
+        } catch let error as InputError {
+            throw EngineError.invalidBatch(error.description)
+        }
+    }
+
+    /// Up to `slots` sequences at once, each at most `capacity` tokens (prompt + new), decoding with
+    /// `kernel` (default: `DecodeKernel.automatic`).
+    public init(model: Transformer, slots: Int, capacity: Int, kernel: DecodeKernel? = nil) {
+        sourceModel = model
+        config = model.config
+        rope = model.rope
         cache = KVCache(config: model.config, slots: slots, capacity: capacity)
+        if case .packed(let precision) = kernel ?? .automatic(for: model.config) {
+            weights = DecodeWeights(config: model.config, precision: precision)
+        }
+    }
+
+    /// A generator over packed weights alone (no fp32 arena): every product uses the packed kernels.
+    public init(weights: DecodeWeights, slots: Int, capacity: Int, threads: Int = 1) {
+        sourceModel = nil
+        config = weights.config
+        self.weights = weights
+        ownThreads = threads
+        rope = RopeTable(theta: weights.config.ropeTheta, headSize: weights.config.headDim)
+        cache = KVCache(config: weights.config, slots: slots, capacity: capacity)
+    }
+
+    var threads: Int { sourceModel?.threads ?? ownThreads }
+
+    /// Re-packs the model's weights when they changed since they were last packed.
+    func refreshPackedWeights() {
+        guard let model = sourceModel, let weights else { return }
+        let fingerprint = XXH64.hash(UnsafeRawBufferPointer(start: model.parameters.base, count: model.parameters.count * 4))
+        if fingerprint != packedFingerprint {
+            weights.refresh(from: model, threads: model.threads)
+            packedFingerprint = fingerprint
+        }
     }
 
     /// Generates for every request (in groups of at most `slots`); results in request order.
@@ -47,6 +138,8 @@ public final class Generator {
     /// The same with a custom sampler; `parameters` then only supply maxNewTokens and stopTokens.
     public func generate(_ requests: [GenerationRequest], parameters: SamplingParameters,
                          sampler: inout some Sampler) throws -> [GenerationResult] {
+        refreshPackedWeights()
+        lastTimings = GenerationTimings()
         var results: [GenerationResult] = []
         var start = 0
         while start < requests.count {
@@ -59,7 +152,7 @@ public final class Generator {
 
     func generateGroup(_ requests: [GenerationRequest], parameters p: SamplingParameters,
                        sampler: inout some Sampler) throws -> [GenerationResult] {
-        let V = Int32(model.config.vocabSize)
+        let V = Int32(config.vocabSize)
         for (i, r) in requests.enumerated() {
             guard !r.prompt.isEmpty, r.prompt.allSatisfy({ $0 >= 0 && $0 < V }) else {
                 throw EngineError.invalidBatch("prompt \(i): needs at least one token, all in 0..<\(V)")
@@ -74,13 +167,20 @@ public final class Generator {
         var lengths = requests.map(\.prompt.count)          // tokens in the cache after this step, per slot
         var live = Array(requests.indices)
         guard p.maxNewTokens > 0 else { return results }
+        let start = wallClock()
         var logits = try prefill(requests)                  // (live, V) in slot order of `live`
+        lastTimings.prefill += wallClock() - start
+        lastTimings.promptTokens += requests.reduce(0) { $0 + $1.prompt.count }
         var rows: [(slot: Int, position: Int, token: Int32)] = []
         while true {
             var next: [Int] = []
             rows.removeAll(keepingCapacity: true)
             for (i, s) in live.enumerated() {
                 let (token, logProb) = sampler.pick(logits: logits + i * Int(V), V: Int(V), rng: &rngs[s])
+                guard logProb.isFinite else {
+                    throw EngineError.nonFinite("log-prob \(logProb) of request \(s) at new token \(results[s].tokens.count + 1): "
+                                                + "the logits are not finite (diverged weights or activations)")
+                }
                 results[s].tokens.append(token)
                 results[s].logProbs.append(logProb)
                 if p.stopTokens.contains(token) {
@@ -93,7 +193,10 @@ public final class Generator {
             }
             live = next
             if live.isEmpty { break }
+            let step = wallClock()
             logits = try advance(rows: rows)
+            lastTimings.decode += wallClock() - step
+            lastTimings.decodeRows += rows.count
         }
         return results
     }
@@ -102,7 +205,7 @@ public final class Generator {
     /// its earlier positions are already in the cache) and returns the logits (S, V) after each prompt's last
     /// token, in slot order.
     func prefill(_ requests: [GenerationRequest]) throws -> UnsafeMutablePointer<Float> {
-        let V = model.config.vocabSize, S = requests.count
+        let V = config.vocabSize, S = requests.count
         if prefillLogits == nil || prefillLogits!.count < S * V { prefillLogits = nil; prefillLogits = Arena(count: S * V) }
         let out = prefillLogits!
         var rows: [(slot: Int, position: Int, token: Int32)] = []
@@ -129,3 +232,17 @@ public final class Generator {
         return out.base
     }
 }
+
+/// Where the time of `Generator.generate` went (summed over its groups of slots). Sampling (choosing tokens
+/// from logits) is counted in neither part.
+public struct GenerationTimings: Sendable, Equatable {
+    /// Seconds running prompts through the model up to the first logits of each sequence.
+    public var prefill = 0.0
+    public var promptTokens = 0
+    /// Seconds of the decode steps (each feeding one new token per live sequence).
+    public var decode = 0.0
+    public var decodeRows = 0
+}
+
+/// Monotonic seconds.
+func wallClock() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }

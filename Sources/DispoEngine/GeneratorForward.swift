@@ -27,13 +27,69 @@ extension Generator {
         }
     }
 
+    /// The four projections of a layer and the output head.
+    enum Projection { case qkv, output, gateUp, down, head }
+
+    /// out (N, OC) = inp · Wᵀ (+ out with `accumulate`) (+ bias) for projection `p` of layer `l`: the packed
+    /// weights when there are any (at prefill's hundreds of rows they match BLAS, and no BLAS threads spin
+    /// beside the element-wise threads), else BLAS on the model's arena.
+    func project(_ p: Projection, layer l: Int, out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, N: Int,
+                 accumulate: Bool = false) {
+        let c = config, C = c.hiddenSize, F = c.intermediateSize
+        let (IC, OC): (Int, Int)
+        switch p {
+        case .qkv: (IC, OC) = (C, c.qkvDim)
+        case .output: (IC, OC) = (c.queryDim, C)
+        case .gateUp: (IC, OC) = (C, 2 * F)
+        case .down: (IC, OC) = (F, C)
+        case .head: (IC, OC) = (C, c.vocabSize)
+        }
+        if let packed = weights {
+            let d = p == .head ? DecodeWeights.Layer() : packed.layers[l]
+            let (offset, bias): (Int, Int)
+            switch p {
+            case .qkv: (offset, bias) = (d.wqkv, d.bqkv)
+            case .output: (offset, bias) = (d.wo, d.bo)
+            case .gateUp: (offset, bias) = (d.wgateUp, -1)
+            case .down: (offset, bias) = (d.wdown, -1)
+            case .head: (offset, bias) = (packed.lmHead, -1)
+            }
+            packed.linear(offset, out: out, inp: inp, bias: bias, N: N, IC: IC, OC: OC, accumulate: accumulate, threads: threads)
+            return
+        }
+        guard let model = sourceModel else { preconditionFailure("a generator has a model or packed weights") }
+        let W = model.parameters, L = model.layout
+        let w = p == .head ? LayerOffsets(ln1: 0, wqkv: 0, bqkv: -1, wo: 0, bo: -1, qNorm: -1, kNorm: -1, ln2: 0, wgateUp: 0, wdown: 0)
+            : L.layers[l]
+        let (weight, bias): (Int, Int)
+        switch p {
+        case .qkv: (weight, bias) = (w.wqkv, w.bqkv)
+        case .output: (weight, bias) = (w.wo, w.bo)
+        case .gateUp: (weight, bias) = (w.wgateUp, -1)
+        case .down: (weight, bias) = (w.wdown, -1)
+        case .head: (weight, bias) = (L.lmHead, -1)
+        }
+        Matmul.forward(out: out, inp: inp, weight: W[weight], bias: bias < 0 ? nil : W[bias], N: N, IC: IC, OC: OC,
+                       accumulate: accumulate)
+    }
+
+    /// Norm weights and q/k-norm weights of layer `l` (nil for absent ones), from the model or the packed weights.
+    func norms(layer l: Int) -> (ln1: UnsafeMutablePointer<Float>, ln2: UnsafeMutablePointer<Float>, q: UnsafeMutablePointer<Float>?, k: UnsafeMutablePointer<Float>?) {
+        if let model = sourceModel {
+            let W = model.parameters, w = model.layout.layers[l]
+            return (W[w.ln1], W[w.ln2], w.qNorm < 0 ? nil : W[w.qNorm], w.kNorm < 0 ? nil : W[w.kNorm])
+        }
+        let d = weights!.layers[l], v = weights!
+        return (v.vector(d.ln1), v.vector(d.ln2), d.qNorm < 0 ? nil : v.vector(d.qNorm), d.kNorm < 0 ? nil : v.vector(d.kNorm))
+    }
+
     /// Runs `rows` (grouped by slot, consecutive positions within a slot, slots in increasing order) and returns
     /// logits (S, V) for the last row of each slot, in slot order. Valid until the next call.
     func advance(rows: [(slot: Int, position: Int, token: Int32)]) throws -> UnsafeMutablePointer<Float> {
-        let c = model.config, W = model.parameters, L = model.layout
-        let R = rows.count, C = c.hiddenSize, F = c.intermediateSize, V = c.vocabSize
+        let c = config
+        let R = rows.count, C = c.hiddenSize, F = c.intermediateSize
         let QKV = c.qkvDim, QD = c.queryDim, KVD = c.keyValueDim, HS = c.headDim, G = c.groupSize
-        let eps = Float(c.rmsNormEps), P = cache.capacity
+        let eps = Float(c.rmsNormEps), P = cache.capacity, th = threads
         // Slot blocks: (slot, first row, row count, first position).
         var blocks: [(slot: Int, row: Int, count: Int, position: Int)] = []
         for (r, row) in rows.enumerated() {
@@ -51,21 +107,25 @@ extension Generator {
         if work == nil || work!.count < layout.count { work = nil; work = Arena(count: layout.count) }
         let A = work!
         let ids = rows.map(\.token), positions = rows.map { Int32($0.position) }
-        model.rope.reserve(P)
+        rope.reserve(P)
         ids.withUnsafeBufferPointer { idBuf in
         positions.withUnsafeBufferPointer { posBuf in
-            Embedding.forward(out: A[layout.x], ids: idBuf.baseAddress!, table: W[L.embedding], N: R, C: C)
+            // The embedding follows the projections: from the packed weights when there are any.
+            if let packed = weights {
+                packed.embed(idBuf.baseAddress!, N: R, out: A[layout.x])
+            } else if let model = sourceModel {
+                Embedding.forward(out: A[layout.x], ids: idBuf.baseAddress!, table: model.parameters[model.layout.embedding], N: R, C: C)
+            }
             for l in 0..<c.numHiddenLayers {
-                let w = L.layers[l]
-                RMSNorm.forward(out: A[layout.ln], rstd: A[layout.rstd], inp: A[layout.x], weight: W[w.ln1], N: R, C: C, eps: eps,
-                                threads: model.threads)
-                Matmul.forward(out: A[layout.qkv], inp: A[layout.ln], weight: W[w.wqkv], bias: w.bqkv < 0 ? nil : W[w.bqkv],
-                               N: R, IC: C, OC: QKV)
-                if w.qNorm >= 0 {
-                    QKNorm.forward(qkv: A[layout.qkv], pre: nil, rstd: nil, qWeight: W[w.qNorm], kWeight: W[w.kNorm],
+                let n = norms(layer: l)
+                RMSNorm.forward(out: A[layout.ln], rstd: A[layout.rstd], inp: A[layout.x], weight: n.ln1, N: R, C: C, eps: eps,
+                                threads: th)
+                project(.qkv, layer: l, out: A[layout.qkv], inp: A[layout.ln], N: R)
+                if let q = n.q, let k = n.k {
+                    QKNorm.forward(qkv: A[layout.qkv], pre: nil, rstd: nil, qWeight: q, kWeight: k,
                                    N: R, NH: c.numAttentionHeads, KVH: c.numKeyValueHeads, HS: HS, eps: eps)
                 }
-                Rope.apply(qkv: A[layout.qkv], positions: posBuf.baseAddress!, table: model.rope, N: R, rowStride: QKV,
+                Rope.apply(qkv: A[layout.qkv], positions: posBuf.baseAddress!, table: rope, N: R, rowStride: QKV,
                            heads: c.numAttentionHeads + c.numKeyValueHeads)
                 for (r, row) in rows.enumerated() {
                     let src = A[layout.qkv] + r * QKV + QD
@@ -86,22 +146,21 @@ extension Generator {
                                  B: Vc + kv, ldb: KVD, beta: 0, C: A[layout.atty] + b.row * QD + h * HS, ldc: QD)
                     }
                 }
-                Matmul.forward(out: A[layout.x], inp: A[layout.atty], weight: W[w.wo], bias: w.bo < 0 ? nil : W[w.bo],
-                               N: R, IC: QD, OC: C, accumulate: true)
-                RMSNorm.forward(out: A[layout.ln], rstd: A[layout.rstd], inp: A[layout.x], weight: W[w.ln2], N: R, C: C, eps: eps,
-                                threads: model.threads)
-                Matmul.forward(out: A[layout.gateUp], inp: A[layout.ln], weight: W[w.wgateUp], bias: nil, N: R, IC: C, OC: 2 * F)
-                SwiGLU.forward(out: A[layout.hidden], gateUp: A[layout.gateUp], N: R, F: F, threads: model.threads)
-                Matmul.forward(out: A[layout.x], inp: A[layout.hidden], weight: W[w.wdown], bias: nil,
-                               N: R, IC: F, OC: C, accumulate: true)
+                project(.output, layer: l, out: A[layout.x], inp: A[layout.atty], N: R, accumulate: true)
+                RMSNorm.forward(out: A[layout.ln], rstd: A[layout.rstd], inp: A[layout.x], weight: n.ln2, N: R, C: C, eps: eps,
+                                threads: th)
+                project(.gateUp, layer: l, out: A[layout.gateUp], inp: A[layout.ln], N: R)
+                SwiGLU.forward(out: A[layout.hidden], gateUp: A[layout.gateUp], N: R, F: F, threads: th)
+                project(.down, layer: l, out: A[layout.x], inp: A[layout.hidden], N: R, accumulate: true)
             }
         }}
         for (s, b) in blocks.enumerated() {
             (A[layout.last] + s * C).update(from: A[layout.x] + (b.row + b.count - 1) * C, count: C)
         }
-        RMSNorm.forward(out: A[layout.lastNorm], rstd: A[layout.lastRstd], inp: A[layout.last], weight: W[L.finalNorm],
-                        N: S, C: C, eps: eps, threads: model.threads)
-        Matmul.forward(out: A[layout.logits], inp: A[layout.lastNorm], weight: W[L.lmHead], bias: nil, N: S, IC: C, OC: V)
+        let finalNorm = sourceModel.map { UnsafePointer($0.parameters[$0.layout.finalNorm]) } ?? UnsafePointer(weights!.vector(weights!.finalNorm))
+        RMSNorm.forward(out: A[layout.lastNorm], rstd: A[layout.lastRstd], inp: A[layout.last], weight: finalNorm,
+                        N: S, C: C, eps: eps, threads: th)
+        project(.head, layer: -1, out: A[layout.logits], inp: A[layout.lastNorm], N: S)
         return A[layout.logits]
     }
 }

@@ -181,6 +181,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
 extension ModelConfig {
     /// Reads and validates `config.json`. Every problem is an `InputError` naming the file and key.
     public static func load(path: String) throws -> ModelConfig {
+        try MemoryBudget.requireRegularFile(path, what: "a config.json file")
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw InputError(file: path, expected: "a readable config.json", found: "\(error)")
@@ -225,6 +226,39 @@ extension ModelConfig {
             throw fail(first.split(separator: "=").first.map(String.init) ?? first, "a feature the engine supports",
                        first + " (not implemented)")
         }
+        try validateSizes(file: file)
+    }
+
+    /// Sizes derived from the config, computed with overflow checks: the parameter count must fit in 64 bits and
+    /// its fp32 values in this machine's physical memory (`physicalBytes`, default: this machine's).
+    public func validateSizes(file: String = "config.json", physicalBytes: Int = MemoryBudget.physicalBytes) throws {
+        let C = hiddenSize, shape = "vocab_size \(vocabSize), hidden_size \(C), intermediate_size \(intermediateSize), "
+            + "num_hidden_layers \(numHiddenLayers), num_attention_heads \(numAttentionHeads), head_dim \(headDim)"
+        guard let count = checkedParameterCount else {
+            throw InputError(file: file, place: "$", expected: "sizes whose parameter count fits in 64 bits", found: shape)
+        }
+        guard let bytes = MemoryBudget.product([count, 4]), bytes <= physicalBytes else {
+            throw InputError(file: file, place: "$", expected: "a model whose fp32 parameters fit in this machine's memory "
+                             + "(\(MemoryBudget.describe(bytes: physicalBytes)))",
+                             found: "\(count) parameters (\(shape))")
+        }
+    }
+
+    /// The parameter count P (as `ParameterLayout` lays it out), nil when a product or sum overflows.
+    public var checkedParameterCount: Int? {
+        let C = hiddenSize, F = intermediateSize
+        guard let qd = MemoryBudget.product([numAttentionHeads, headDim]),
+              let kvd = MemoryBudget.product([numKeyValueHeads, headDim]),
+              let qkv = MemoryBudget.sum([qd, kvd, kvd]),
+              let projections = MemoryBudget.sum([qkv, qd]),
+              let attention = MemoryBudget.product([projections, C]),   // q‖k‖v and o projections
+              let mlp = MemoryBudget.product([3, F, C]),
+              let norms = MemoryBudget.product([2, C]), let headNorms = MemoryBudget.product([2, headDim]),
+              let perLayer = MemoryBudget.sum([attention, mlp, norms, qkvBias ? qkv : 0, outputBias ? C : 0,
+                                               qkNorm ? headNorms : 0]),
+              let layers = MemoryBudget.product([numHiddenLayers, perLayer]),
+              let embedding = MemoryBudget.product([vocabSize, C]) else { return nil }
+        return MemoryBudget.sum([layers, embedding, tieWordEmbeddings ? 0 : embedding, C])
     }
 
     private static func place(of error: DecodingError) -> String {

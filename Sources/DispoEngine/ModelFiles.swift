@@ -12,6 +12,8 @@ extension Transformer {
     /// Reads `directory/config.json` and the weights beside it.
     public static func load(directory: String) throws -> Transformer {
         let config = try ModelConfig.load(path: directory + "/config.json")
+        try MemoryBudget.require(floats: config.checkedParameterCount, what: "the model's fp32 parameters",
+                                 file: directory + "/config.json")
         let model = Transformer(config: config)
         try model.loadWeights(directory: directory)
         return model
@@ -19,14 +21,25 @@ extension Transformer {
 
     /// Fills `parameters` from `directory`'s model.safetensors or model.safetensors.index.json.
     public func loadWeights(directory: String) throws {
+        let parameters = self.parameters
+        try Self.forEachTensor(directory: directory, layout: layout) { file, view in
+            try file.read(view.name, shape: view.shape, into: parameters[view.offset])
+        }
+    }
+
+    /// Calls `body` once for every tensor of `layout` with the file that holds it, after the same checks as
+    /// loading: every tensor present once with its shape, nothing unexpected, shards agreeing with the index.
+    static func forEachTensor(directory: String, layout: ParameterLayout,
+                              _ body: (SafetensorsFile, TensorView) throws -> Void) throws {
         let single = directory + "/model.safetensors", index = directory + "/model.safetensors.index.json"
         if FileManager.default.fileExists(atPath: single) {
-            try loadWeights(files: [try SafetensorsFile(path: single)], indexPath: nil, weightMap: nil)
+            try forEachTensor(files: [try SafetensorsFile(path: single)], indexPath: nil, weightMap: nil, layout: layout, body)
             return
         }
         guard FileManager.default.fileExists(atPath: index) else {
             throw InputError(file: directory, expected: "model.safetensors or model.safetensors.index.json", found: "neither")
         }
+        try MemoryBudget.requireRegularFile(index, what: "a model.safetensors.index.json file")
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: index)) } catch {
             throw InputError(file: index, expected: "a readable file", found: "\(error)")
@@ -42,10 +55,12 @@ extension Transformer {
             }
             files.append(try SafetensorsFile(path: directory + "/" + shard))
         }
-        try loadWeights(files: files, indexPath: index, weightMap: map)
+        try forEachTensor(files: files, indexPath: index, weightMap: map, layout: layout, body)
     }
 
-    func loadWeights(files: [SafetensorsFile], indexPath: String?, weightMap: [String: String]?) throws {
+    static func forEachTensor(files: [SafetensorsFile], indexPath: String?, weightMap: [String: String]?, layout: ParameterLayout,
+                              _ body: (SafetensorsFile, TensorView) throws -> Void) throws {
+        let config = layout.config
         var loaded = Set<String>()
         for file in files {
             for name in file.entries.keys.sorted() {
@@ -63,7 +78,7 @@ extension Transformer {
                 guard !loaded.contains(name) else {
                     throw InputError(file: file.path, place: "tensor \(name)", expected: "each tensor once", found: "a duplicate")
                 }
-                try file.read(name, shape: view.shape, into: parameters[view.offset])
+                try body(file, view)
                 loaded.insert(name)
             }
         }

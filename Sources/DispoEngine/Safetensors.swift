@@ -2,7 +2,7 @@
 // {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {…}}, then the data section, offsets
 // relative to its start. Reading maps the file and validates the whole header up front (JSON, dtypes, shapes,
 // offsets inside the data, byte counts, no overlaps); each problem is an InputError naming file and tensor.
-// F32, BF16 and F16 read as fp32; F32 or BF16 (round to nearest even) written, header padded to 8 bytes.
+// F32, BF16 and F16 read as fp32 (NaN or ±inf weights are an error naming the tensor); F32 or BF16 (round to nearest even) written, header padded to 8 bytes.
 
 import DispoSupport
 import Foundation
@@ -29,6 +29,7 @@ public final class SafetensorsFile: @unchecked Sendable {
 
     public init(path: String) throws {
         self.path = path
+        try MemoryBudget.requireRegularFile(path, what: "a safetensors file")
         file = try MappedFile(path: path)
         let bytes = file.bytes
         guard bytes.count >= 8 else {
@@ -40,37 +41,29 @@ public final class SafetensorsFile: @unchecked Sendable {
                              found: "\(n)", hint: "not a safetensors file, or truncated")
         }
         dataStart = 8 + n
-        let json = Data(bytes[8..<(8 + n)])
-        guard let top = (try? JSONSerialization.jsonObject(with: json)) as? [String: Any] else {
-            throw InputError(file: path, place: "header", expected: "a JSON object", found: "invalid JSON")
+        guard let text = String(validating: bytes[8..<(8 + n)], as: UTF8.self) else {
+            throw InputError(file: path, place: "header", expected: "UTF-8 JSON", found: "invalid UTF-8 bytes")
+        }
+        let root: JSONNodeValue
+        do { root = try JSONParser.parse(text, file: path) } catch let error as InputError {
+            throw InputError(file: path, place: "JSON header" + (error.place.map { " " + $0 } ?? ""), expected: error.expected,
+                             found: error.found, hint: "not a safetensors file, or corrupted")
+        }
+        guard case .object(let members) = root.value else {
+            throw InputError(file: path, place: "header", expected: "a JSON object", found: root.value.kindDescription)
         }
         var entries: [String: SafetensorsEntry] = [:]
         var meta: [String: String] = [:]
         let dataSize = bytes.count - dataStart
-        for (name, value) in top {
+        for (name, node) in members {
             if name == "__metadata__" {
-                meta = (value as? [String: String]) ?? [:]
+                if case .object(let items) = node.value {
+                    for (key, value) in items { if case .string(let v) = value.value { meta[key] = v } }
+                }
                 continue
             }
-            let place = "tensor \(name)"
-            guard let d = value as? [String: Any], let dtype = d["dtype"] as? String,
-                  let shape = d["shape"] as? [Int], let offsets = d["data_offsets"] as? [Int], offsets.count == 2 else {
-                throw InputError(file: path, place: place, expected: "{dtype, shape, data_offsets: [begin, end]}",
-                                 found: InputError.excerpt("\(value)"))
-            }
-            guard shape.allSatisfy({ $0 >= 0 }) else {
-                throw InputError(file: path, place: place, expected: "non-negative dimensions", found: "\(shape)")
-            }
-            let (begin, end) = (offsets[0], offsets[1])
-            guard begin >= 0, begin <= end, end <= dataSize else {
-                throw InputError(file: path, place: place, expected: "data_offsets inside the data section (0...\(dataSize))",
-                                 found: "[\(begin), \(end)]", hint: "file truncated?")
-            }
-            if let known = TensorDType(rawValue: dtype), shape.reduce(1, *) * known.size != end - begin {
-                throw InputError(file: path, place: place, expected: "\(shape.reduce(1, *) * known.size) bytes for \(dtype) \(shape)",
-                                 found: "\(end - begin) bytes")
-            }
-            entries[name] = SafetensorsEntry(name: name, dtype: dtype, shape: shape, begin: begin, end: end)
+            let entry = try Self.entry(name, node, dataSize: dataSize, path: path)
+            entries[name] = entry
         }
         let sorted = entries.values.sorted { $0.begin < $1.begin }
         for (a, b) in zip(sorted, sorted.dropFirst()) where b.begin < a.end {
@@ -79,6 +72,43 @@ public final class SafetensorsFile: @unchecked Sendable {
         }
         self.entries = entries
         metadata = meta
+    }
+
+    /// One tensor's header entry, checked: known keys, whole non-negative numbers, a shape whose byte size
+    /// (computed with overflow checks) equals its data range, and a range inside the data section.
+    static func entry(_ name: String, _ node: JSONNodeValue, dataSize: Int, path: String) throws -> SafetensorsEntry {
+        let place = "tensor \(name)"
+        func bad(_ found: String) -> InputError {
+            InputError(file: path, place: place, expected: "{dtype, shape: [whole numbers ≥ 0], data_offsets: [begin, end]}", found: found)
+        }
+        func integers(_ value: JSONValue?) throws -> [Int] {
+            guard case .array(let items)? = value else { throw bad(value?.kindDescription ?? "a missing key") }
+            return try items.map { item in
+                guard case .number(_, let digits) = item.value, let i = Int(digits), i >= 0 else {
+                    throw bad("\(item.value.kindDescription) (not a whole number in 0...\(Int.max))")
+                }
+                return i
+            }
+        }
+        guard case .object(let fields) = node.value else { throw bad(node.value.kindDescription) }
+        func field(_ key: String) -> JSONValue? { fields.first { $0.key == key }?.value.value }
+        guard case .string(let dtype)? = field("dtype") else { throw bad("no dtype string") }
+        let shape = try integers(field("shape")), offsets = try integers(field("data_offsets"))
+        guard offsets.count == 2 else { throw bad("\(offsets.count) data_offsets") }
+        let (begin, end) = (offsets[0], offsets[1])
+        guard begin <= end, end <= dataSize else {
+            throw InputError(file: path, place: place, expected: "data_offsets inside the data section (0...\(dataSize))",
+                             found: "[\(begin), \(end)]", hint: "file truncated?")
+        }
+        if let known = TensorDType(rawValue: dtype) {
+            guard let bytes = MemoryBudget.product(shape + [known.size]) else {
+                throw InputError(file: path, place: place, expected: "a shape whose size fits in 64 bits", found: "\(shape)")
+            }
+            guard bytes == end - begin else {
+                throw InputError(file: path, place: place, expected: "\(bytes) bytes for \(dtype) \(shape)", found: "\(end - begin) bytes")
+            }
+        }
+        return SafetensorsEntry(name: name, dtype: dtype, shape: shape, begin: begin, end: end)
     }
 
     /// Converts tensor `name` to fp32 into `out` after checking its dtype and that its shape is `shape`.
@@ -93,7 +123,14 @@ public final class SafetensorsFile: @unchecked Sendable {
         guard let dtype = TensorDType(rawValue: e.dtype) else {
             throw InputError(file: path, place: "tensor \(name)", expected: "dtype F32, BF16 or F16", found: e.dtype)
         }
-        Self.convert(file.bytes.baseAddress! + dataStart + e.begin, dtype, shape.reduce(1, *), into: out)
+        let count = shape.reduce(1, *)
+        Self.convert(file.bytes.baseAddress! + dataStart + e.begin, dtype, count, into: out)
+        if let bad = FastMath.firstNonFinite(out, count) {
+            var index: [Int] = [], rest = bad
+            for d in shape.reversed() { index.insert(rest % max(1, d), at: 0); rest /= max(1, d) }
+            throw InputError(file: path, place: "tensor \(name)", expected: "finite weights",
+                             found: "\(out[bad]) at index \(index)", hint: "the model file is corrupted or the training diverged")
+        }
     }
 
     /// The conversion of `read`, kept out of the throwing function on purpose: Swift 6.3's LLVM may end a

@@ -51,9 +51,12 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
     case backwardWithoutForward
     case invalidBatch(String)
     case sizeMismatch(String)
+    /// A log-prob, entropy or logit that should be a number is NaN or infinite (diverged weights or activations).
+    case nonFinite(String)
 
     public var description: String {
         switch self {
+        case .nonFinite(let what): return "non-finite value: \(what)"
         case .backwardWithoutForward: return "backward called without a preceding forward (each forward allows one backward)"
         case .invalidBatch(let why): return "invalid batch: \(why)"
         case .sizeMismatch(let why): return "size mismatch: \(why)"
@@ -65,7 +68,17 @@ public final class Transformer {
     public let config: ModelConfig
     public let layout: ParameterLayout
     public let parameters: Arena            // (P) all weights, HF order
-    public let gradients: Arena             // (P) accumulated until `zeroGradients()`
+    private var gradientArena: Arena?
+    /// (P) gradients, accumulated until `zeroGradients()`. Allocated (zeroed) on first use, so a model that only
+    /// samples or scores never holds P more floats.
+    public var gradients: Arena {
+        if let g = gradientArena { return g }
+        let g = Arena(count: layout.count)
+        gradientArena = g
+        return g
+    }
+    /// Whether the gradient arena exists yet.
+    public var hasGradients: Bool { gradientArena != nil }
     /// Use the naive reference GEMM instead of BLAS (tests only: slow).
     public var useNaiveKernels = false
     /// Threads for the element-wise layers (norms, SwiGLU, log-softmax); BLAS has its own (`Gemm.setThreads`).
@@ -81,17 +94,30 @@ public final class Transformer {
     var lengths: [Int32] = []               // (B)
     var temperature: Float = 1
     var pendingBackward = false
+    /// Rows whose logits the logits buffer holds (nil once backward turned them into gradients).
+    var heldLogits: Range<Int>?
+    /// Recompute each layer's activations in backward from its saved input instead of keeping all layers'
+    /// (memory: one layer's activations instead of L; time: about one more forward pass; results: the same
+    /// bits). nil: automatic, only when keeping them all would not fit in the available memory.
+    public var recomputeActivations: Bool?
+    /// Output-head rows whose full-vocabulary logits exist at once (forward keeps log-sum-exps, backward
+    /// recomputes each chunk). nil: automatic, the whole micro-batch when its logits fit in
+    /// `logitsBudgetFloats`, else chunks of that size.
+    public var logitsChunkRows: Int?
+    /// Floats of logits the automatic chunking allows at once (1 GiB).
+    public static let logitsBudgetFloats = 1 << 28
+    /// Whether the last `forward` recomputes activations in backward, and its head rows per chunk.
+    public var lastActivationPlan: (recompute: Bool, headRows: Int)? { acts.map { ($0.recompute, $0.headRows) } }
 
     public init(config: ModelConfig) {
         self.config = config
         layout = ParameterLayout(config: config)
         parameters = Arena(count: layout.count)
-        gradients = Arena(count: layout.count)
         rope = RopeTable(theta: config.ropeTheta, headSize: config.headDim)
     }
 
     public var parameterCount: Int { layout.count }
-    public func zeroGradients() { gradients.zero() }
+    public func zeroGradients() { gradientArena?.zero() }
 
     /// HF-style random initialisation: linear and embedding weights ~ N(0, initializer_range), biases 0,
     /// norm weights 1. Deterministic in `seed`.
@@ -151,13 +177,38 @@ public final class Transformer {
                 }
             }
         }
-        let layoutNeeded = ActivationLayout(config: config, B: B, T: T, scratchSlots: max(1, threads))
+        let layoutNeeded = try activationLayout(B: B, T: T)
         if activations == nil || activations!.count < layoutNeeded.count {
             activations = nil
             activations = Arena(count: layoutNeeded.count)
         }
         acts = layoutNeeded
+        heldLogits = nil
         rope.reserve(T)
+    }
+
+    /// The activation layout of a B×T batch under `recomputeActivations` and `logitsChunkRows`. Automatic
+    /// recomputation: when the activations kept for every layer, plus the gradient arena if it is not allocated
+    /// yet, would leave less than max(4 GiB, a tenth of physical memory) of the available memory for everything
+    /// else (a sampler, caches, the system). Throws when even the recomputing layout cannot fit.
+    func activationLayout(B: Int, T: Int) throws -> ActivationLayout {
+        let N = B * T, V = config.vocabSize
+        let headRows = max(1, min(N, logitsChunkRows ?? max(1, Self.logitsBudgetFloats / max(1, V))))
+        let slots = max(1, threads), held = activations?.count ?? 0
+        let reserve = max(4 << 30, MemoryBudget.physicalBytes / 10)
+        let spare = (MemoryBudget.availableBytes - reserve) / 4 + held
+        let pending = hasGradients ? 0 : layout.count
+        var recompute = recomputeActivations ?? false
+        if recomputeActivations == nil {
+            let keepAll = ActivationLayout(config: config, B: B, T: T, scratchSlots: slots, headRows: headRows)
+            recompute = keepAll.count + pending > spare
+        }
+        let chosen = ActivationLayout(config: config, B: B, T: T, scratchSlots: slots, recompute: recompute, headRows: headRows)
+        if chosen.count + pending > spare + reserve / 4 {
+            throw EngineError.invalidBatch("a micro-batch of \(B) × \(T) tokens needs \(MemoryBudget.describe(bytes: 4 * (chosen.count + pending))) "
+                                           + "of activations\(pending > 0 ? " and gradients" : ""), more than is available: use smaller micro-batches")
+        }
+        return chosen
     }
 }
 

@@ -44,6 +44,8 @@ struct LearnCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Sequences per forward/backward pass (bounds activation memory), in [1, 1048576].") var microBatch: Int = 16
     @Option(parsing: .unconditional, help: "Temperature of the log-probs (must match the sampler's), in (0, 100].") var temperature: Float = 1
     @OptionGroup var metricsOption: MetricsOption
+    @Option(help: "AdamW moment storage: f32 (exact) or bf16 (half the optimizer memory; stochastic rounding).")
+    var adamMoments: String = "f32"
 
     func validate() throws {
         try Flags.check(lr, "--lr", Limits.learningRate, lowerOpen: true)
@@ -77,8 +79,12 @@ struct LearnCommand: AsyncParsableCommand {
             objective.aggregation = mode
         }
         guard let kind = OptimizerConfig.Kind(rawValue: optimizer) else { throw ValidationError("--optimizer must be adamw or sgd") }
+        guard let moments = AdamWConfig.MomentPrecision(rawValue: adamMoments) else {
+            throw ValidationError("--adam-moments must be f32 or bf16, got \(adamMoments)")
+        }
         let optimizerConfig = OptimizerConfig(kind: kind, schedule: LearningRateSchedule(kind: .constant, peak: lr),
-                                              adamw: AdamWConfig(weightDecay: weightDecay), sgdWeightDecay: weightDecay,
+                                              adamw: AdamWConfig(weightDecay: weightDecay, momentPrecision: moments),
+                                              sgdWeightDecay: weightDecay,
                                               gradClip: gradClip > 0 ? gradClip : nil)
         let config = LearnerConfig(objective: objective, normByStd: !noNormByStd, miniBatches: minibatches,
                                    microBatchSize: microBatch, temperature: temperature, optimizer: optimizerConfig)

@@ -109,3 +109,73 @@ final class AdamWTests: XCTestCase {
         XCTAssertEqual(results[0], results[1])
     }
 }
+
+final class AdamWBF16Tests: XCTestCase {
+    /// Runs `steps` updates with seeded random gradients; returns the parameters.
+    func train(_ precision: AdamWConfig.MomentPrecision, steps: Int, model: Transformer = tinyModel()) -> [Float] {
+        let opt = AdamW(layout: model.layout, config: AdamWConfig(beta2: 0.99, weightDecay: 0.1, momentPrecision: precision))
+        for step in 1...steps {
+            let g = randomFloats(model.parameterCount, seed: UInt64(100 + step), scale: 0.01)
+            for i in 0..<g.count { model.gradients.base[i] = g[i] }
+            opt.update(parameters: model.parameters, gradients: model.gradients, lr: 1e-3, threads: 2)
+        }
+        return withExtendedLifetime(model) { Array(model.parameters.buffer) }
+    }
+
+    func test_bf16_moments_follow_the_fp32_trajectory() {
+        let initial = tinyModel()
+        let start = withExtendedLifetime(initial) { Array(initial.parameters.buffer) }
+        let exact = train(.f32, steps: 30), half = train(.bf16, steps: 30)
+        // Each step moves a parameter by at most ≈ lr; bf16 moments change the step by ≲ 1%.
+        var worst: Float = 0, moved: Float = 0
+        for i in 0..<exact.count {
+            worst = max(worst, abs(half[i] - exact[i]))
+            moved = max(moved, abs(exact[i] - start[i]))
+        }
+        XCTAssertGreaterThan(moved, 0.01)
+        XCTAssertLessThan(worst, 0.02 * moved, "largest deviation \(worst) against a largest move of \(moved)")
+        XCTAssertEqual(train(.bf16, steps: 30), half, "stochastic rounding is seeded: runs repeat exactly")
+    }
+
+    func test_stochastic_rounding_keeps_the_second_moment_unbiased() {
+        // A constant gradient g: v̂ = v / (1 − β₂ᵗ) must stay at g²; round-to-nearest bf16 would stall v once
+        // (1 − β₂)(g² − v) falls under half a bf16 step.
+        let model = tinyModel()
+        let opt = AdamW(layout: model.layout, config: AdamWConfig(beta2: 0.999, momentPrecision: .bf16))
+        let g: Float = 3e-3
+        for i in 0..<model.parameterCount { model.gradients.base[i] = g }
+        for _ in 0..<1500 { opt.update(parameters: model.parameters, gradients: model.gradients, lr: 0) }
+        let v = UnsafeRawPointer(opt.v.base).assumingMemoryBound(to: UInt16.self)
+        var mean = 0.0
+        for i in 0..<model.parameterCount { mean += Double(Float(bitPattern: UInt32(v[i]) << 16)) }
+        mean /= Double(model.parameterCount)
+        let corrected = mean / (1 - pow(0.999, 1500))
+        XCTAssertEqual(corrected / Double(g * g), 1, accuracy: 0.01)
+    }
+
+    func test_bf16_state_resumes_exactly_and_is_not_mistaken_for_fp32_state() throws {
+        let dir = temporaryDirectory("adamw-bf16")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let a = tinyModel(), b = tinyModel()
+        let config = AdamWConfig(momentPrecision: .bf16)
+        let optA = AdamW(layout: a.layout, config: config)
+        for step in 1...3 {
+            let g = randomFloats(a.parameterCount, seed: UInt64(step))
+            for i in 0..<g.count { a.gradients.base[i] = g[i] }
+            optA.update(parameters: a.parameters, gradients: a.gradients, lr: 0.01)
+        }
+        try optA.save(path: dir + "/state.bin")
+        b.parameters.copy(from: a.parameters)
+        let optB = AdamW(layout: b.layout, config: config)
+        try optB.load(path: dir + "/state.bin")
+        let g = randomFloats(a.parameterCount, seed: 9)
+        for (model, opt) in [(a, optA), (b, optB)] {
+            for i in 0..<g.count { model.gradients.base[i] = g[i] }
+            opt.update(parameters: model.parameters, gradients: model.gradients, lr: 0.01)
+        }
+        XCTAssertEqual(Array(a.parameters.buffer), Array(b.parameters.buffer))
+        XCTAssertThrowsError(try AdamW(layout: a.layout, config: AdamWConfig()).load(path: dir + "/state.bin")) { error in
+            XCTAssertTrue("\(error)".contains("version 2"), "\(error)")
+        }
+    }
+}

@@ -125,3 +125,47 @@ final class TransformerTests: XCTestCase {
         XCTAssertEqual(outputs[0].1, outputs[1].1)
     }
 }
+
+final class TrainingMemoryTests: XCTestCase {
+    let sequences: [[Int32]] = [[1, 5, 2, 9, 4], [3, 3, 7], [10, 0, 6, 8]]
+
+    func run(_ model: Transformer) throws -> (scores: [Float], gradients: [Float]) {
+        let batch = TokenBatch(sequences: sequences)
+        let c = randomFloats(batch.B * batch.T, seed: 41), e = randomFloats(batch.B * batch.T, seed: 42, scale: 0.3)
+        model.zeroGradients()
+        let s = try model.forward(batch, temperature: 0.9)
+        try model.backward(logProbCoefficients: c, entropyCoefficients: e)
+        return (s.logProbs + s.entropies, Array(model.gradients.buffer))
+    }
+
+    func test_recomputed_activations_give_the_same_bits() throws {
+        for family in ["llama", "qwen3"] {
+            let model = tinyModel(tied: true, family: family)
+            model.recomputeActivations = false
+            let kept = try run(model)
+            XCTAssertEqual(model.lastActivationPlan?.recompute, false)
+            model.recomputeActivations = true
+            let recomputed = try run(model)
+            XCTAssertEqual(model.lastActivationPlan?.recompute, true)
+            XCTAssertEqual(recomputed.scores, kept.scores, family)
+            XCTAssertEqual(recomputed.gradients, kept.gradients, family)
+        }
+    }
+
+    func test_chunked_output_head_matches_the_whole_head() throws {
+        let model = tinyModel(family: "qwen2")
+        let whole = try run(model)
+        XCTAssertEqual(model.lastActivationPlan?.headRows, 15, "automatic: the whole micro-batch")
+        _ = try model.forward(TokenBatch(sequences: sequences))
+        let logits = try model.logits(batchIndex: 1, position: 2)
+        for rows in [1, 4, 7] {
+            model.logitsChunkRows = rows
+            let chunked = try run(model)
+            XCTAssertEqual(model.lastActivationPlan?.headRows, rows)
+            for (a, b) in zip(chunked.scores, whole.scores) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+            XCTAssertLessThan(relativeError(chunked.gradients, whole.gradients, count: whole.gradients.count), 1e-5, "\(rows) rows")
+            _ = try model.forward(TokenBatch(sequences: sequences))
+            for (a, b) in zip(try model.logits(batchIndex: 1, position: 2), logits) { XCTAssertEqual(a, b, accuracy: 1e-5, "\(rows) rows") }
+        }
+    }
+}
