@@ -107,7 +107,8 @@ let package = Package(
         .target(name: "DispoJobs", dependencies: ["DispoSupport", "DispoShards", "DispoTokenizers", "DispoEngine", "DispoVerifier",
                                                 "DispoLosses", "DispoLearner", "DispoPipeline"], swiftSettings: strict),
         .target(name: "DispoBench", dependencies: ["DispoSupport", "DispoShards", "DispoTokenizers", "DispoEngine",
-                                                 "DispoVerifier", "DispoLosses", "DispoChannels", "DispoPipeline", "CLZ4"],
+                                                 "DispoVerifier", "DispoLosses", "DispoChannels", "DispoPipeline", "CLZ4",
+                                                 "DispoLearner", "DispoDistributed"],
                 swiftSettings: strict),
         .executableTarget(name: "dispo", dependencies: [
             "DispoSupport", "DispoShards", "DispoTokenizers", "DispoDatasets", "DispoEngine", "DispoVerifier", "DispoLosses",

@@ -29,8 +29,13 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         var text = [CChar](repeating: 0, count: Int(dispo_mpi_max_library_version_string()) + 1)
         var length: Int32 = 0
         _ = MPI_Get_library_version(&text, &length)
-        return String(decoding: text.prefix(Int(max(0, length))).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return Self.string(text, length: length).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The text of a C buffer filled by MPI: `length` characters at most, up to the first NUL.
+    static func string(_ text: [CChar], length: Int32) -> String {
+        let bytes = text.prefix(Int(max(0, length))).prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Initialises MPI on a new owner thread. `timeout` (seconds, nil = none) arms the collective watchdog.
@@ -180,7 +185,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         var text = [CChar](repeating: 0, count: 512)
         var length: Int32 = 0
         _ = MPI_Error_string(code, &text, &length)
-        throw CommunicatorError("\(call) failed: \(String(decoding: text.prefix(Int(max(0, length))).map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+        throw CommunicatorError("\(call) failed: \(string(text, length: length))")
     }
 }
 #endif

@@ -56,6 +56,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks, each against its baseline measured in the same run.",
         subcommands: [BenchShardsCommand.self, BenchTokenizerCommand.self, BenchVerifierCommand.self, BenchLossesCommand.self,
-                      BenchEngineCommand.self, BenchStreamingCommand.self, BenchServeCommand.self]
+                      BenchEngineCommand.self, BenchStreamingCommand.self, BenchServeCommand.self,
+                      BenchAllReduceCommand.self]
     )
 }
