@@ -1,8 +1,9 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // dispo: reinforcement learning for mathematical reasoning on CPUs, built around DISPO.
 // Modules, leaf first (each layer uses only the layers above it):
 //   DispoSupport
 //   → DispoShards, DispoTokenizers, DispoVerifier, DispoLosses, DispoEngine, DispoChannels
+//   → DispoDistributed (collectives: one process, threads, or MPI ranks)
 //   → DispoDatasets (datasets → shards), DispoLearner (rollout records, the learner), DispoPlots
 //   → DispoPipeline (the run: spec, stages, policy store, checkpoints, recorder, evaluation)
 //   → DispoJobs (the work behind each command) → DispoBench → dispo (the command line).
@@ -34,6 +35,15 @@ let engineTarget: [SwiftSetting] = engineForHaswell
     ? [.unsafeFlags(["-target-cpu", "haswell"]), .define("DISPO_ENGINE_HASWELL")] : []
 let engineTargetKnown: [SwiftSetting] = engineForHaswell ? [.define("DISPO_ENGINE_HASWELL")] : []
 
+// MPI (data-parallel runs under `mpirun`/`srun`, docs/SCALING.md): the `MPI` trait, on by default, compiles
+// Open MPI support into DispoDistributed through CMPI (Debian: libopenmpi-dev, found with pkg-config `mpi`).
+// `swift build --disable-default-traits` builds a single-process dispo that needs no MPI library.
+let mpiTraits: Set<Trait> = [
+    .trait(name: "MPI", description: "Data-parallel runs over MPI (needs an MPI library: Debian libopenmpi-dev)."),
+    .default(enabledTraits: ["MPI"]),
+]
+let mpiDependency: Target.Dependency = .target(name: "CMPI", condition: .when(traits: ["MPI"]))
+
 let package = Package(
     name: "dispo",
     platforms: [.macOS(.v15)],
@@ -47,7 +57,9 @@ let package = Package(
         .library(name: "DispoLosses", targets: ["DispoLosses"]),
         .library(name: "DispoLearner", targets: ["DispoLearner"]),
         .library(name: "DispoPipeline", targets: ["DispoPipeline"]),
+        .library(name: "DispoDistributed", targets: ["DispoDistributed"]),
     ],
+    traits: mpiTraits,
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // `dispo serve`'s HTTP server (NIOHTTP1 parses and writes HTTP; the rollout client uses Foundation's URLSession).
@@ -61,6 +73,7 @@ let package = Package(
                        providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "mpi", providers: [.apt(["libopenmpi-dev"])]),
 
         .target(name: "DispoSupport", swiftSettings: strict + engineTargetKnown),
         .target(name: "DispoShards", dependencies: ["DispoSupport", "CZstd", "CLZ4"], swiftSettings: strict),
@@ -79,7 +92,11 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: strict),
-        .target(name: "DispoLearner", dependencies: ["DispoSupport", "DispoShards", "DispoEngine", "DispoLosses"],
+        .target(name: "DispoDistributed", dependencies: ["DispoSupport", mpiDependency], swiftSettings: strict),
+        // Runs the multi-rank checks of DispoDistributedTests under `mpirun` (a test helper, not installed).
+        .executableTarget(name: "dispo-mpi-check", dependencies: ["DispoDistributed", "DispoLearner", "DispoEngine", "DispoLosses",
+                                                                 "DispoSupport"], swiftSettings: strict),
+        .target(name: "DispoLearner", dependencies: ["DispoSupport", "DispoShards", "DispoEngine", "DispoLosses", "DispoDistributed"],
                 swiftSettings: strict),
         .target(name: "DispoPlots", dependencies: ["DispoSupport", "DispoLosses"], swiftSettings: strict),
         .target(name: "DispoRewards", dependencies: ["DispoSupport", "DispoVerifier", "DispoChannels", "DispoRollout"],
@@ -91,12 +108,13 @@ let package = Package(
         .target(name: "DispoJobs", dependencies: ["DispoSupport", "DispoShards", "DispoTokenizers", "DispoEngine", "DispoVerifier",
                                                 "DispoLosses", "DispoLearner", "DispoPipeline", "DispoPlots"], swiftSettings: strict),
         .target(name: "DispoBench", dependencies: ["DispoSupport", "DispoShards", "DispoTokenizers", "DispoEngine",
-                                                 "DispoVerifier", "DispoLosses", "DispoChannels", "DispoPipeline", "CLZ4"],
+                                                 "DispoVerifier", "DispoLosses", "DispoChannels", "DispoPipeline", "CLZ4",
+                                                 "DispoLearner", "DispoDistributed"],
                 swiftSettings: strict),
         .executableTarget(name: "dispo", dependencies: [
             "DispoSupport", "DispoShards", "DispoTokenizers", "DispoDatasets", "DispoEngine", "DispoVerifier", "DispoLosses",
             "DispoLearner", "DispoPlots", "DispoPipeline", "DispoJobs", "DispoBench",
-            "DispoRollout", "DispoServe", "COpenBLAS", "CZstd", "CLZ4",
+            "DispoRollout", "DispoServe", "DispoDistributed", "COpenBLAS", "CZstd", "CLZ4",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
@@ -109,9 +127,12 @@ let package = Package(
         .testTarget(name: "DispoVerifierTests", dependencies: ["DispoVerifier"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "DispoLossesTests", dependencies: ["DispoLosses"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "DispoChannelsTests", dependencies: ["DispoChannels"], swiftSettings: strict),
-        .testTarget(name: "DispoLearnerTests", dependencies: ["DispoLearner", "DispoEngine", "DispoLosses", "DispoShards", "DispoSupport"],
+        .testTarget(name: "DispoLearnerTests", dependencies: ["DispoLearner", "DispoEngine", "DispoLosses", "DispoShards", "DispoSupport",
+                                                            "DispoDistributed"],
                     swiftSettings: strict),
         .testTarget(name: "DispoRewardsTests", dependencies: ["DispoRewards", "DispoVerifier", "DispoSupport"], swiftSettings: strict),
+        .testTarget(name: "DispoDistributedTests", dependencies: ["DispoDistributed", "DispoLearner", "DispoEngine", "DispoLosses",
+                                                                "DispoSupport", "dispo-mpi-check"], swiftSettings: strict),
         .testTarget(name: "DispoPlotsTests", dependencies: ["DispoPlots", "DispoSupport"], swiftSettings: strict),
         .testTarget(name: "DispoJobsTests", dependencies: ["DispoJobs", "DispoPipeline", "DispoSupport"], swiftSettings: strict),
         .testTarget(name: "DispoPipelineTests", dependencies: ["DispoPipeline", "DispoChannels", "DispoLearner", "DispoEngine", "DispoServe", "DispoRollout",

@@ -2,7 +2,8 @@
 # Installs the Debian packages dispo builds against, if any is missing. Safe to run again.
 # Used by the README's two commands and by .ci/run.
 set -euo pipefail
-needed=(libzstd-dev liblz4-dev libopenblas-dev pkg-config zstd lz4 binutils)
+# libopenmpi-dev + openmpi-bin: MPI for data-parallel runs (`mpirun`); a build without it: docs/SCALING.md.
+needed=(libzstd-dev liblz4-dev libopenblas-dev pkg-config zstd lz4 binutils libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,9 +6,12 @@
 // (log π and entropy at the sampling temperature), the policy objective gives per-token coefficients
 // (normalised over the whole mini-batch, so accumulation equals the unsplit mini-batch), backward
 // accumulates gradients, and one optimizer update follows.
+// Data-parallel (a communicator of several ranks, each given whole groups of the step's batch): the same
+// step over the global batch — normalisers, gradients and metrics are reduced over ranks (DataParallel.swift).
 //
 // Legend: S sequences in a micro-batch, T padded length, N response tokens of a micro-batch.
 
+import DispoDistributed
 import DispoEngine
 import DispoLosses
 import DispoSupport
@@ -39,14 +42,17 @@ public final class Learner {
     public let model: Transformer
     public internal(set) var config: LearnerConfig
     public let optimizer: Optimizer
+    /// The ranks this learner shares each step with (one process by default).
+    public let communicator: any Communicator
 
-    public init(model: Transformer, config: LearnerConfig) throws {
+    public init(model: Transformer, config: LearnerConfig, communicator: any Communicator = SingleProcessCommunicator()) throws {
         try config.objective.loss.validate()
         guard config.miniBatches >= 1, config.microBatchSize >= 1 else {
             throw LossInputError(message: "mini_batches and micro_batch_size must be at least 1")
         }
         self.model = model
         self.config = config
+        self.communicator = communicator
         optimizer = Optimizer(model: model, config: config.optimizer)
     }
 
@@ -58,17 +64,20 @@ public final class Learner {
     }
 
     /// One step: K optimizer updates. Returns the merged metrics of the step.
-    public func update(_ rollouts: [Rollout]) throws -> [String: Double] {
-        guard rollouts.count >= config.miniBatches else {
-            throw LossInputError(message: "\(rollouts.count) rollouts cannot fill \(config.miniBatches) mini-batches")
-        }
+    ///
+    /// With several ranks, `rollouts` is this rank's share of the step's batch (whole groups) and every rank
+    /// calls `update` for the step. `positions` gives each rollout's index in the global batch (increasing;
+    /// the ranks' positions together are 0 ..< global count); nil means the ranks' shares follow each other
+    /// in rank order. Mini-batch k is range k of the global batch, as in one process.
+    public func update(_ rollouts: [Rollout], positions: [Int]? = nil) throws -> [String: Double] {
         for (i, r) in rollouts.enumerated() where r.promptIDs.isEmpty || r.oldLogProbs.count != r.responseIDs.count {
             throw LossInputError(message: "rollout \(i): needs a non-empty prompt and one old log-prob per response token")
         }
+        let miniBatchRanges = try self.miniBatchRanges(count: rollouts.count, positions: positions)
         let advantages = self.advantages(rollouts)
         var metrics = LossMetrics()
         var gradNorms = 0.0, lr = 0.0, skipped = 0
-        for (k, range) in Self.split(rollouts.count, into: config.miniBatches).enumerated() {
+        for (k, range) in miniBatchRanges.enumerated() {
             let (loss, norm, rate, skip): (LossMetrics, Double, Double, Bool)
             do {
                 (loss, norm, rate, skip) = try miniBatch(Array(rollouts[range]), advantages: Array(advantages[range]))
@@ -79,14 +88,16 @@ public final class Learner {
             if skip { skipped += 1 } else { gradNorms += norm }
             lr = rate
         }
-        var values = metrics.values
+        var summary = StepSummary(metrics: metrics, advantages: advantages, rewards: rollouts.map(\.reward))
+        if communicator.size > 1 { summary = try gather(summary) }
+        var values = summary.metrics.values
         values["actor/grad_norm"] = skipped == config.miniBatches ? .nan : gradNorms / Double(config.miniBatches - skipped)
         values["actor/nonfinite_skipped"] = Double(skipped)
         values["actor/lr"] = lr
-        values["critic/advantages/mean"] = advantages.reduce(0, +) / Double(advantages.count)
-        values["critic/advantages/max"] = advantages.max()
-        values["critic/advantages/min"] = advantages.min()
-        values["critic/score/mean"] = rollouts.reduce(0) { $0 + $1.reward } / Double(rollouts.count)
+        values["critic/advantages/mean"] = summary.advantageSum / summary.count
+        values["critic/advantages/max"] = summary.advantageMax
+        values["critic/advantages/min"] = summary.advantageMin
+        values["critic/score/mean"] = summary.rewardSum / summary.count
         return values
     }
 
@@ -123,7 +134,8 @@ public final class Learner {
     private func miniBatch(_ rollouts: [Rollout], advantages: [Double]) throws -> (LossMetrics, Double, Double, Bool) {
         let micro = Self.split(rollouts.count, into: (rollouts.count + config.microBatchSize - 1) / config.microBatchSize)
         var batches = micro.map { policyBatch(rollouts[$0], advantages: advantages[$0]) }
-        let scale = AggregationScale(mode: config.objective.aggregation, batches: batches, constant: config.aggregationConstant)
+        let scale = try globalScale(AggregationScale(mode: config.objective.aggregation, batches: batches,
+                                                     constant: config.aggregationConstant))
         var metrics = LossMetrics()
         for (m, range) in micro.enumerated() {
             let part = Array(rollouts[range])
@@ -136,6 +148,7 @@ public final class Learner {
             try model.backward(logProbCoefficients: lp, entropyCoefficients: ent)
             metrics.merge(out.metrics)
         }
+        try reduceGradients()
         let (norm, lr, skipped) = try optimizer.apply(to: model)
         return (metrics, norm, lr, skipped)
     }
