@@ -40,7 +40,9 @@ public final class SweepJob: @unchecked Sendable {
     public let executable: String
     /// The arm others are compared with; default: `dispo` if there is one, else the first pipeline's.
     public let reference: String?
-    public var log: @Sendable (String) -> Void = { print($0) }
+    /// Start nothing: aggregate the runs finished so far (the others count as not finished).
+    public var aggregateOnly = false
+    public var log: @Sendable (String) -> Void = { try? StandardOutput.line($0) }
     private let stopFlag = StopFlag()
     private let children = Children()
 
@@ -83,16 +85,19 @@ public final class SweepJob: @unchecked Sendable {
         if let bad = overrides.first(where: { $0.hasPrefix("seed=") || $0.hasPrefix("run_dir=") }) {
             throw InputError(file: "--set", place: bad, expected: "a setting other than seed and run_dir (the sweep sets them per run)")
         }
-        var plans: [SweepRunPlan] = []
-        var files: [String: String] = [:]
+        var arms: [(name: String, file: String)] = []
         for file in pipelines {
             let name = try spec(file, seed: seeds[0], directory: out).name
-            if let other = files[name] {
+            if let other = arms.first(where: { $0.name == name }) {
                 throw InputError(file: file, place: "$.name", expected: "a name no other pipeline of the sweep has",
-                                 found: "\"\(name)\", as \(other) has")
+                                 found: "\"\(name)\", as \(other.file) has")
             }
-            files[name] = file
-            for seed in seeds {
+            arms.append((name, file))
+        }
+        // Seed by seed, so that an unfinished sweep has compared every arm on its first seeds.
+        var plans: [SweepRunPlan] = []
+        for seed in seeds {
+            for (name, file) in arms {
                 let directory = out + "/" + name + "/seed-\(seed)"
                 plans.append(SweepRunPlan(arm: name, file: file, seed: seed, directory: directory, logPath: directory + ".log",
                                           status: try status(file, seed: seed, directory: directory)))
@@ -127,10 +132,12 @@ public final class SweepJob: @unchecked Sendable {
     public func run() async throws -> (outcomes: [(SweepRunPlan, SweepRunOutcome)], aggregate: SweepAggregate) {
         let plans = try plan()
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let todo = plans.filter { $0.status != .finished }
+        let pending = plans.filter { $0.status != .finished }
+        let todo = aggregateOnly ? [] : pending
         log("sweep: \(Set(plans.map(\.arm)).count) arms × \(seeds.count) seeds = \(plans.count) runs; "
-            + "\(plans.count - todo.count) finished, \(todo.filter { $0.status == .resume }.count) to resume, "
-            + "\(todo.filter { $0.status == .fresh }.count) to start; \(jobs) at a time")
+            + "\(plans.count - pending.count) finished, \(pending.filter { $0.status == .resume }.count) to resume, "
+            + "\(pending.filter { $0.status == .fresh }.count) to start; "
+            + (aggregateOnly ? "aggregating the finished ones only" : "\(jobs) at a time"))
         var outcomes: [(SweepRunPlan, SweepRunOutcome)] = []
         await withTaskGroup(of: (SweepRunPlan, SweepRunOutcome).self) { group in
             var next = 0

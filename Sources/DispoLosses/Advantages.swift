@@ -1,4 +1,4 @@
-// Group-relative advantages (GRPO outcome advantage), ALGORITHMS.md §2:
+// Group-relative advantages (GRPO outcome advantage), docs/ALGORITHMS.md §2:
 //
 //     A_i = (R_i − mean(R_group)) / (std(R_group) + eps)     std unbiased (n − 1), eps = 1e-6
 //     norm_by_std = false (Dr.GRPO):  A_i = R_i − mean(R_group)

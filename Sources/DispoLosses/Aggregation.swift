@@ -1,4 +1,4 @@
-// Aggregation of per-token losses into the batch loss, ALGORITHMS.md §4 (m = token mask):
+// Aggregation of per-token losses into the batch loss, docs/ALGORITHMS.md §4 (m = token mask):
 //
 //     token-mean               Σ m·L / Σ m
 //     seq-mean-token-mean      mean over sequences of (Σ_t m·L / Σ_t m)

@@ -1,4 +1,4 @@
-// CISPO (MiniMax-M1, arXiv:2506.13585), verl semantics, ALGORITHMS.md §3:
+// CISPO (MiniMax-M1, arXiv:2506.13585), verl semantics, docs/ALGORITHMS.md §3:
 //
 //     L_t = −sg(clip(r, 1 − ε_low, 1 + ε_high)) · A · log π_θ(o_t)     ∂L_t/∂log π = −w · A
 //

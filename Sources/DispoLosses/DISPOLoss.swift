@@ -1,4 +1,4 @@
-// DISPO: decoupled IS-weight clipping, ALGORITHMS.md §3.
+// DISPO: decoupled IS-weight clipping, docs/ALGORITHMS.md §3.
 //
 //     w = clip(r, 1 − ε⁺_low, 1 + ε⁺_high)   if A > 0   (correct responses)
 //         clip(r, 1 − ε⁻_low, 1 + ε⁻_high)   if A < 0   (incorrect responses)

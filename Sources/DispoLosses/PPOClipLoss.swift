@@ -1,4 +1,4 @@
-// PPO-clip with dual clip (verl `vanilla`), ALGORITHMS.md §3; GRPO and DAPO are its settings:
+// PPO-clip with dual clip (verl `vanilla`), docs/ALGORITHMS.md §3; GRPO and DAPO are its settings:
 //
 //     l1 = −A·r ;  l2 = −A·clip(r, 1 − ε_low, 1 + ε_high) ;  c1 = max(l1, l2)
 //     L_t = c1                  if A ≥ 0

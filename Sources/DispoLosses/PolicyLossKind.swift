@@ -1,4 +1,4 @@
-// The closed set of policy losses, their JSON names, and the presets of ALGORITHMS.md.
+// The closed set of policy losses, their JSON names, and the presets of docs/ALGORITHMS.md.
 //
 // JSON: {"kind": "dispo", "eps_pos_low": 0.2, …}. An unknown kind is an error that lists the valid ones.
 // Presets (`grpo`, `dapo`, `cispo`, `dispo`, `reinforce`) fix the loss and its aggregation:

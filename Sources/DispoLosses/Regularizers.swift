@@ -1,4 +1,4 @@
-// Optional terms of the policy objective, ALGORITHMS.md §3 (all off by default):
+// Optional terms of the policy objective, docs/ALGORITHMS.md §3 (all off by default):
 //
 //     entropy bonus   −β_H · H_t
 //     KL to a reference policy, weight β_KL:

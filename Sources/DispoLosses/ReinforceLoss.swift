@@ -1,4 +1,4 @@
-// REINFORCE with the group baseline, ALGORITHMS.md §3:  L_t = −A · log π_θ(o_t)  (w ≡ 1, no IS weight).
+// REINFORCE with the group baseline, docs/ALGORITHMS.md §3:  L_t = −A · log π_θ(o_t)  (w ≡ 1, no IS weight).
 
 public struct ReinforceConfig: Codable, Sendable, Equatable, TokenLoss {
     public init() {}

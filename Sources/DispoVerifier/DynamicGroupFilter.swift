@@ -1,4 +1,4 @@
-// Dynamic sampling (DAPO; ALGORITHMS.md §5): a group whose responses all have the same accuracy has
+// Dynamic sampling (DAPO; docs/ALGORITHMS.md §5): a group whose responses all have the same accuracy has
 // zero advantage everywhere and teaches nothing, so it is dropped (population std = 0 ⇔ all equal; a group
 // of one is kept). How kept groups become step batches (exactly B, over several generation batches, giving
 // up after `max_gen_batches`) is the pipeline's StepAssembler.

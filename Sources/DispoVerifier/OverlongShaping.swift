@@ -1,4 +1,4 @@
-// Overlong reward shaping and truncation (DAPO; ALGORITHMS.md §5):
+// Overlong reward shaping and truncation (DAPO; docs/ALGORITHMS.md §5):
 //     R += min(−(|o| − (L_max − L_buf)) / L_buf · factor, 0)
 // so responses up to L_max − L_buf are untouched and the penalty grows linearly to −factor at L_max.
 // A response that reached L_max without an end-of-sequence token is truncated: always flagged, and with

@@ -1,4 +1,4 @@
-// Scoring one response for RL: the verifier's verdict and reward, plus the filters of ALGORITHMS.md §5 —
+// Scoring one response for RL: the verifier's verdict and reward, plus the filters of docs/ALGORITHMS.md §5 —
 // the overlong shaping term (added to R before advantages are normalised), the truncation flag and
 // optional loss mask, and the repetition metric with its optional penalty or incorrect verdict.
 

@@ -1,4 +1,4 @@
-// Reward values for verdicts (ALGORITHMS.md §5): +1 correct, −1 incorrect, and a separate value for a
+// Reward values for verdicts (docs/ALGORITHMS.md §5): +1 correct, −1 incorrect, and a separate value for a
 // format failure (no extractable answer), −1 by default. JSON names are snake_case.
 
 import DispoSupport

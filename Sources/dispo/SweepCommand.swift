@@ -15,28 +15,31 @@ struct SweepCommand: AsyncParsableCommand {
         OUT/A/seed-k.log) as `dispo run PIPELINE --run-dir OUT/A/seed-k --set seed=k [--set …]`. Running the same \
         command again skips finished runs and resumes interrupted ones. At the end (and after an interruption) it \
         writes OUT/aggregate.json (per arm, each statistic as {"mean", "stderr", "n"}), OUT/aggregate.md (the tables) \
-        and OUT/plots/ (one band per arm). Exit status 1 when a run failed, 130 when interrupted.
+        and OUT/plots/ (one band per arm); --aggregate-only writes them from the runs finished so far. Exit status 1 when a run failed, 130 when interrupted.
         """)
 
     @Argument(help: "Pipeline JSON files (one arm each).") var pipelines: [String]
     @Option(help: "Seeds: 1-5, 1,3,7-9, …") var seeds: String
     @Option(help: "Output directory.") var out: String
     @Option(name: .customLong("set"), help: "Override a key of every pipeline: path=value (repeatable).") var overrides: [String] = []
-    @Option(help: "Runs at a time (each uses the threads its spec asks for).") var jobs = 1
+    @Option(parsing: .unconditional, help: "Runs at a time (each uses the threads its spec asks for), in [1, 64].") var jobs = 1
     @Option(help: "The arm the others are compared with (default: dispo, else the first).") var reference: String?
+    @Flag(help: "Start no run: write the tables and plots from the runs finished so far.") var aggregateOnly = false
 
     func validate() throws {
         guard !pipelines.isEmpty else { throw ValidationError("give at least one pipeline file") }
+        try Flags.check(jobs, "--jobs", 1...64)
     }
 
     func run() async throws {
         let job = SweepJob(pipelines: pipelines, seeds: try SweepJob.parseSeeds(seeds), out: out, overrides: overrides, jobs: jobs,
                            executable: Self.executablePath(), reference: reference)
+        job.aggregateOnly = aggregateOnly
         let signals = [SIGINT, SIGTERM].map { sig -> any DispatchSourceSignal in
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                FileHandle.standardError.write(Data("\nstopping the sweep: the running runs checkpoint and exit…\n".utf8))
+                StandardError.line("\nstopping the sweep: the running runs checkpoint and exit…")
                 job.stop()
             }
             source.resume()
@@ -44,15 +47,15 @@ struct SweepCommand: AsyncParsableCommand {
         }
         defer { signals.forEach { $0.cancel() } }
         let (outcomes, aggregate) = try await job.run()
-        print("")
-        print(SweepTable.markdown(aggregate))
-        print("wrote \(out)/aggregate.json, \(out)/aggregate.md and \(out)/plots/")
+        try StandardOutput.line("")
+        try StandardOutput.line(SweepTable.markdown(aggregate))
+        try StandardOutput.line("wrote \(out)/aggregate.json, \(out)/aggregate.md and \(out)/plots/")
         let failed = outcomes.filter { if case .failed = $0.1 { return true } else { return false } }
         for (plan, outcome) in failed {
-            if case .failed(let why) = outcome { print("failed: \(plan.arm) seed \(plan.seed) (\(plan.logPath)): \(why)") }
+            if case .failed(let why) = outcome { try StandardOutput.line("failed: \(plan.arm) seed \(plan.seed) (\(plan.logPath)): \(why)") }
         }
         if job.isStopped || outcomes.contains(where: { $0.1 == .interrupted }) {
-            print("interrupted: run the same command again to continue")
+            try StandardOutput.line("interrupted: run the same command again to continue")
             throw ExitCode(130)
         }
         if !failed.isEmpty { throw ExitCode(1) }

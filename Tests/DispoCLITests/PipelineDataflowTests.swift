@@ -79,9 +79,20 @@ final class PipelineDataflowTests: XCTestCase {
             try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
             return dir + "/" + name
         }
-        // One empty problem; and problems sharded with another tokenizer.
+        // One empty problem: `dispo shard` refuses it; a shard set written by another tool (here the library's
+        // writer, with the run's tokenizer) must still be refused by validate and run. And problems sharded with
+        // another tokenizer.
         let empty = try write("empty.jsonl", "{\"problem\":\"1+1=\",\"answer\":\"2\"}\n{\"problem\":\"\",\"answer\":\"1\"}\n")
-        XCTAssertEqual(try Dispo.run(["shard", empty, "--tokenizer", "Data/tokenizers/char", "--out", dir + "/e", "--quiet"]).status, 0)
+        let refused = try Dispo.run(["shard", empty, "--tokenizer", "Data/tokenizers/char", "--out", dir + "/e0", "--quiet"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("line 2") && refused.stderr.contains("empty prompt"), refused.stderr)
+        let identity = try ShardSet(directory: dir + "/data/train").manifest.tokenizer
+        let writer = try ShardSetWriter(directory: dir + "/e", options: ShardWriterOptions(threads: 1), tokenizer: identity,
+                                        command: "test", info: [:])
+        for (tokens, answer) in [([Int32(5), 6, 7], "2"), ([], "1")] {
+            try writer.append(TokenRecord(tokens: tokens, metadata: Array("{\"answer\":\"\(answer)\"}".utf8)))
+        }
+        _ = try writer.finish()
         let bpe = "Tests/DispoTokenizersTests/Fixtures/compact/qwen2.5-0.5b"
         XCTAssertEqual(try Dispo.run(["shard", "Data/arithmetic/problems.jsonl", "--tokenizer", bpe, "--out", dir + "/q", "--quiet"]).status, 0)
         let cases: [([String], String)] = [

@@ -73,6 +73,12 @@ final class SweepCommandTests: XCTestCase {
         let again = try Dispo.run(command)
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertTrue(again.stdout.contains("4 finished, 0 to resume, 0 to start"), again.stdout)
+        // With a seed not run yet, --aggregate-only starts nothing and aggregates the finished runs.
+        let partial = try Dispo.run(command.map { $0 == "1-2" ? "1-3" : $0 } + ["--aggregate-only"])
+        XCTAssertEqual(partial.status, 0, partial.stderr)
+        XCTAssertTrue(partial.stdout.contains("4 finished, 0 to resume, 2 to start"), partial.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/a/seed-3"))
+        XCTAssertTrue(partial.stdout.contains("| a | 2/3 |"), partial.stdout)
         // Another setting for the same output directory is refused, naming it.
         let changed = try Dispo.run(command + ["--set", "optimizer.lr=0.002"])
         XCTAssertNotEqual(changed.status, 0)

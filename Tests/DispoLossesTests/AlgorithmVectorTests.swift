@@ -1,4 +1,4 @@
-// Every test vector of ALGORITHMS.md §7 (tolerance 1e-6): advantages, each loss's value and gradient
+// Every test vector of docs/ALGORITHMS.md §7 (tolerance 1e-6): advantages, each loss's value and gradient
 // coefficients on the 2 × 4 batch, PPO-clip's clip fractions, DISPO's regime weights.
 import DispoLosses
 import XCTest

@@ -5,7 +5,7 @@ import DispoLosses
 import XCTest
 
 final class RegimeMetricsTests: XCTestCase {
-    /// ALGORITHMS.md's 2 × 4 vector batch: log r = [0, 0.5, −0.5, 0.1 | 0.3, −0.4, 1.5, (masked)],
+    /// docs/ALGORITHMS.md's 2 × 4 vector batch: log r = [0, 0.5, −0.5, 0.1 | 0.3, −0.4, 1.5, (masked)],
     /// r = [1, 1.648721, 0.606531, 1.105171 | 1.349859, 0.670320, 4.481689], A = 1.5 | −0.5.
     let batch = AlgorithmVectorTests.batch
 

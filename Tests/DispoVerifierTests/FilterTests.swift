@@ -1,4 +1,4 @@
-// Overlong shaping, truncation, and the dynamic group filter: the vectors of ALGORITHMS.md §7.
+// Overlong shaping, truncation, and the dynamic group filter: the vectors of docs/ALGORITHMS.md §7.
 import DispoSupport
 import DispoVerifier
 import Foundation
