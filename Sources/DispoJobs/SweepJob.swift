@@ -42,7 +42,7 @@ public final class SweepJob: @unchecked Sendable {
     public let reference: String?
     /// Start nothing: aggregate the runs finished so far (the others count as not finished).
     public var aggregateOnly = false
-    public var log: @Sendable (String) -> Void = { try? StandardOutput.line($0) }
+    public var log: @Sendable (String) -> Void = { try? StandardOutput.line($0); try? StandardOutput.flush() }
     private let stopFlag = StopFlag()
     private let children = Children()
 
