@@ -27,8 +27,9 @@ public final class DecodeWeights: @unchecked Sendable {
     private(set) var lmHead = 0             // (V, C) packed
     private(set) var embedding = -1         // (V, C) row-major, -1 when tied (read from lmHead)
 
-    /// Empty storage laid out for `config`; fill with `refresh(from:)` or the loader.
-    init(config: ModelConfig, precision: Precision) {
+    /// Empty storage laid out for `config` (its pages untouched until filled); fill with `refresh(from:)` or
+    /// the loader.
+    public init(config: ModelConfig, precision: Precision) {
         self.config = config
         self.precision = precision
         let C = config.hiddenSize, F = config.intermediateSize, V = config.vocabSize

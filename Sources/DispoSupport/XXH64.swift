@@ -1,22 +1,22 @@
 // XXH64, the 64-bit xxHash of Yann Collet (https://github.com/Cyan4973/xxHash, spec in doc/xxhash_spec.md).
-// Used for per-block shard checksums and for tokenizer file identity. One-shot only: every caller hashes a
-// buffer it already holds. Runs at several GB/s in release builds, so checking blocks costs little next to
-// decompressing them.
+// Used for per-block shard checksums and for tokenizer file identity: one-shot over a buffer the caller holds,
+// or `XXH64.Stream` (XXH64Stream.swift) over pieces written one after another. Runs at several GB/s in release
+// builds, so checking blocks costs little next to decompressing them.
 
 public enum XXH64 {
-    private static let p1: UInt64 = 0x9E37_79B1_85EB_CA87
-    private static let p2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
-    private static let p3: UInt64 = 0x1656_67B1_9E37_79F9
-    private static let p4: UInt64 = 0x85EB_CA77_C2B2_AE63
-    private static let p5: UInt64 = 0x27D4_EB2F_1656_67C5
+    static let p1: UInt64 = 0x9E37_79B1_85EB_CA87
+    static let p2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
+    static let p3: UInt64 = 0x1656_67B1_9E37_79F9
+    static let p4: UInt64 = 0x85EB_CA77_C2B2_AE63
+    static let p5: UInt64 = 0x27D4_EB2F_1656_67C5
 
-    @inline(__always) private static func rotl(_ x: UInt64, _ r: UInt64) -> UInt64 { (x << r) | (x >> (64 &- r)) }
+    @inline(__always) static func rotl(_ x: UInt64, _ r: UInt64) -> UInt64 { (x << r) | (x >> (64 &- r)) }
 
-    @inline(__always) private static func round(_ acc: UInt64, _ input: UInt64) -> UInt64 {
+    @inline(__always) static func round(_ acc: UInt64, _ input: UInt64) -> UInt64 {
         rotl(acc &+ input &* p2, 31) &* p1
     }
 
-    @inline(__always) private static func merge(_ acc: UInt64, _ value: UInt64) -> UInt64 {
+    @inline(__always) static func merge(_ acc: UInt64, _ value: UInt64) -> UInt64 {
         (acc ^ round(0, value)) &* p1 &+ p4
     }
 
@@ -43,7 +43,7 @@ public enum XXH64 {
         return finish(h, length: count, tail: UnsafeRawBufferPointer(rebasing: bytes[offset...]))
     }
 
-    private static func finish(_ start: UInt64, length: Int, tail: UnsafeRawBufferPointer) -> UInt64 {
+    static func finish(_ start: UInt64, length: Int, tail: UnsafeRawBufferPointer) -> UInt64 {
         var h = start &+ UInt64(length)
         var i = 0
         let n = tail.count

@@ -17,4 +17,25 @@ final class XXH64Tests: XCTestCase {
         }
         XCTAssertEqual(XXH64.hex(0xabc), "0000000000000abc")
     }
+
+    func test_stream_over_pieces_equals_the_one_shot_hash() {
+        var rng = SplitMix64(seed: 11)
+        let bytes = (0..<1000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        // Piece sizes around the 32-byte stripe: empty, short, exact, crossing, long.
+        for pieces in [[0], [1000], [3, 29, 0, 32, 900, 36], [31, 1, 33, 935], [7, 7, 7, 979], [64, 936]] {
+            for seed: UInt64 in [0, 7] {
+                var stream = XXH64.Stream(seed: seed)
+                var start = 0
+                for n in pieces {
+                    stream.update(Array(bytes[start..<min(1000, start + n)]))
+                    start = min(1000, start + n)
+                }
+                XCTAssertEqual(stream.digest(), XXH64.hash(Array(bytes[0..<start]), seed: seed), "pieces \(pieces), seed \(seed)")
+            }
+        }
+        var short = XXH64.Stream()
+        short.update(Array("ab".utf8))
+        short.update(Array("c".utf8))
+        XCTAssertEqual(short.digest(), 0x44bc2cf5ad770999)
+    }
 }

@@ -8,6 +8,8 @@
 //                                                            metrics lines so far, accuracy before RL,
 //                                                            the clip schedule's ε, collapse streaks
 //         version-000009.f32 …                               older policy versions that staleness still needs
+//         version-000009.decode                              or the sampler's packed weights of that version
+//                                                            (rollout.sampler_weights packed-*: DecodeWeights.save)
 //         checksums.json                                     size and XXH64 of every file above
 //         DONE
 //
@@ -42,7 +44,8 @@ public enum Checkpoints {
     public static func name(_ steps: Int) -> String { String(format: "step-%06d", steps) }
     /// Writes a checkpoint of `model` (and extra policy versions) atomically; keeps the newest `keep`.
     public static func write(directory: String, model: Transformer, optimizer: Optimizer, state: CheckpointState,
-                             versions: [Int: [Float]], tokenizerFiles: [String], keep: Int) throws {
+                             versions: [Int: [Float]], samplerWeights: (version: Int, weights: DecodeWeights)? = nil,
+                             tokenizerFiles: [String], keep: Int) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let final = directory + "/" + name(state.steps)
         let temporary = directory + "/.tmp-" + name(state.steps) + "-\(getpid())"
@@ -53,6 +56,7 @@ public enum Checkpoints {
         try CompanionFiles.copy(tokenizerFiles, into: temporary)
         try optimizer.adamw?.save(path: temporary + "/optimizer.bin")
         for (v, weights) in versions { try writeVersion(weights, to: temporary + "/" + versionName(v)) }
+        if let samplerWeights { try samplerWeights.weights.save(path: temporary + "/" + decodeVersionName(samplerWeights.version)) }
         try AtomicFile.write(Array(try JSONWriter.data(state, pretty: true)), to: temporary + "/state.json")
         try AtomicFile.write(Array(try JSONWriter.data(checksums(of: temporary), pretty: true)), to: temporary + "/checksums.json")
         try AtomicFile.write("complete\n", to: temporary + "/DONE")
@@ -101,10 +105,32 @@ public enum Checkpoints {
     static func checksums(of directory: String) throws -> [String: FileChecksum] {
         var sums: [String: FileChecksum] = [:]
         for name in try FileManager.default.contentsOfDirectory(atPath: directory) where name != "DONE" && name != "checksums.json" {
-            let mapped = try MappedFile(path: directory + "/" + name)
-            sums[name] = FileChecksum(bytes: mapped.count, xxh64: XXH64.hex(XXH64.hash(mapped.bytes)))
+            sums[name] = try checksum(ofFile: directory + "/" + name)
         }
         return sums
+    }
+
+    /// Size and XXH64 of one file, read in 16 MiB pieces: a checkpoint of a large model (6 GB of weights, as
+    /// much again of optimizer state) is hashed without mapping it into the process.
+    static func checksum(ofFile path: String) throws -> FileChecksum {
+        try MemoryBudget.requireRegularFile(path, what: "a checkpoint file")
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw SystemError(file: path, operation: "open", code: errno) }
+        defer { close(fd) }
+        var stream = XXH64.Stream()
+        var buffer = [UInt8](repeating: 0, count: 1 << 24)
+        var total = 0
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SystemError(file: path, operation: "read", code: errno)
+            }
+            if n == 0 { break }
+            buffer.withUnsafeBytes { stream.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            total += n
+        }
+        return FileChecksum(bytes: total, xxh64: XXH64.hex(stream.digest()))
     }
 
     /// Checks every file of a checkpoint against its checksums.json.
@@ -129,6 +155,7 @@ public enum Checkpoints {
     }
 
     static func versionName(_ v: Int) -> String { String(format: "version-%06d.f32", v) }
+    static func decodeVersionName(_ v: Int) -> String { String(format: "version-%06d.decode", v) }
     /// Raw little-endian f32 weights followed by their XXH64.
     static func writeVersion(_ weights: [Float], to path: String) throws {
         let file = try AtomicFile(path: path)

@@ -118,6 +118,8 @@ public final class PipelineRun: @unchecked Sendable {
     var checkpointed = -1
     /// Reward plugin failures already logged, by component (the metric is per step).
     var rewardFailuresLogged: [String: Int] = [:]
+    /// The policy store of the current run (to inspect what it holds).
+    public private(set) var policyStore: PolicyStore?
 
     public init(context: RunContext, stop: StopFlag = StopFlag(), log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.context = context
@@ -138,11 +140,12 @@ public final class PipelineRun: @unchecked Sendable {
         if !resume { try prepareFreshDirectory(overwrite: overwrite) }
         Gemm.setThreads(spec.threads.blas)
         context.learnerModel.threads = spec.threads.learner
-        context.samplerModel.threads = spec.threads.sampler
+        if context.samplerWeights == nil { context.samplerModel.threads = spec.threads.sampler }
         let learner = try Learner(model: context.learnerModel, config: context.learnerConfig())
         var state = CheckpointState(steps: 0, optimizerStep: 0, cursor: ShardCursor(seed: spec.seed), specHash: context.specHash,
                                     metricsLines: 0, accuracyBefore: nil, versions: [])
         let store = PolicyStore()
+        policyStore = store
         var before: EvalResult?
         let newest = resume ? try Checkpoints.list(checkpointDir).last : nil
         if let newest {
@@ -167,7 +170,7 @@ public final class PipelineRun: @unchecked Sendable {
             watch.save(into: &state)
             try checkpoint(learner: learner, state: state, store: store)
         }
-        store.publish(state.steps, weights: snapshot(context.learnerModel))
+        publishVersion(state.steps, store: store)
         let metrics = try MetricsLog(path: metricsPath, keepLines: state.metricsLines)
         let recorder = try RolloutRecorder(runDir: context.runDir, tokenizer: context.tokenizer.identity,
                                            resumingAfter: state.steps)
@@ -217,6 +220,7 @@ public final class PipelineRun: @unchecked Sendable {
                         throw PipelineStageError(stage: "pipeline", message: "no batch for step \(state.steps + 1): the producing stages stopped")
                     }
                     batch = b
+                    try await beforeUpdate(onStep: b.step, store: store)
                 } catch is StopRequested {
                     break
                 } catch {
@@ -278,7 +282,7 @@ public final class PipelineRun: @unchecked Sendable {
         state.steps = step
         state.cursor = batch.cursor
         state.optimizerStep = learner.optimizer.step
-        store.publish(state.steps, weights: snapshot(context.learnerModel))
+        publishVersion(state.steps, store: store)
         store.discard(below: max(0, state.steps - spec.rollout.maxStaleness))
         values.merge(StepMetrics.rollout(batch)) { $1 }
         for (name, count) in context.reward?.failures ?? [:] {

@@ -29,13 +29,19 @@ extension PipelineRun {
     func evaluate(label: String) throws -> EvalResult? {
         guard !context.evalProblems.isEmpty else { return nil }
         let started = Date()
-        let model = context.evalModel
-        model.parameters.copy(from: context.learnerModel.parameters)
-        model.threads = context.spec.threads.sampler
         let spec = context.spec
         var parameters = context.samplingParameters
         parameters.temperature = spec.eval.temperature ?? spec.rollout.temperature
-        let generator = context.newGenerator(model, slots: 256)
+        let generator: Generator
+        if context.samplerWeights != nil {
+            // Packed sampler weights: no fp32 copy; the learner's weights through BLAS (it is between steps).
+            generator = context.newGenerator(context.learnerModel, slots: 256, kernel: .blas)
+        } else {
+            let model = context.evalModel
+            model.parameters.copy(from: context.learnerModel.parameters)
+            model.threads = context.spec.threads.sampler
+            generator = context.newGenerator(model, slots: 256)
+        }
         let sampler = RolloutSampler(generator: generator, tokenizer: context.tokenizer, scorer: context.scorer,
                                      parameters: parameters, seed: spec.seed)
         var lines = ""
@@ -62,14 +68,16 @@ extension PipelineRun {
     }
 
     func checkpoint(learner: Learner, state: CheckpointState, store: PolicyStore) throws {
-        let k = context.spec.rollout.maxStaleness
-        var versions: [Int: [Float]] = [:]
-        // Versions the sampler still needs for steps after `state.steps`, other than the current weights.
-        for (v, w) in store.retained(from: max(0, state.steps - k)) where v < state.steps { versions[v] = w }
+        guard let keep = versionsToKeep(steps: state.steps, store: store) else {
+            log("checkpoint of step \(state.steps) not written: the sampler's weights already moved past the version it needs;"
+                + " the previous checkpoint is the one to resume from")
+            return
+        }
         var state = state
-        state.versions = versions.keys.sorted()
+        state.versions = keep.copies.keys.sorted() + (keep.packed.map { [$0.0] } ?? [])
         try Checkpoints.write(directory: checkpointDir, model: context.learnerModel, optimizer: learner.optimizer, state: state,
-                              versions: versions, tokenizerFiles: context.tokenizerFiles, keep: context.spec.checkpoint.keep)
+                              versions: keep.copies, samplerWeights: keep.packed.map { (version: $0.0, weights: $0.1) },
+                              tokenizerFiles: context.tokenizerFiles, keep: context.spec.checkpoint.keep)
         checkpointed = state.steps
     }
 
@@ -84,8 +92,12 @@ extension PipelineRun {
         try context.learnerModel.loadWeights(directory: directory)
         try learner.optimizer.restore(step: state.optimizerStep,
                                       adamwState: learner.optimizer.adamw == nil ? nil : directory + "/optimizer.bin")
-        for v in state.versions {
-            store.publish(v, weights: try Checkpoints.readVersion(directory, v, count: context.learnerModel.parameterCount))
+        if context.samplerWeights != nil {
+            try restoreSamplerWeights(directory: directory, state: state, store: store)
+        } else {
+            for v in state.versions {
+                store.publish(v, weights: try Checkpoints.readVersion(directory, v, count: context.learnerModel.parameterCount))
+            }
         }
         checkpointed = state.steps
         return state

@@ -22,7 +22,12 @@ public final class RunContext: @unchecked Sendable {
     public let train: ShardSet
     public let evalProblems: [Problem]
     public let learnerModel: Transformer
-    public let samplerModel: Transformer
+    /// The sampler's own fp32 model (`rollout.sampler_weights` "copy"); made on first use, so runs with packed
+    /// sampler weights never hold it.
+    public private(set) lazy var samplerModel = Transformer(config: learnerModel.config)
+    /// The sampler's packed weights (`rollout.sampler_weights` "packed-f32" / "packed-bf16"), refreshed from
+    /// the learner's parameters; nil with "copy". A resumed run replaces them with the checkpoint's.
+    public internal(set) var samplerWeights: DecodeWeights?
     /// Evaluation's own copy of the weights: the sampler stage may be generating with `samplerModel` at
     /// the same time.
     public private(set) lazy var evalModel = Transformer(config: learnerModel.config)
@@ -52,8 +57,15 @@ public final class RunContext: @unchecked Sendable {
         }
         let data = try RunData(spec: spec, file: specFile, tokenizer: tokenizer.identity, vocabularySize: config.vocabSize,
                                maxPositions: config.maxPositionEmbeddings)
-        learnerModel = try Self.makeModel(spec)
-        samplerModel = Transformer(config: learnerModel.config)
+        let learner = try Self.makeModel(spec)
+        learner.recomputeActivations = spec.train.recomputeActivations
+        learnerModel = learner
+        samplerWeights = try spec.rollout.packedSamplerPrecision.map { precision in
+            try MemoryBudget.require(floats: DecodeWeights.floats(config: learner.config, precision: precision),
+                                     what: "the sampler's \(precision.rawValue) decode weights", file: specFile,
+                                     place: "$.rollout.sampler_weights")
+            return DecodeWeights(config: learner.config, precision: precision)
+        }
         train = data.train
         evalProblems = data.evalProblems
         maxPromptTokens = data.longestPrompt
@@ -91,8 +103,15 @@ public final class RunContext: @unchecked Sendable {
     }
 
     /// A generator whose cache holds the longest prompt of the run plus max_new_tokens.
-    public func newGenerator(_ model: Transformer, slots: Int) -> Generator {
-        Generator(model: model, slots: slots, capacity: maxPromptTokens + spec.rollout.maxNewTokens)
+    public func newGenerator(_ model: Transformer, slots: Int, kernel: DecodeKernel? = nil) -> Generator {
+        Generator(model: model, slots: slots, capacity: maxPromptTokens + spec.rollout.maxNewTokens, kernel: kernel)
+    }
+
+    /// The sampler's generator: over its packed weights, or over its own model.
+    public func samplerGenerator(slots: Int) -> Generator {
+        guard let samplerWeights else { return newGenerator(samplerModel, slots: slots) }
+        return Generator(weights: samplerWeights, slots: slots, capacity: maxPromptTokens + spec.rollout.maxNewTokens,
+                         threads: spec.threads.sampler)
     }
 
     public func learnerConfig() -> LearnerConfig { spec.learnerConfig() }

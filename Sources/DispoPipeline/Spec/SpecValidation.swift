@@ -61,6 +61,14 @@ extension PipelineSpec {
         }
         _ = try Limits.product(rollout.promptsPerStep, rollout.groupSize, limit: Limits.sequences.upperBound, file: v.file,
                                place: "$.rollout.group_size", what: "responses per step (prompts_per_step × group_size)")
+        if let weights = rollout.samplerWeights, weights != .copy {
+            // The packed weights are the only other version besides the learner's: staleness 0 or 1.
+            try v.check(rollout.maxStaleness <= 1, "$.rollout.max_staleness",
+                        "0 or 1 with rollout.sampler_weights \"\(weights.rawValue)\" (the sampler holds one version beside the learner's)",
+                        rollout.maxStaleness)
+            try v.check(rollout.backend.kind == .local, "$.rollout.sampler_weights",
+                        "\"copy\" when sampling on a server pool (rollout.backend)", weights.rawValue)
+        }
     }
 
     private func validateTraining(_ v: SpecChecker) throws {

@@ -66,11 +66,13 @@ public struct RolloutSection: Codable, Sendable, Equatable {
     /// The learner recomputes the old log-probs with its own weights at the start of each step instead of using
     /// the sampler's (the sampler's then serve only the trainer–sampler mismatch metrics).
     public var recomputeOldLogprobs = false
+    /// What the sampler samples from (absent = `copy`, the exact path).
+    public var samplerWeights: SamplerWeights?
 
     enum CodingKeys: String, CodingKey {
         case groupSize = "group_size", promptsPerStep = "prompts_per_step", genBatchPrompts = "gen_batch_prompts"
         case maxNewTokens = "max_new_tokens", temperature, topP = "top_p", topK = "top_k", maxStaleness = "max_staleness"
-        case backend, recomputeOldLogprobs = "recompute_old_logprobs"
+        case backend, recomputeOldLogprobs = "recompute_old_logprobs", samplerWeights = "sampler_weights"
     }
 
     public init() {}
@@ -88,6 +90,37 @@ public struct RolloutSection: Codable, Sendable, Equatable {
         maxStaleness = try c.decodeIfPresent(Int.self, forKey: .maxStaleness) ?? d.maxStaleness
         backend = try c.decodeIfPresent(RolloutBackendConfig.self, forKey: .backend) ?? d.backend
         recomputeOldLogprobs = try c.decodeIfPresent(Bool.self, forKey: .recomputeOldLogprobs) ?? d.recomputeOldLogprobs
+        samplerWeights = try c.decodeIfPresent(SamplerWeights.self, forKey: .samplerWeights)
+    }
+
+    /// The precision of the sampler's packed weights; nil = the sampler's own fp32 model (`copy`).
+    public var packedSamplerPrecision: DecodeWeights.Precision? { (samplerWeights ?? .copy).precision }
+}
+
+/// Where the sampler's weights come from (`rollout.sampler_weights`; Pipelines/README.md, docs/ENGINE.md).
+public enum SamplerWeights: String, Codable, Sendable, CaseIterable {
+    /// The sampler's own fp32 model, loaded from an fp32 copy of each policy version the policy store keeps.
+    case copy
+    /// `DecodeWeights` packed from the learner's parameters whenever a step needs a newer version: no copies of
+    /// versions (max_staleness ≤ 1, local sampling).
+    case packedF32 = "packed-f32"
+    case packedBF16 = "packed-bf16"
+
+    public var precision: DecodeWeights.Precision? {
+        switch self {
+        case .copy: return nil
+        case .packedF32: return .f32
+        case .packedBF16: return .bf16
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let value = SamplerWeights(rawValue: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription:
+                "one of " + Self.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") + " (found \"\(text)\")"))
+        }
+        self = value
     }
 }
 
@@ -101,10 +134,13 @@ public struct TrainSection: Codable, Sendable, Equatable {
     public var stopOnCollapse: Bool?
     /// Collapse detection thresholds (absent = the defaults).
     public var collapse: CollapseConfig?
+    /// Recompute each layer's activations in backward (`Transformer.recomputeActivations`): true, false, or
+    /// absent / "auto" (nil: only when keeping them would not fit in memory). Same results either way.
+    public var recomputeActivations: Bool?
 
     enum CodingKeys: String, CodingKey {
         case steps, miniBatches = "mini_batches", microBatchSize = "micro_batch_size", stopOnCollapse = "stop_on_collapse"
-        case collapse
+        case collapse, recomputeActivations = "recompute_activations"
     }
 
     public init() {}
@@ -117,6 +153,13 @@ public struct TrainSection: Codable, Sendable, Equatable {
         microBatchSize = try c.decodeIfPresent(Int.self, forKey: .microBatchSize) ?? d.microBatchSize
         stopOnCollapse = try c.decodeIfPresent(Bool.self, forKey: .stopOnCollapse)
         collapse = try c.decodeIfPresent(CollapseConfig.self, forKey: .collapse)
+        if let flag = try? c.decodeIfPresent(Bool.self, forKey: .recomputeActivations) {
+            recomputeActivations = flag
+        } else if let text = try? c.decodeIfPresent(String.self, forKey: .recomputeActivations), text == "auto" {
+            recomputeActivations = nil
+        } else if c.contains(.recomputeActivations) {
+            throw DecodingError.dataCorruptedError(forKey: .recomputeActivations, in: c, debugDescription: "\"auto\", true or false")
+        }
     }
 }
 
@@ -134,10 +177,13 @@ public struct OptimizerSection: Codable, Sendable, Equatable {
     public var minLRRatio = 0.0
     /// A non-finite gradient: stop with an error, or skip that update (counted as actor/nonfinite_skipped).
     public var onNonFinite = NonFinitePolicy.error
+    /// Storage of AdamW's moments (absent = f32; bf16 halves them, with stochastic rounding: docs/ENGINE.md).
+    public var adamMoments: AdamWConfig.MomentPrecision?
 
     enum CodingKeys: String, CodingKey {
         case kind, lr, beta1, beta2, eps, weightDecay = "weight_decay", gradClip = "grad_clip", schedule
         case warmupSteps = "warmup_steps", minLRRatio = "min_lr_ratio", onNonFinite = "on_nonfinite"
+        case adamMoments = "adam_moments"
     }
 
     public init() {}
@@ -156,13 +202,15 @@ public struct OptimizerSection: Codable, Sendable, Equatable {
         warmupSteps = try c.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? d.warmupSteps
         minLRRatio = try c.decodeIfPresent(Double.self, forKey: .minLRRatio) ?? d.minLRRatio
         onNonFinite = try c.decodeIfPresent(NonFinitePolicy.self, forKey: .onNonFinite) ?? d.onNonFinite
+        adamMoments = try c.decodeIfPresent(AdamWConfig.MomentPrecision.self, forKey: .adamMoments)
     }
 
     /// The optimizer of `steps` learner steps of `miniBatches` updates each.
     public func config(totalUpdates: Int) -> OptimizerConfig {
         OptimizerConfig(kind: kind, schedule: LearningRateSchedule(kind: schedule, peak: lr, warmupSteps: warmupSteps,
                                                                      totalSteps: totalUpdates, minRatio: minLRRatio),
-                        adamw: AdamWConfig(beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay),
+                        adamw: AdamWConfig(beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
+                                           momentPrecision: adamMoments ?? .f32),
                         sgdWeightDecay: weightDecay, gradClip: gradClip > 0 ? gradClip : nil, onNonFinite: onNonFinite)
     }
 }

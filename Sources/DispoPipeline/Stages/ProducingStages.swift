@@ -44,13 +44,15 @@ public final class ProducingStages: Sendable {
         loader = PromptLoader(train: context.train, vocabularySize: context.learnerModel.config.vocabSize,
                               promptsPerStep: spec.rollout.promptsPerStep, perBatch: perBatch, dynamic: dynamic,
                               maxGenBatches: spec.dynamicSampling.maxGenBatches, output: prompts, boundaries: boundaries)
-        let rolloutSampler = RolloutSampler(generator: context.newGenerator(context.samplerModel,
-                                                                            slots: min(spec.rollout.groupSize * perBatch, 256)),
+        let rolloutSampler = RolloutSampler(generator: context.samplerGenerator(slots: min(spec.rollout.groupSize * perBatch, 256)),
                                             tokenizer: context.tokenizer, scorer: context.scorer,
                                             parameters: context.samplingParameters, seed: spec.seed)
-        sampler = SamplerStage(sampler: rolloutSampler, model: context.samplerModel, store: store, boundaries: boundaries,
-                               groupSize: spec.rollout.groupSize, maxStaleness: spec.rollout.maxStaleness,
-                               input: prompts, output: generated, backend: backend)
+        let packed = context.samplerWeights.map {
+            SamplerStage.PackedSource(weights: $0, learner: context.learnerModel, threads: spec.threads.sampler)
+        }
+        sampler = SamplerStage(sampler: rolloutSampler, model: packed == nil ? context.samplerModel : nil, store: store,
+                               boundaries: boundaries, groupSize: spec.rollout.groupSize, maxStaleness: spec.rollout.maxStaleness,
+                               input: prompts, output: generated, backend: backend, packed: packed)
         let builtIn: ResponseScoring
         if let reward = context.reward {
             builtIn = { result, problem, place in
