@@ -5,7 +5,9 @@
 // the uninterrupted run's weights bit for bit; the spec's new keys are validated.
 import DispoEngine
 import DispoPipeline
+import DispoShards
 import DispoSupport
+import DispoTokenizers
 import DispoVerifier
 import Synchronization
 import XCTest
@@ -90,6 +92,21 @@ final class PackedSamplerRunTests: XCTestCase {
             XCTAssertEqual(held, 0)
             XCTAssertTrue(try finalWeights(spec) == expected, "stopped after step \(stopAfter): weights differ")
         }
+    }
+
+    func test_sampled_ids_beyond_the_tokenizers_vocabulary_are_recorded() async throws {
+        // Given a model with more rows than its tokenizer has tokens (random weights: padding ids get sampled)
+        let fixture = try PipelineFixture(test: self, extraVocabulary: 400)
+        let spec = try fixture.spec(Self.lean + ["train.steps=2"])
+        // When the run ends, Then the recorder has kept every sampled id, some beyond the tokenizer's vocabulary.
+        _ = try await run(spec)
+        let rollouts = spec.runDir + "/rollouts"
+        let sets = try FileManager.default.contentsOfDirectory(atPath: rollouts).filter { $0.hasPrefix("steps-") }
+        XCTAssertFalse(sets.isEmpty)
+        var largest: Int32 = 0
+        for name in sets { try ShardSet(directory: rollouts + "/" + name).scan { _, r in largest = max(largest, r.tokens.max() ?? 0) } }
+        let vocabulary = try TokenizerLoader.load(PipelineFixture.repo + "/Data/tokenizers/char").vocabularySize
+        XCTAssertGreaterThanOrEqual(Int(largest), vocabulary)
     }
 
     func test_lean_keys_are_validated() throws {

@@ -15,13 +15,14 @@ struct PipelineFixture {
     let dir: String
 
     /// Writes the model, the training set (`trainCount` problems) and the evaluation set (8 problems).
-    init(test: XCTestCase, trainCount: Int = 40, emptyPromptAt: Int? = nil) throws {
+    /// `extraVocabulary`: model rows beyond the tokenizer's vocabulary (as Qwen2.5 has), which sampling can draw.
+    init(test: XCTestCase, trainCount: Int = 40, emptyPromptAt: Int? = nil, extraVocabulary: Int = 0) throws {
         dir = NSTemporaryDirectory() + "dispo-pipeline-\(UUID().uuidString)"
         let dir = self.dir
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         test.addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
         let tokenizer = try TokenizerLoader.load(Self.repo + "/Data/tokenizers/char")
-        let config = ModelConfig(modelType: "llama", vocabSize: tokenizer.vocabularySize, hiddenSize: 16, intermediateSize: 32,
+        let config = ModelConfig(modelType: "llama", vocabSize: tokenizer.vocabularySize + extraVocabulary, hiddenSize: 16, intermediateSize: 32,
                                  numHiddenLayers: 1, numAttentionHeads: 2, maxPositionEmbeddings: 64, bosTokenID: 1,
                                  eosTokenIDs: [Int(tokenizer.eosTokenID ?? 2)])
         let model = Transformer(config: config)

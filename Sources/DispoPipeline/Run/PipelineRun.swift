@@ -172,7 +172,11 @@ public final class PipelineRun: @unchecked Sendable {
         }
         publishVersion(state.steps, store: store)
         let metrics = try MetricsLog(path: metricsPath, keepLines: state.metricsLines)
-        let recorder = try RolloutRecorder(runDir: context.runDir, tokenizer: context.tokenizer.identity,
+        // Responses are model ids: a model's vocabulary may exceed its tokenizer's (Qwen2.5: 151,936 rows for
+        // 151,665 tokens), and a sampled padding id must not fail the recorder.
+        var recorded = context.tokenizer.identity
+        recorded.vocabularySize = max(recorded.vocabularySize, context.learnerModel.config.vocabSize)
+        let recorder = try RolloutRecorder(runDir: context.runDir, tokenizer: recorded,
                                            resumingAfter: state.steps)
         state = try await loop(learner: learner, store: store, state: state, metrics: metrics, recorder: recorder, watch: watch)
         try await recorder.flushAndSeal()
