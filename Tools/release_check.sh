@@ -50,7 +50,7 @@ if [ "${DISPO_RELEASE_QWEN05:-0}" = 1 ]; then
 JSON
   "$dispo" gen arithmetic --count 200 --seed 1 --out "$work/arithmetic.jsonl" > /dev/null
   "$dispo" shard "$work/arithmetic.jsonl" --tokenizer Data/tokenizers/char --out "$work/data" --response-field solution \
-    --split test=0.05 --seed 1 --quiet
+    --split test=0.05 --seed 1 --quiet > /dev/null
   "$dispo" run Pipelines/shape-qwen2.5-1.5b-lean.json --run-dir "$work/qwen05" --set model.config="$work/qwen2.5-0.5b.json" \
     --set data.train="$work/data/train" > "$work/qwen05.log" 2>&1 \
     || { echo "release check: the 0.5B-shape pipeline failed:" >&2; tail -20 "$work/qwen05.log" >&2; exit 1; }

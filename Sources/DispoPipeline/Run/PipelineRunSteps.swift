@@ -34,8 +34,11 @@ extension PipelineRun {
         parameters.temperature = spec.eval.temperature ?? spec.rollout.temperature
         let generator: Generator
         if context.samplerWeights != nil {
-            // Packed sampler weights: no fp32 copy; the learner's weights through BLAS (it is between steps).
-            generator = context.newGenerator(context.learnerModel, slots: 256, kernel: .blas)
+            // Packed sampler weights: no fp32 copy; the learner's weights through BLAS (it is between steps), with
+            // no more sequences at once than the sampler's, so the KV cache stays the size the memory plan counts.
+            let r = spec.rollout
+            let slots = min(256, r.groupSize * min(r.genBatchPrompts ?? r.promptsPerStep, r.promptsPerStep))
+            generator = context.newGenerator(context.learnerModel, slots: slots, kernel: .blas)
         } else {
             let model = context.evalModel
             model.parameters.copy(from: context.learnerModel.parameters)
