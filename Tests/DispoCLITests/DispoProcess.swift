@@ -1,4 +1,5 @@
-// Runs the built `dispo` executable as a user would, capturing exit code, stdout and stderr.
+// Runs the built `dispo` executable as a user would, capturing exit code, stdout and stderr; reads its JSON output.
+import DispoSupport
 import Foundation
 import XCTest
 
@@ -77,5 +78,22 @@ extension XCTestCase {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
         return dir
+    }
+}
+
+/// dispo's JSON output read back with the strict parser: a file, or the lines of a JSONL text, each an object.
+enum JSONOutput {
+    static func file(_ path: String) throws -> JSONValue {
+        let value = try JSONParser.parse(contentsOf: path).value
+        XCTAssertNotNil(value.members, "\(path) does not hold a JSON object")
+        return value
+    }
+
+    static func lines(_ text: String) throws -> [JSONValue] {
+        try text.split(separator: "\n").map { line in
+            let value = try JSONValue.parse(String(line))
+            XCTAssertNotNil(value.members, "not a JSON object: \(line)")
+            return value
+        }
     }
 }

@@ -3,6 +3,7 @@
 // limit, since the failure to catch is a hang — bad data, dynamic sampling running out, a stage failing
 // mid-run, and SIGTERM while the learner waits for a batch.
 import DispoShards
+import DispoSupport
 import Foundation
 import XCTest
 
@@ -20,9 +21,8 @@ final class PipelineDataflowTests: XCTestCase {
     }
 
     private func metrics(_ runDir: String, _ key: String) throws -> [Double] {
-        try String(contentsOfFile: runDir + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map { line in
-            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            return try XCTUnwrap(object[key] as? Double, "\(key) in \(line)")
+        try JSONOutput.lines(String(contentsOfFile: runDir + "/metrics.jsonl", encoding: .utf8)).map { line in
+            try XCTUnwrap(line[key]?.double, "\(key) in \(JSONWriter.text(line))")
         }
     }
 

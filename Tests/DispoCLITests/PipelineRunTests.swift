@@ -2,6 +2,7 @@
 // capacities, and kill -9 at several moments (including halfway through a checkpoint write) followed by
 // `dispo resume`, which must end with weights bit-identical to an uninterrupted run.
 import DispoShards
+import DispoSupport
 import Foundation
 import XCTest
 
@@ -45,10 +46,10 @@ final class PipelineRunTests: XCTestCase {
         for file in ["spec.json", "metrics.jsonl", "summary.json", "eval-before.json", "eval-after.json", "final/config.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/a/" + file), file)
         }
-        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/a/summary.json"))) as! [String: Any]
-        XCTAssertEqual(summary["steps"] as? Int, 6)
-        XCTAssertNotNil(summary["accuracy_before"] as? Double)
-        XCTAssertNotNil(summary["accuracy_after"] as? Double)
+        let summary = try JSONOutput.file(dir + "/a/summary.json")
+        XCTAssertEqual(summary["steps"]?.int, 6)
+        XCTAssertNotNil(summary["accuracy_before"]?.double)
+        XCTAssertNotNil(summary["accuracy_after"]?.double)
         let lines = try String(contentsOfFile: dir + "/a/metrics.jsonl", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, 6)
     }
@@ -60,8 +61,7 @@ final class PipelineRunTests: XCTestCase {
         return try segments.flatMap { segment -> [Int] in
             let set = try ShardSet(directory: runDir + "/rollouts/" + segment)
             return try (0..<set.count).map { i in
-                let m = try JSONSerialization.jsonObject(with: Data(set.record(at: i).metadata)) as! [String: Any]
-                return m["step"] as! Int
+                try XCTUnwrap(JSONValue.parse(bytes: set.record(at: i).metadata)?["step"]?.int, "record \(i) of \(segment)")
             }
         }
     }

@@ -29,7 +29,7 @@ final class StrictJSONDecoderTests: XCTestCase {
             ("{\"name\": \"x\", \"steps\": 1, \"inner\": {\"rate\": 1},\n \"list\": [{\"rate\": 1, \"rat\": 2}]}",
              "s.json: $.list[0].rat (line 2): expected one of the keys mode, rate, found unknown key \"rat\" (did you mean \"rate\"?)"),
             ("{\"name\": \"x\", \"steps\": 1, \"inner\": {\"rate\": 1}, \"list\": [], \"stepz\": 1}", "unknown key \"stepz\" (did you mean \"steps\"?)"),
-            ("{\"name\": \"x\", \"inner\": {\"rate\": 1}, \"list\": []}", "s.json: $ (line 1): expected a key \"steps\""),
+            ("{\"name\": \"x\", \"inner\": {\"rate\": 1}, \"list\": []}", "s.json: $.steps (in the object at line 1): expected a key \"steps\""),
             ("{\"name\": \"x\", \"steps\": 1, \"inner\": {\"rate\": 1, \"mode\": \"medium\"}, \"list\": []}", "s.json: $.inner.mode (line 1)"),
         ]
         for (text, expected) in cases {
