@@ -27,6 +27,14 @@ struct ChildResult {
 }
 
 enum ChildProcess {
+    /// Tools/`name` of the working directory, else of the source tree this was built from (the Python baselines).
+    static func toolScript(_ name: String) -> String {
+        let local = "Tools/" + name
+        if FileManager.default.fileExists(atPath: local) { return local }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(local).path
+    }
+
     /// Runs `arguments` (arguments[0] looked up in PATH) with `environment` added to this process's; returns when it
     /// exits. Standard output is kept unless `keepOutput` is false (then it goes to /dev/null: for programs that
     /// write a lot). Throws only when it cannot be started.

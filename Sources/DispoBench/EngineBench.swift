@@ -93,12 +93,7 @@ struct Timings {
 
 public enum EngineBench {
     /// Tools/bench_engine.py of the working directory, else of the source tree this was built from.
-    public static func defaultScript() -> String {
-        let local = "Tools/bench_engine.py"
-        if FileManager.default.fileExists(atPath: local) { return local }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(local).path
-    }
+    public static func defaultScript() -> String { ChildProcess.toolScript("bench_engine.py") }
 
     /// Runs the selected parts, printing as it goes; returns the dispo/PyTorch throughput ratios measured.
     @discardableResult

@@ -68,12 +68,7 @@ public enum TokenizerBench {
     }
 
     /// Tools/bench_tokenizer.py of the working directory, else of the source tree this was built from.
-    public static func defaultScript() -> String {
-        let local = "Tools/bench_tokenizer.py"
-        if FileManager.default.fileExists(atPath: local) { return local }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(local).path
-    }
+    public static func defaultScript() -> String { ChildProcess.toolScript("bench_tokenizer.py") }
 
     /// The corpus lines: the file split on "\n", without the empty line after a final newline.
     static func lines(of path: String) throws -> [String] {

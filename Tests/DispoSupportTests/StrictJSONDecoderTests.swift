@@ -62,6 +62,15 @@ final class StrictJSONDecoderTests: XCTestCase {
         }
     }
 
+    func test_64_bit_integers_decode_exactly_from_their_digits() throws {
+        struct Seeds: Codable, Equatable { var seed: UInt64; var offset: Int64 }
+        let seeds = Seeds(seed: 0xFFFF_FFFF_FFFF_FFF1, offset: -9_007_199_254_740_993)
+        XCTAssertEqual(try StrictJSONDecoder().decode(Seeds.self, fromText: try JSONWriter.encode(seeds)), seeds,
+                       "a double holds neither exactly")
+        XCTAssertEqual(try StrictJSONDecoder().decode([Int].self, fromText: "[1e3, 2.0]"), [1000, 2], "other spellings of whole numbers")
+        XCTAssertThrowsError(try StrictJSONDecoder().decode([UInt8].self, fromText: "[256]"))
+    }
+
     func test_nesting_is_limited() {
         let deep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
         XCTAssertThrowsError(try JSONParser.parse(deep, file: "f")) { XCTAssertTrue("\($0)".contains("nested at most 512 deep"), "\($0)") }
