@@ -1,4 +1,4 @@
-// `dispo run` against two `dispo serve` processes, as a user sets it up: the servers are started here on
+// `dispo run` against two `dispo serve` processes, as a user sets it up, through vLLM's API and SGLang's: the servers are started here on
 // 127.0.0.1 (port 0, the bound port read from their log), the run names them with only `kind` and `urls`,
 // and it ends with the weights of the same run on the local backend. Both runs recompute the old
 // log-probs (servers batch requests differently, which moves log-probs by ~1e-6 but not the tokens).
@@ -46,7 +46,7 @@ final class ServeBackendCommandTests: XCTestCase {
         XCTAssertEqual(server.process.terminationStatus, 0)
     }
 
-    func test_a_run_on_two_dispo_serve_processes_ends_with_the_local_backends_weights() throws {
+    func test_runs_on_two_dispo_serve_processes_through_either_api_end_with_the_local_backends_weights() throws {
         let dir = try scratchDirectory()
         let shard = try Dispo.run(["shard", "Data/arithmetic/problems.jsonl", "--tokenizer", "Data/tokenizers/char",
                                    "--out", dir + "/data", "--split", "test=0.1", "--seed", "1", "--quiet"], timeout: 120)
@@ -64,24 +64,29 @@ final class ServeBackendCommandTests: XCTestCase {
             servers.append(server)
         }
         let common = ["data.train=\"\(dir)/data/train\"", "data.eval=\"\(dir)/data/test\"", "sft.data=\"\(dir)/data/train\"", "sft.steps=0",
-                      "model={\"path\": \"\(dir)/model\"}", "train.steps=3", "eval.every=0", "eval.samples=1",
+                      "model={\"path\": \"\(dir)/model\"}", "train.steps=2", "eval.every=0", "eval.samples=1", "data.eval_limit=4",
                       "rollout.recompute_old_logprobs=true"].flatMap { ["--set", $0] }
         let local = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/local"] + common, timeout: 300)
         XCTAssertEqual(local.status, 0, local.stderr)
-        let backend = "{\"kind\": \"openai-completions\", \"urls\": [\"\(servers[0].url)\", \"\(servers[1].url)\"]}"
-        let served = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/served", "--set", "rollout.backend=" + backend]
-                                   + common, timeout: 300)
-        XCTAssertEqual(served.status, 0, served.stderr)
-        XCTAssertTrue((served.stdout + served.stderr).contains("sampling on openai-completions ×2"), served.stdout + served.stderr)
         let weights = { (run: String) in try Data(contentsOf: URL(fileURLWithPath: dir + "/" + run + "/final/model.safetensors")) }
-        XCTAssertEqual(try weights("served"), try weights("local"), "the served run must end with the local run's weights")
-        let metrics = try String(contentsOfFile: dir + "/served/metrics.jsonl", encoding: .utf8)
-        XCTAssertEqual(metrics.split(separator: "\n").count, 3)
-        XCTAssertTrue(metrics.contains("\"rollout/mismatch_kl\""), metrics)
-        // Both servers were used, and both reloaded the weights the learner published.
+        // The same servers through vLLM's API (with dispo's sample keys: the local samples exactly) and through
+        // SGLang's (per-sample `sampling_seed`: other samples than local, but the same ones run after run).
+        for (run, kind) in [("vllm", "openai-completions"), ("sglang", "sglang"), ("sglang-again", "sglang")] {
+            let backend = "{\"kind\": \"\(kind)\", \"urls\": [\"\(servers[0].url)\", \"\(servers[1].url)\"]}"
+            let served = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/" + run, "--set", "rollout.backend=" + backend]
+                                       + common, timeout: 300)
+            XCTAssertEqual(served.status, 0, served.stderr)
+            XCTAssertTrue((served.stdout + served.stderr).contains("sampling on \(kind) ×2"), served.stdout + served.stderr)
+            let metrics = try String(contentsOfFile: dir + "/" + run + "/metrics.jsonl", encoding: .utf8)
+            XCTAssertEqual(metrics.split(separator: "\n").count, 2)
+            XCTAssertTrue(metrics.contains("\"rollout/mismatch_kl\""), metrics)
+        }
+        XCTAssertEqual(try weights("vllm"), try weights("local"), "a run through vLLM's API must end with the local run's weights")
+        XCTAssertEqual(try weights("sglang-again"), try weights("sglang"), "runs through SGLang's API must repeat")
+        // Both servers reloaded the weights the learner published.
         for i in 0..<2 {
             let log = try String(contentsOfFile: dir + "/serve-\(i).log", encoding: .utf8)
-            XCTAssertTrue(log.contains("reload"), "server \(i) log: \(log)")
+            XCTAssertTrue(log.contains("reloaded weights version"), "server \(i) log: \(log)")
         }
         servers.forEach(stop)
     }
