@@ -109,7 +109,7 @@ let package = Package(
                                                 "DispoLosses", "DispoLearner", "DispoPipeline", "DispoPlots"], swiftSettings: strict),
         .target(name: "DispoBench", dependencies: ["DispoSupport", "DispoShards", "DispoTokenizers", "DispoEngine",
                                                  "DispoVerifier", "DispoLosses", "DispoChannels", "DispoPipeline", "CLZ4",
-                                                 "DispoLearner", "DispoDistributed"],
+                                                 "DispoLearner", "DispoDistributed", "DispoServe"],
                 swiftSettings: strict),
         .executableTarget(name: "dispo", dependencies: [
             "DispoSupport", "DispoShards", "DispoTokenizers", "DispoDatasets", "DispoEngine", "DispoVerifier", "DispoLosses",
