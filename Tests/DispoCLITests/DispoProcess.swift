@@ -97,3 +97,17 @@ enum JSONOutput {
         }
     }
 }
+
+extension XCTestCase {
+    /// The bundled arithmetic task sharded into a scratch directory (90% train, 10% test, worked solutions as
+    /// responses), and `--set` overrides pointing Pipelines/smoke.json's data and warm start at it, then `extra`.
+    func smokeShards(_ extra: [String] = []) throws -> (dir: String, sets: [String]) {
+        let dir = try scratchDirectory()
+        let shard = try Dispo.run(["shard", "Data/arithmetic/problems.jsonl", "--tokenizer", "Data/tokenizers/char",
+                                   "--out", dir + "/data", "--response-field", "solution", "--split", "test=0.1",
+                                   "--seed", "1", "--quiet"], timeout: 120)
+        XCTAssertEqual(shard.status, 0, shard.stderr)
+        let sets = ["data.train=\"\(dir)/data/train\"", "data.eval=\"\(dir)/data/test\"", "sft.data=\"\(dir)/data/train\""] + extra
+        return (dir, sets.flatMap { ["--set", $0] })
+    }
+}

@@ -8,18 +8,6 @@ import Foundation
 import XCTest
 
 final class RunOutputsTests: XCTestCase {
-    /// Shards of the bundled task, and overrides pointing smoke.json at them.
-    private func smokeArguments() throws -> (dir: String, sets: [String]) {
-        let dir = try scratchDirectory()
-        let shard = try Dispo.run(["shard", "Data/arithmetic/problems.jsonl", "--tokenizer", "Data/tokenizers/char",
-                                   "--out", dir + "/data", "--response-field", "solution", "--split", "test=0.1",
-                                   "--seed", "1", "--quiet"])
-        XCTAssertEqual(shard.status, 0, shard.stderr)
-        let sets = ["data.train=\"\(dir)/data/train\"", "data.eval=\"\(dir)/data/test\"", "sft.data=\"\(dir)/data/train\"",
-                    "data.eval_limit=8"]
-        return (dir, sets.flatMap { ["--set", $0] })
-    }
-
     private func json(_ path: String) throws -> JSONValue { try JSONOutput.file(path) }
 
     private func metricLines(_ runDir: String) throws -> [JSONValue] {
@@ -35,7 +23,7 @@ final class RunOutputsTests: XCTestCase {
     }
 
     func test_collapse_stops_the_run_when_asked_and_only_warns_otherwise() throws {
-        let (dir, sets) = try smokeArguments()
+        let (dir, sets) = try smokeShards(["data.eval_limit=8"])
         // accuracy_below = 1 holds at every step: the run "collapses" once the window of 2 steps is full.
         let collapse = ["--set", "train.collapse.window=2", "--set", "train.collapse.accuracy_below=1"]
         let stopped = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/stop"] + sets + collapse
@@ -64,7 +52,7 @@ final class RunOutputsTests: XCTestCase {
     }
 
     func test_adaptive_clipping_tensorboard_and_eval_files_survive_kill_and_resume() throws {
-        let (dir, sets) = try smokeArguments()
+        let (dir, sets) = try smokeShards(["data.eval_limit=8"])
         let adaptive = ["--set", #"algorithm.adaptive_clip={"targets": {"pos_high": 0.05, "pos_low": 0.05, "neg_low": 0.05}, "rate": 0.5}"#]
         let reference = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/ref"] + sets + adaptive)
         XCTAssertEqual(reference.status, 0, reference.stderr)
@@ -102,7 +90,7 @@ final class RunOutputsTests: XCTestCase {
     }
 
     func test_adaptive_clipping_needs_a_dispo_loss() throws {
-        let (_, sets) = try smokeArguments()
+        let (_, sets) = try smokeShards(["data.eval_limit=8"])
         let bad = try Dispo.run(["validate", "Pipelines/smoke.json"] + sets + ["--set", "algorithm.name=cispo", "--set",
                                  #"algorithm.adaptive_clip={"targets": {"neg_low": 0.05}}"#])
         XCTAssertNotEqual(bad.status, 0)

@@ -47,10 +47,7 @@ final class ServeBackendCommandTests: XCTestCase {
     }
 
     func test_runs_on_two_dispo_serve_processes_through_either_api_end_with_the_local_backends_weights() throws {
-        let dir = try scratchDirectory()
-        let shard = try Dispo.run(["shard", "Data/arithmetic/problems.jsonl", "--tokenizer", "Data/tokenizers/char",
-                                   "--out", dir + "/data", "--split", "test=0.1", "--seed", "1", "--quiet"], timeout: 120)
-        XCTAssertEqual(shard.status, 0, shard.stderr)
+        let (dir, data) = try smokeShards(["sft.steps=0"])
         let initModel = try Dispo.run(["model", "init", "--config", "Data/models/tiny-char/config.json", "--seed", "1",
                                        "--out", dir + "/model"], timeout: 60)
         XCTAssertEqual(initModel.status, 0, initModel.stderr)
@@ -63,8 +60,7 @@ final class ServeBackendCommandTests: XCTestCase {
             }
             servers.append(server)
         }
-        let common = ["data.train=\"\(dir)/data/train\"", "data.eval=\"\(dir)/data/test\"", "sft.data=\"\(dir)/data/train\"", "sft.steps=0",
-                      "model={\"path\": \"\(dir)/model\"}", "train.steps=2", "eval.every=0", "eval.samples=1", "data.eval_limit=4",
+        let common = data + ["model={\"path\": \"\(dir)/model\"}", "train.steps=2", "eval.every=0", "eval.samples=1", "data.eval_limit=4",
                       "rollout.recompute_old_logprobs=true"].flatMap { ["--set", $0] }
         let local = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/local"] + common, timeout: 300)
         XCTAssertEqual(local.status, 0, local.stderr)
