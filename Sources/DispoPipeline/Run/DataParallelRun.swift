@@ -39,6 +39,11 @@ extension PipelineRun {
             throw InputError(file: "pipeline", place: "$.rollout.backend", expected: "local sampling with \(communicator.size) ranks",
                              found: "a server pool", hint: "run a server-pool pipeline as one process (without mpirun)")
         }
+        if spec.rollout.promptsPerStep < communicator.size {
+            throw InputError(file: "pipeline", place: "$.rollout.prompts_per_step",
+                             expected: "at least one prompt per rank (\(communicator.size) ranks)", found: "\(spec.rollout.promptsPerStep)",
+                             hint: "launch at most \(spec.rollout.promptsPerStep) ranks, or raise rollout.prompts_per_step")
+        }
         if spec.rollout.recomputeOldLogprobs {
             throw InputError(file: "pipeline", place: "$.rollout.recompute_old_logprobs",
                              expected: "false with \(communicator.size) ranks", found: "true",
