@@ -2,7 +2,8 @@
 // same pipeline as one process: the final weights within 1e-6 relative (L2; the ranks' gradients are summed
 // in another order, so not bit for bit), the same held-out accuracy at every evaluation, rank 0 alone writing
 // the run directory; a rank killed with SIGKILL ends the job promptly, and `dispo resume` under mpirun ends
-// bit-identical to the uninterrupted 2-rank run (and, from the same checkpoint, one process within 1e-6).
+// bit-identical to the uninterrupted 2-rank run (and, from the same checkpoint, one process within 1e-6); a
+// signal to one rank stops every rank after the same step, with a checkpoint to resume from.
 // Every process runs on this machine, time-limited, with the collective watchdog armed.
 import DispoDistributed
 import DispoEngine
@@ -182,5 +183,20 @@ final class DataParallelRunTests: XCTestCase {
         XCTAssertEqual(single.status, 0, single.output)
         XCTAssertTrue(single.output.contains("it was written by a run of 2 rank(s), this one has 1"), single.output)
         XCTAssertLessThanOrEqual(Self.relativeDifference(try Self.weights(s.dir + "/killed"), twoRanks), 1e-6)
+    }
+
+    func test_a_signal_to_one_rank_stops_every_rank_after_the_same_step() throws {
+        let s = try prepare()
+        let dispo = try executable("dispo").path
+        let run = ["run", "Pipelines/smoke.json", "--run-dir", s.dir + "/signalled"] + s.sets
+        // Rank 1 alone gets SIGINT after step 3: the ranks agree to stop after it, rank 0 checkpoints.
+        let stopped = try mpirun([["-np", "1", dispo] + run, ["-np", "1", "env", "DISPO_FAULT=sigint:3", dispo] + run], limit: 240)
+        XCTAssertNotEqual(stopped.status, 0, stopped.output)
+        XCTAssertTrue(stopped.output.contains("stopped after step 3; continue with: dispo resume"), stopped.output)
+        let checkpoints = try FileManager.default.contentsOfDirectory(atPath: s.dir + "/signalled/checkpoints").sorted()
+        XCTAssertEqual(checkpoints.last, "step-000003", "\(checkpoints)")
+        let resumed = try mpirun([["-np", "2", dispo, "resume", s.dir + "/signalled"]])
+        XCTAssertEqual(resumed.status, 0, resumed.output)
+        XCTAssertEqual(try Self.weights(s.dir + "/signalled"), try Self.weights(s.dir + "/two"))
     }
 }
