@@ -29,6 +29,11 @@ Run:   /work/venv-torch/bin/python Tools/make_engine_fixtures.py
 Check a model written by dispo (by hand):
   /work/venv-torch/bin/python Tools/make_engine_fixtures.py --check DIR --ids 1,2,3,4
 prints the per-token log-probs transformers computes for those ids, to compare with `dispo score`.
+Check that the files dispo writes load in transformers with the engine's numbers:
+  /work/venv-torch/bin/python Tools/make_engine_fixtures.py --check-export .build/release/dispo
+runs `dispo bench export` (a BF16 Qwen2 with tied embeddings, an F32 Llama with every bias; norms and biases
+perturbed) into a temporary directory, scores each model's ids with transformers and compares with the
+engine's dispo_logprobs.json; exits 1 when a log-prob or entropy differs by more than 1e-4.
 """
 import argparse
 import copy
@@ -291,13 +296,40 @@ def check(path, ids):
     print(json.dumps({"ids": ids, "logprobs": floats(lp), "entropies": floats(ent)}))
 
 
+def check_export(dispo, tolerance=1e-4):
+    import subprocess
+    import tempfile
+    worst = 0.0
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run([dispo, "bench", "export", "--out", out], check=True)
+        for name in sorted(os.listdir(out)):
+            path = os.path.join(out, name)
+            with open(os.path.join(path, "dispo_logprobs.json")) as f:
+                ours = json.load(f)
+            model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32, attn_implementation="eager")
+            model.eval()
+            with torch.no_grad():
+                lp, ent = scores(model, ours["ids"], 1.0)
+            diff = max(max(abs(a - b) for a, b in zip(floats(lp), ours["logprobs"])),
+                       max(abs(a - b) for a, b in zip(floats(ent), ours["entropies"])))
+            if len(floats(lp)) != len(ours["logprobs"]):
+                diff = float("inf")
+            print(f"{name}: max |transformers - dispo| over log-probs and entropies = {diff:.2e}")
+            worst = max(worst, diff)
+    print("export check:", "ok" if worst <= tolerance else "FAILED", f"(tolerance {tolerance:g})")
+    return worst <= tolerance
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--check", help="model directory to score with transformers")
     parser.add_argument("--ids", default="1,2,3,4,5", help="comma-separated token ids for --check")
     parser.add_argument("--real-shape", action="store_true", help="write the full-vocabulary Qwen2.5-shaped fixture only")
+    parser.add_argument("--check-export", metavar="DISPO", help="dispo executable: check its `dispo bench export` models")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.check_export:
+        raise SystemExit(0 if check_export(args.check_export) else 1)
     if args.real_shape:
         make_real()
     elif args.check:

@@ -16,3 +16,4 @@ static inline MPI_Op dispo_mpi_min(void) { return MPI_MIN; }
 static inline void *dispo_mpi_in_place(void) { return MPI_IN_PLACE; }
 static inline int dispo_mpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
 static inline int dispo_mpi_max_library_version_string(void) { return MPI_MAX_LIBRARY_VERSION_STRING; }
+static inline MPI_Status *dispo_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }

@@ -1,6 +1,7 @@
-// Whole-process measurements: runs a program to completion with posix_spawn and wait4, so the benchmark sees
-// its wall time from spawn to exit and its own peak resident memory (rusage of that child alone), and collects
-// its standard output. Standard error goes to a file, shown when the program fails.
+// How benchmarks run other programs, two ways: `run` starts one and waits for it to finish (posix_spawn and
+// wait4, so the benchmark sees its wall time from spawn to exit, its CPU time and its own peak resident memory:
+// the rusage of that child alone), collecting its standard output and error; `Session` starts a baseline that
+// answers requests line by line on its standard input and output (a model built once, stepped on request).
 
 import DispoSupport
 import Foundation
@@ -26,9 +27,19 @@ struct ChildResult {
 }
 
 enum ChildProcess {
+    /// Tools/`name` of the working directory, else of the source tree this was built from (the Python baselines).
+    static func toolScript(_ name: String) -> String {
+        let local = "Tools/" + name
+        if FileManager.default.fileExists(atPath: local) { return local }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(local).path
+    }
+
     /// Runs `arguments` (arguments[0] looked up in PATH) with `environment` added to this process's; returns when it
-    /// exits. Throws only when it cannot be started.
-    static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> ChildResult {
+    /// exits. Standard output is kept unless `keepOutput` is false (then it goes to /dev/null: for programs that
+    /// write a lot). Throws only when it cannot be started.
+    static func run(_ arguments: [String], environment extra: [String: String] = [:],
+                    keepOutput: Bool = true) throws -> ChildResult {
         let dir = FileManager.default.temporaryDirectory.path + "/dispo-child-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -38,7 +49,7 @@ enum ChildProcess {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, dir + "/out", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 1, keepOutput ? dir + "/out" : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, dir + "/err", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -58,6 +69,72 @@ enum ChildProcess {
                            status: exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F),
                            stdout: (try? String(contentsOfFile: dir + "/out", encoding: .utf8)) ?? "",
                            stderr: (try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? "")
+    }
+}
+
+extension ChildProcess {
+    /// A program that answers requests: one line written to its standard input, one line read back. Its standard
+    /// error goes to `errorPath`.
+    final class Session {
+        private let process: Process
+        private let input: FileHandle
+        private let lines: LineReader
+
+        /// Starts `arguments` (arguments[0] looked up in PATH) with `environment` added to this process's.
+        init(_ arguments: [String], environment extra: [String: String] = [:], errorPath: String) throws {
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = arguments
+            var environment = ProcessInfo.processInfo.environment
+            for (k, v) in extra { environment[k] = v }
+            process.environment = environment
+            let stdin = Pipe(), stdout = Pipe()
+            process.standardInput = stdin
+            process.standardOutput = stdout
+            process.standardError = FileHandle(forWritingAtPath: errorPath)
+            try process.run()
+            input = stdin.fileHandleForWriting
+            lines = LineReader(stdout.fileHandleForReading)
+        }
+
+        var isRunning: Bool { process.isRunning }
+        var status: Int32 { process.terminationStatus }
+
+        /// The next line of its output; nil at its end.
+        func readLine() -> String? { lines.next() }
+
+        /// Writes `line` and a newline; false when the program is gone.
+        func send(_ line: String) -> Bool {
+            isRunning && (try? input.write(contentsOf: Data((line + "\n").utf8))) != nil
+        }
+
+        /// Sends `goodbye` (if given), closes its input and waits for it to exit.
+        func finish(saying goodbye: String? = nil) {
+            if let goodbye { _ = send(goodbye) }
+            try? input.close()
+            process.waitUntilExit()
+        }
+    }
+}
+
+/// Lines of a pipe, read as they arrive.
+final class LineReader {
+    private let handle: FileHandle
+    private var buffer = Data()
+    init(_ handle: FileHandle) { self.handle = handle }
+
+    /// The next line without its newline; nil at end of input.
+    func next() -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+                buffer.removeSubrange(buffer.startIndex...newline)
+                return line
+            }
+            let chunk = handle.availableData
+            if chunk.isEmpty { return nil }
+            buffer.append(chunk)
+        }
     }
 }
 

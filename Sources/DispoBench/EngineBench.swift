@@ -91,23 +91,9 @@ struct Timings {
     }
 }
 
-func wallSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
-
-/// CPU seconds of this process, all threads.
-func cpuSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
-
 public enum EngineBench {
     /// Tools/bench_engine.py of the working directory, else of the source tree this was built from.
-    public static func defaultScript() -> String {
-        let local = "Tools/bench_engine.py"
-        if FileManager.default.fileExists(atPath: local) { return local }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(local).path
-    }
+    public static func defaultScript() -> String { ChildProcess.toolScript("bench_engine.py") }
 
     /// Runs the selected parts, printing as it goes; returns the dispo/PyTorch throughput ratios measured.
     @discardableResult
@@ -116,6 +102,10 @@ public enum EngineBench {
         let coreType = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
         emit("dispo bench engine: \(o.threads) thread(s) per side; OpenBLAS kernel \(BLASRuntime.coreName) "
              + "(OPENBLAS_CORETYPE=\(coreType)), BLAS threads \(Gemm.threads); PyTorch uses its own bundled BLAS")
+        // dispo re-executes itself at start-up with the kernel the CPU supports; say so if that did not happen.
+        if let better = BLASRuntime.recommendedCoreType() {
+            emit("warning: OpenBLAS loaded a generic kernel on a CPU that runs \(better); set OPENBLAS_CORETYPE=\(better)")
+        }
         let peak = Peak()
         emit(String(format: "sgemm peak (OpenBLAS, 1024×1024×1024, best of 10, %d thread(s)): %.1f GFLOP/s at the start",
                     o.threads, peak.best))
@@ -183,17 +173,24 @@ extension EngineBench {
         let coefficients = batch.targets.map { $0 >= 0 ? -1 / Float(scored) : 0 }
         let arguments = ["--part", "train", "--name", s.name, "--threads", "\(o.threads)"] + s.pythonArguments
         let torch = python.start(arguments, emit: emit)
+        var phases: (forward: Double, backward: Double, adamw: Double) = (0, 0, 0)
         let (t, torchTimings) = try alternate(warmup: o.warmup, count: steps, torch: torch, between: peak.remeasure) {
             model.zeroGradients()
+            let c0 = cpuSeconds()
             _ = try model.forward(batch)
+            let c1 = cpuSeconds()
             try model.backward(logProbCoefficients: coefficients)
+            let c2 = cpuSeconds()
             optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: 1e-4, threads: o.threads)
+            phases = (c1 - c0, c2 - c1, cpuSeconds() - c2)
         }
         torch?.close()
         let tokens = Double(s.batch * s.length), flops = trainingFLOPs(s, model: model)
         emit(String(format: "FLOPs per step: %.1f GFLOP (6·params·tokens + causal attention); sgemm peak so far %.1f GFLOP/s",
                     flops / 1e9, peak.best))
         emit(sideLine("dispo", t, tokens: tokens, flops: flops, peak: peak.best))
+        emit(String(format: "dispo, last step by phase (CPU s): forward %.3f, backward %.3f, AdamW %.3f",
+                    phases.forward, phases.backward, phases.adamw))
         guard let torch, let torchTimings else { return python.missing(stopped: torch != nil, emit: emit) }
         emit(sideLine("pytorch \(torch.version)", torchTimings, tokens: tokens, flops: flops, peak: peak.best))
         return ratio(dispo: t, torch: torchTimings, emit: emit)
@@ -291,26 +288,21 @@ final class PythonBaseline {
     /// One running baseline: a model built on the Python side, stepped on request.
     final class Session {
         let version: String
-        private let process: Process
-        private let input: FileHandle
-        private let lines: LineReader
-        init(version: String, process: Process, input: FileHandle, lines: LineReader) {
-            self.version = version; self.process = process; self.input = input; self.lines = lines
+        private let child: ChildProcess.Session
+        init(version: String, child: ChildProcess.Session) {
+            self.version = version; self.child = child
         }
 
         /// One timed step on the Python side: (wall, CPU) seconds, nil if the process failed.
         func step() -> (wall: Double, cpu: Double)? {
-            guard process.isRunning, (try? input.write(contentsOf: Data("step\n".utf8))) != nil,
-                  let line = lines.next(), let json = PythonBaseline.object(line),
-                  let wall = json["seconds"] as? Double, let cpu = json["cpu_seconds"] as? Double else { return nil }
+            guard child.send("step"), let line = child.readLine(), let json = try? JSONValue.parse(line),
+                  let wall = json["seconds"]?.double, let cpu = json["cpu_seconds"]?.double else { return nil }
             return (wall, cpu)
         }
 
         func close() {
-            guard process.isRunning else { return }
-            try? input.write(contentsOf: Data("quit\n".utf8))
-            try? input.close()
-            process.waitUntilExit()
+            guard child.isRunning else { return }
+            child.finish(saying: "quit")
         }
     }
 
@@ -318,32 +310,25 @@ final class PythonBaseline {
     func start(_ arguments: [String], emit: (String) -> Void) -> Session? {
         if unavailable { emit("pytorch: skipped (baseline unavailable, see above)"); return nil }
         _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [options.python, options.script] + arguments + ["--interactive"]
-        var environment = ProcessInfo.processInfo.environment
-        for key in ["OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"] { environment[key] = "\(options.threads)" }
-        process.environment = environment
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = FileHandle(forWritingAtPath: errPath)
-        do { try process.run() } catch {
+        let threads = ["OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"].map { ($0, "\(options.threads)") }
+        let child: ChildProcess.Session
+        do {
+            child = try ChildProcess.Session([options.python, options.script] + arguments + ["--interactive"],
+                                             environment: Dictionary(uniqueKeysWithValues: threads), errorPath: errPath)
+        } catch {
             return fail("could not start \(options.python) (\(error)); pass --python PATH", emit: emit)
         }
-        let lines = LineReader(stdout.fileHandleForReading)
-        guard let ready = lines.next(), let json = PythonBaseline.object(ready), json["ready"] as? Bool == true else {
-            try? stdin.fileHandleForWriting.close()
-            process.waitUntilExit()
+        guard let ready = child.readLine(), let json = try? JSONValue.parse(ready), json["ready"]?.bool == true else {
+            child.finish()
             let errText = errorText()
             let install = "install the baseline with: python3 -m venv .venv-torch && .venv-torch/bin/pip install \"torch==2.13.0+cpu\" "
                 + "transformers --extra-index-url https://download.pytorch.org/whl/cpu; then --python .venv-torch/bin/python"
-            let missing = process.terminationStatus == 3 || process.terminationStatus == 127
-            return fail("\(options.python) \(options.script) failed (exit \(process.terminationStatus)): \(errText.suffix(600))"
+            let missing = child.status == 3 || child.status == 127
+            return fail("\(options.python) \(options.script) failed (exit \(child.status)): \(errText.suffix(600))"
                         + (missing ? "\n" + install : ""), emit: emit, permanent: missing)
         }
-        let version = "\(json["torch_version"] as? String ?? "?") + transformers \(json["transformers_version"] as? String ?? "?")"
-        let session = Session(version: version, process: process, input: stdin.fileHandleForWriting, lines: lines)
+        let version = "\(json["torch_version"]?.string ?? "?") + transformers \(json["transformers_version"]?.string ?? "?")"
+        let session = Session(version: version, child: child)
         open.append(session)
         return session
     }
@@ -370,34 +355,9 @@ final class PythonBaseline {
         ((try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    static func object(_ line: String) -> [String: Any]? {
-        try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-    }
-
     private func fail(_ why: String, emit: (String) -> Void, permanent: Bool = true) -> Session? {
         unavailable = unavailable || permanent
         emit("pytorch: \(why)")
         return nil
-    }
-}
-
-/// Lines of a pipe, read as they arrive.
-final class LineReader {
-    private let handle: FileHandle
-    private var buffer = Data()
-    init(_ handle: FileHandle) { self.handle = handle }
-
-    /// The next line without its newline; nil at end of input.
-    func next() -> String? {
-        while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
-                buffer.removeSubrange(buffer.startIndex...newline)
-                return line
-            }
-            let chunk = handle.availableData
-            if chunk.isEmpty { return nil }
-            buffer.append(chunk)
-        }
     }
 }

@@ -37,10 +37,10 @@ public enum LossBench {
             let scale = AggregationScale(mode: objective.aggregation, batches: [batch], constant: Double(perSequence))
             var best = Double.infinity
             for _ in 0..<o.repeatCount {
-                let start = DispatchTime.now().uptimeNanoseconds
+                let start = wallSeconds()
                 let out = try objective.evaluate(batch, scale: scale)
                 precondition(out.logProbCoefficients.count == o.tokens)
-                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / Double(o.tokens))
+                best = min(best, (wallSeconds() - start) * 1e9 / Double(o.tokens))
             }
             worst = max(worst, best / engine)
             emit(String(format: "loss %-9@ %.1f ns/token (%.2f%% of the engine step)", preset.rawValue, best, 100 * best / engine))
@@ -59,10 +59,10 @@ public enum LossBench {
         let batch = TokenBatch(sequences: sequences)
         var best = Double.infinity
         for _ in 0..<3 {
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = wallSeconds()
             let scores = try model.forward(batch)
             try model.backward(logProbCoefficients: scores.logProbs.map { _ in -1e-4 })
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / Double(o.batch * o.length))
+            best = min(best, (wallSeconds() - start) * 1e9 / Double(o.batch * o.length))
         }
         return best
     }

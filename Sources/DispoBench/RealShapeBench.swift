@@ -3,7 +3,8 @@
 //   sample  for each prompt length and batch: `dispo bench engine-sample` (load + generate, as `dispo sample`)
 //           against Tools/bench_engine.py --part sample-model (import + load + warm-up + generate); each reports
 //           time to first token and prefill/decode tokens/s; the driver measures wall time and peak RSS;
-//   learn   `dispo learn` against Tools/bench_learn.py: one DISPO update (K mini-batches, AdamW), load to save.
+//   learn   `dispo learn` against Tools/bench_learn.py: one DISPO update (K mini-batches, AdamW), load to save;
+//   step    (only when asked for, no baseline) one training step in this process, CPU seconds per phase and peak RSS.
 // Before them it measures this machine's limits (memory read bandwidth and GEMM peak with the same threads) and
 // turns them into the fastest possible decode step at each batch: max(bytes streamed / bandwidth,
 // FLOPs / peak). Ratios are PyTorch time / dispo time (or dispo rate / PyTorch rate): paired medians and ranges.
@@ -37,9 +38,12 @@ public enum RealShape: String, CaseIterable, Sendable {
 }
 
 public struct RealShapeBenchOptions: Sendable {
-    public enum Part: String, CaseIterable, Sendable { case sample, learn }
+    /// `step` (one training step in this process, ~16 bytes per parameter) runs only when asked for.
+    public enum Part: String, CaseIterable, Sendable { case sample, learn, step }
     public var shape: RealShape
-    public var parts: [Part] = Part.allCases
+    public var parts: [Part] = [.sample, .learn]
+    /// Tokens of the in-process training step: B sequences of T.
+    public var stepBatch = 1, stepLength = 256
     public var batches = [1, 8, 32]
     public var promptLengths = [64, 512]
     public var newTokens = 128
@@ -66,7 +70,7 @@ public enum RealShapeBench {
     /// a file shows each line as it comes).
     public static func run(_ o: RealShapeBenchOptions,
                            print emit: (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }) throws {
-        let modelDir = try prepareModel(o, emit: emit)
+        let modelDir = o.parts.contains { $0 != .step } ? try prepareModel(o, emit: emit) : ""
         Gemm.setThreads(o.threads)
         // A shared machine's slow spells make single measurements of its limits pessimistic: they are measured
         // again before every comparison, and the best seen so far is used.
@@ -87,6 +91,7 @@ public enum RealShapeBench {
                     }
                 }
             case .learn: try learn(o, model: modelDir, emit: emit)
+            case .step: try step(o, emit: emit)
             }
         }
     }

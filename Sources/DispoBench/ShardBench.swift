@@ -84,28 +84,15 @@ public enum ShardBench {
     static func compareDecode(_ set: ShardSet, tool: String, baseline: String) throws -> (Timing, Timing?, Int) {
         var ours: Timing = (.infinity, .infinity), cli: Timing? = (.infinity, .infinity), checksum = 0
         for _ in 0..<5 {
-            let cpu = processCPUSeconds(), t = Date()
+            let cpu = cpuSeconds(), t = Date()
             checksum = 0
             try set.scanViews { _, view in checksum &+= sumTokens(view) }
-            ours = (min(ours.wall, Date().timeIntervalSince(t)), min(ours.cpu, processCPUSeconds() - cpu))
+            ours = (min(ours.wall, Date().timeIntervalSince(t)), min(ours.cpu, cpuSeconds() - cpu))
             if let best = cli {
                 cli = try timeTool(tool, baseline).map { (min(best.wall, $0.wall), min(best.cpu, $0.cpu)) }
             }
         }
         return (ours, cli, checksum)
-    }
-
-    static func processCPUSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
-    static func childrenCPUSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_CHILDREN_WHO, &usage)
-        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     static func mb(_ bytes: Int) -> Double { Double(bytes) / 1e6 }
@@ -177,16 +164,8 @@ public enum ShardBench {
 
     /// Wall-clock and CPU seconds of one `tool -d -c file > /dev/null`, or nil when the tool is missing.
     static func timeTool(_ tool: String, _ file: String) throws -> Timing? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [tool, "-d", "-q", "-c", file]
-        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        p.standardError = FileHandle.standardError
-        let cpu = childrenCPUSeconds(), t = Date()
-        do { try p.run() } catch { return nil }
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { return nil }
-        return (Date().timeIntervalSince(t), childrenCPUSeconds() - cpu)
+        guard let run = try? ChildProcess.run([tool, "-d", "-q", "-c", file], keepOutput: false), run.status == 0 else { return nil }
+        return (run.wall, run.cpu)
     }
 
     /// (2) random record reads: cold (no cache: every read decodes its block) and warm (records of blocks
@@ -249,12 +228,6 @@ public enum ShardBench {
         return (field("VmRSS"), field("RssFile"))
     }
 }
-
-#if canImport(Glibc)
-private let RUSAGE_CHILDREN_WHO = __rusage_who_t(RUSAGE_CHILDREN.rawValue)
-#else
-private let RUSAGE_CHILDREN_WHO = RUSAGE_CHILDREN
-#endif
 
 /// Synthetic tokenized "math text": a Zipf(1.1) unigram distribution over the vocabulary (id = frequency
 /// rank, as BPE vocabularies roughly are) mixed with a library of repeated phrases (templates, formulas).

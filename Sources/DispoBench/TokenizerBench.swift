@@ -41,24 +41,24 @@ public enum TokenizerBench {
         var out = ""
         for (file, fields) in defaultSources {
             let path = sharedData + "/" + file
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            var rows: [[String: Any]] = []
+            var rows: [JSONValue] = []
             if file.hasSuffix(".jsonl") {
+                let data = try FileSystem.read(path, "a JSONL file")
                 for (index, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() {
-                    guard let row = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+                    guard let row = JSONValue.parse(bytes: line), row.members != nil else {
                         throw InputError(file: path, place: "line \(index + 1)", expected: "a JSON object")
                     }
                     rows.append(row)
                 }
             } else {
-                guard let array = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
+                guard let array = try JSONParser.parse(contentsOf: path).value.elements, array.allSatisfy({ $0.members != nil }) else {
                     throw InputError(file: path, expected: "a JSON array of objects")
                 }
                 rows = array
             }
             for row in rows {
                 for field in fields {
-                    if let text = row[field] as? String { out += text + "\n" }
+                    if let text = row[field]?.string { out += text + "\n" }
                 }
             }
         }
@@ -68,12 +68,7 @@ public enum TokenizerBench {
     }
 
     /// Tools/bench_tokenizer.py of the working directory, else of the source tree this was built from.
-    public static func defaultScript() -> String {
-        let local = "Tools/bench_tokenizer.py"
-        if FileManager.default.fileExists(atPath: local) { return local }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(local).path
-    }
+    public static func defaultScript() -> String { ChildProcess.toolScript("bench_tokenizer.py") }
 
     /// The corpus lines: the file split on "\n", without the empty line after a final newline.
     static func lines(of path: String) throws -> [String] {
@@ -149,43 +144,30 @@ public enum TokenizerBench {
     private static func runPython(_ options: TokenizerBenchOptions, corpus: String, emit: (String) -> Void) -> PythonResult? {
         let idsPath = FileManager.default.temporaryDirectory.appendingPathComponent("dispo-tokenizer-bench-ids-\(ProcessInfo.processInfo.processIdentifier).txt").path
         defer { try? FileManager.default.removeItem(atPath: idsPath) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [options.python, options.script, "--tokenizer", options.tokenizer, "--corpus", corpus,
-                             "--repeat", String(max(1, options.repeatCount)), "--ids-out", idsPath]
-        var environment = ProcessInfo.processInfo.environment
-        environment["RAYON_NUM_THREADS"] = "1"
-        environment["TOKENIZERS_PARALLELISM"] = "false"
-        process.environment = environment
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
+        let arguments = [options.python, options.script, "--tokenizer", options.tokenizer, "--corpus", corpus,
+                         "--repeat", String(max(1, options.repeatCount)), "--ids-out", idsPath]
+        let result: ChildResult
         do {
-            try process.run()
+            result = try ChildProcess.run(arguments, environment: ["RAYON_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"])
         } catch {
             emit("python baseline: could not start \(options.python) (\(error)); pass --python PATH")
             return nil
         }
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let errText = String(decoding: err, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard process.terminationStatus == 0 else {
-            if process.terminationStatus == 3 {
+        let errText = result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard result.status == 0 else {
+            if result.status == 3 {
                 emit("python baseline: skipped. \(errText)")
             } else {
-                emit("python baseline: \(options.python) \(options.script) failed (exit \(process.terminationStatus)): \(errText)")
-                if errText.contains("No module named") || process.terminationStatus == 127 {
+                emit("python baseline: \(options.python) \(options.script) failed (exit \(result.status)): \(errText)")
+                if errText.contains("No module named") || result.status == 127 {
                     emit("install the baseline with: python3 -m venv .venv && .venv/bin/pip install tokenizers; then --python .venv/bin/python")
                 }
             }
             return nil
         }
-        let lastLine = String(decoding: out, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
-        guard let json = try? JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any],
-              let encode = (json["encode_seconds"] as? NSNumber)?.doubleValue,
-              let batch = (json["batch_seconds"] as? NSNumber)?.doubleValue,
-              let tokens = (json["tokens"] as? NSNumber)?.intValue else {
+        let lastLine = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        guard let json = try? JSONValue.parse(lastLine), let encode = json["encode_seconds"]?.double,
+              let batch = json["batch_seconds"]?.double, let tokens = json["tokens"]?.int else {
             emit("python baseline: unreadable output: \(InputError.excerpt(lastLine))")
             return nil
         }
@@ -193,7 +175,7 @@ public enum TokenizerBench {
         var rows = idText.components(separatedBy: "\n")
         if rows.last == "" { rows.removeLast() }
         let ids = rows.map { $0.split(separator: " ").compactMap { TokenID($0) } }
-        return PythonResult(version: json["tokenizers_version"] as? String ?? "?", encodeSeconds: encode,
+        return PythonResult(version: json["tokenizers_version"]?.string ?? "?", encodeSeconds: encode,
                             batchSeconds: batch, tokens: tokens, ids: ids)
     }
 }

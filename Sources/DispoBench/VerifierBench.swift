@@ -93,21 +93,13 @@ public enum VerifierBench {
     static func best(_ count: Int, _ body: () -> Void) -> (cpu: Double, wall: Double) {
         var cpu = Double.infinity, wall = Double.infinity
         for _ in 0..<max(1, count) {
-            let w = DispatchTime.now().uptimeNanoseconds
+            let w = wallSeconds()
             let c = threadCPUSeconds()
             body()
             cpu = min(cpu, threadCPUSeconds() - c)
-            wall = min(wall, Double(DispatchTime.now().uptimeNanoseconds - w) / 1e9)
+            wall = min(wall, wallSeconds() - w)
         }
         return (cpu, wall)
-    }
-
-    /// CPU time of the calling thread: unlike the wall clock, it does not count time the thread waited
-    /// for a core that other processes were using.
-    static func threadCPUSeconds() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 
     /// MATH-500 solutions (gold `$answer$`) and GSM8K solutions (gold after `####`); every fourth against the

@@ -5,7 +5,8 @@
 //
 // Before each collective the ranks compare a 64-bit hash of its signature (label, kind, element count) in one
 // small all-reduce (max of h and of ¬h): if they differ, every rank sees it, the labels are gathered and each
-// rank throws an error naming them — instead of reducing unrelated buffers or waiting forever.
+// rank throws an error naming them — instead of reducing unrelated buffers or waiting forever. That all-reduce
+// is non-blocking and waited for between short sleeps, so a rank waiting for the others leaves its core free.
 // MPI counts are 32-bit: larger buffers are reduced in chunks of 2^28 elements.
 
 #if MPI
@@ -40,6 +41,11 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
 
     /// Initialises MPI on a new owner thread. `timeout` (seconds, nil = none) arms the collective watchdog.
     init(timeout: TimeInterval?) throws {
+        // A rank waiting in a collective polls. Open MPI polls without yielding the core unless it knows the
+        // node is oversubscribed — and a dispo rank has its own sampler and learner threads besides, which
+        // that spinning starves (2 ranks on 2 cores ran 0.6× one process; yielding: 1.5×, docs/BENCHMARKS.md).
+        // So ranks yield while they wait, unless the launch sets the parameter itself.
+        setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0)
         let owner = OwnerThread(name: "dispo.mpi")
         let (comm, rank, size) = try owner.run { () throws -> (UncheckedSendable<MPI_Comm>, Int, Int) in
             var provided: Int32 = 0
@@ -174,10 +180,32 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     private func agree(on signature: String, comm: MPI_Comm) throws {
         let hash = Int64(bitPattern: XXH64.hash(Array(signature.utf8)))
         var pair: [Int64] = [hash, ~hash]
-        try Self.check(MPI_Allreduce(dispo_mpi_in_place(), &pair, 2, dispo_mpi_int64(), dispo_mpi_max(), comm), "MPI_Allreduce")
+        try pair.withUnsafeMutableBufferPointer { buffer in
+            var request: MPI_Request?
+            try Self.check(MPI_Iallreduce(dispo_mpi_in_place(), buffer.baseAddress, 2, dispo_mpi_int64(), dispo_mpi_max(), comm, &request),
+                           "MPI_Iallreduce")
+            try Self.waitSleeping(&request)
+        }
         guard pair[0] != hash || ~pair[1] != hash else { return }
         let labels = try gather(Array(signature.utf8), label: "collective check", comm: comm)
         throw CommunicatorError.mismatch(labels.map { String(decoding: $0, as: UTF8.self) })
+    }
+
+    /// Waits for `request` without holding a core: a few quick tests, then tests between sleeps that grow
+    /// from 20 µs to 1 ms. (Open MPI's blocking calls poll the whole time, which starves the rank's own
+    /// sampler and learner threads while it waits for a slower rank.) Every collective starts with the
+    /// signature agreement, so this is where a rank waits for the others; the data moves once all are there.
+    private static func waitSleeping(_ request: inout MPI_Request?) throws {
+        var done: Int32 = 0
+        var pause: UInt32 = 20
+        for attempt in 0... {
+            try check(MPI_Test(&request, &done, dispo_mpi_status_ignore()), "MPI_Test")
+            if done != 0 { return }
+            if attempt >= 100 {
+                usleep(pause)
+                pause = min(pause * 2, 1000)
+            }
+        }
     }
 
     private static func check(_ code: Int32, _ call: String) throws {

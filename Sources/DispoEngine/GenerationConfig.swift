@@ -1,6 +1,7 @@
 // Generation settings from a Hugging Face `generation_config.json`, where present: sampling on/off,
 // temperature, top-p, top-k, EOS ids and the new-token budget, turned into `SamplingParameters`.
-// Absent keys take transformers' defaults (do_sample false, temperature 1, top_p 1, top_k 50).
+// Absent keys take transformers' defaults (do_sample false, temperature 1, top_p 1, top_k 50); keys dispo has no use
+// for are ignored, the ones it reads are checked (errors name the JSON path).
 
 import DispoSupport
 import Foundation
@@ -43,7 +44,7 @@ public struct GenerationConfig: Codable, Sendable, Equatable {
         let path = directory + "/generation_config.json"
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         do {
-            let config = try JSONDecoder().decode(GenerationConfig.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            let config = try StrictJSONDecoder(allowUnknownKeys: true).decode(GenerationConfig.self, fromFile: path)
             guard config.temperature >= 0, config.topP > 0, config.topP <= 1, config.topK >= 0 else {
                 throw InputError(file: path, expected: "temperature ≥ 0, 0 < top_p ≤ 1, top_k ≥ 0",
                                  found: "\(config.temperature), \(config.topP), \(config.topK)")

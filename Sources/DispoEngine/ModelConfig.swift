@@ -111,7 +111,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         guard let family = ModelRegistry.families[modelType] else {
             throw DecodingError.dataCorruptedError(
                 forKey: .modelType, in: c,
-                debugDescription: "unknown model_type \"\(modelType)\"; known: \(ModelRegistry.knownTypes.joined(separator: ", "))")
+                debugDescription: "a known model_type (\(ModelRegistry.knownTypes.joined(separator: ", ")))")
         }
         vocabSize = try c.decode(Int.self, forKey: .vocabSize)
         hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
@@ -189,13 +189,19 @@ extension ModelConfig {
         return try decode(data, file: path)
     }
 
+    /// Decodes `config.json`'s bytes: keys of Hugging Face's that the engine has no use for are ignored, every
+    /// key it reads is checked, and errors name the JSON path (and line) of the problem.
     public static func decode(_ data: Data, file: String) throws -> ModelConfig {
         let config: ModelConfig
         do {
-            config = try JSONDecoder().decode(ModelConfig.self, from: data)
-        } catch let error as DecodingError {
-            throw InputError(file: file, place: Self.place(of: error), expected: Self.expectation(of: error),
-                             hint: "a Hugging Face config.json of model_type \(ModelRegistry.knownTypes.joined(separator: " or "))")
+            guard let text = String(validating: data, as: UTF8.self) else {
+                throw InputError(file: file, expected: "UTF-8 text", found: "invalid UTF-8 bytes")
+            }
+            config = try StrictJSONDecoder(allowUnknownKeys: true)
+                .decode(ModelConfig.self, from: try JSONParser.parse(text, file: file), file: file)
+        } catch var error as InputError {
+            error.hint = error.hint ?? "a Hugging Face config.json of model_type \(ModelRegistry.knownTypes.joined(separator: " or "))"
+            throw error
         }
         try config.validate(file: file)
         return config
@@ -259,26 +265,6 @@ extension ModelConfig {
               let layers = MemoryBudget.product([numHiddenLayers, perLayer]),
               let embedding = MemoryBudget.product([vocabSize, C]) else { return nil }
         return MemoryBudget.sum([layers, embedding, tieWordEmbeddings ? 0 : embedding, C])
-    }
-
-    private static func place(of error: DecodingError) -> String {
-        let path: [any CodingKey]
-        switch error {
-        case .keyNotFound(let key, let ctx): path = ctx.codingPath + [key]
-        case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx), .dataCorrupted(let ctx): path = ctx.codingPath
-        @unknown default: path = []
-        }
-        return "$" + path.map { ".\($0.stringValue)" }.joined()
-    }
-
-    private static func expectation(of error: DecodingError) -> String {
-        switch error {
-        case .keyNotFound(let key, _): return "key \"\(key.stringValue)\""
-        case .typeMismatch(let type, _): return "a value of type \(type)"
-        case .valueNotFound(let type, _): return "a value of type \(type)"
-        case .dataCorrupted(let ctx): return ctx.debugDescription
-        @unknown default: return "valid JSON"
-        }
     }
 
     // Derived sizes.

@@ -40,14 +40,7 @@ extension Transformer {
             throw InputError(file: directory, expected: "model.safetensors or model.safetensors.index.json", found: "neither")
         }
         try MemoryBudget.requireRegularFile(index, what: "a model.safetensors.index.json file")
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: index)) } catch {
-            throw InputError(file: index, expected: "a readable file", found: "\(error)")
-        }
-        guard let top = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-              let map = top["weight_map"] as? [String: String] else {
-            throw InputError(file: index, place: "$.weight_map", expected: "an object mapping tensor names to shard files")
-        }
+        let map = try weightMap(index: index)
         var files: [SafetensorsFile] = []
         for shard in Set(map.values).sorted() {
             guard !shard.contains("/") else {
@@ -56,6 +49,15 @@ extension Transformer {
             files.append(try SafetensorsFile(path: directory + "/" + shard))
         }
         try forEachTensor(files: files, indexPath: index, weightMap: map, layout: layout, body)
+    }
+
+    /// The `weight_map` of a sharded model's index: tensor name → shard file name.
+    static func weightMap(index: String) throws -> [String: String] {
+        let members = try JSONReader.open(index).object()
+            .required("weight_map", "an object mapping tensor names to shard files").object().members()
+        var map: [String: String] = [:]
+        for (name, shard) in members { map[name] = try shard.string() }
+        return map
     }
 
     static func forEachTensor(files: [SafetensorsFile], indexPath: String?, weightMap: [String: String]?, layout: ParameterLayout,
@@ -96,11 +98,7 @@ extension Transformer {
         } catch {
             throw SystemError(file: directory, operation: "mkdir", code: EEXIST)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        var written = config
-        written.storageDtype = dtype == .bf16 ? "bfloat16" : "float32"
-        try AtomicFile.write(Array(try encoder.encode(written)) + [0x0A], to: directory + "/config.json")
+        try config.write(to: directory + "/config.json", dtype: dtype)
         try Self.writeTensors(layout: layout, arena: parameters, dtype: dtype, to: directory + "/model.safetensors")
     }
 
@@ -108,5 +106,15 @@ extension Transformer {
     public static func writeTensors(layout: ParameterLayout, arena: Arena, dtype: TensorDType, to path: String) throws {
         let tensors = layout.tensors.map { Safetensors.Tensor(name: $0.name, shape: $0.shape, data: arena[$0.offset]) }
         try Safetensors.write(tensors, dtype: dtype, to: path)
+    }
+}
+
+extension ModelConfig {
+    /// Writes this config to `path` as transformers reads it (HF keys, pretty-printed, sorted, final newline), with
+    /// `torch_dtype` naming `dtype`, the dtype of the weights written beside it.
+    public func write(to path: String, dtype: TensorDType) throws {
+        var written = self
+        written.storageDtype = dtype == .bf16 ? "bfloat16" : "float32"
+        try AtomicFile.write(Array(try JSONWriter.data(written, pretty: true)) + [0x0A], to: path)
     }
 }

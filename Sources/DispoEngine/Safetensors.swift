@@ -156,6 +156,27 @@ public final class SafetensorsFile: @unchecked Sendable {
 }
 
 public enum Safetensors {
+    /// One member of the JSON header: the free-form `__metadata__` strings, or a tensor's dtype, shape and byte range.
+    enum HeaderEntry: Encodable {
+        case metadata([String: String])
+        case tensor(dtype: String, shape: [Int], dataOffsets: [Int])
+
+        private enum Keys: String, CodingKey { case dtype, shape, dataOffsets = "data_offsets" }
+
+        func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .metadata(let strings):
+                var c = encoder.singleValueContainer()
+                try c.encode(strings)
+            case .tensor(let dtype, let shape, let dataOffsets):
+                var c = encoder.container(keyedBy: Keys.self)
+                try c.encode(dtype, forKey: .dtype)
+                try c.encode(shape, forKey: .shape)
+                try c.encode(dataOffsets, forKey: .dataOffsets)
+            }
+        }
+    }
+
     /// One tensor to write: HF name, shape, and fp32 data of shape.product floats.
     public struct Tensor {
         public var name: String
@@ -170,14 +191,14 @@ public enum Safetensors {
     public static func write(_ tensors: [Tensor], dtype: TensorDType, to path: String,
                              metadata: [String: String] = ["format": "pt"]) throws {
         precondition(dtype != .f16, "dispo writes F32 or BF16 safetensors")
-        var header: [String: Any] = ["__metadata__": metadata]
+        var header: [String: HeaderEntry] = ["__metadata__": .metadata(metadata)]
         var offset = 0
         for t in tensors {
             let bytes = t.shape.reduce(1, *) * dtype.size
-            header[t.name] = ["dtype": dtype.rawValue, "shape": t.shape, "data_offsets": [offset, offset + bytes]] as [String: Any]
+            header[t.name] = .tensor(dtype: dtype.rawValue, shape: t.shape, dataOffsets: [offset, offset + bytes])
             offset += bytes
         }
-        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        var json = try JSONWriter.data(header)
         while json.count % 8 != 0 { json.append(0x20) }
         let out = try AtomicFile(path: path)
         var size = UInt64(json.count).littleEndian

@@ -151,11 +151,11 @@ public enum SampleJob {
             if promptText == nil { promptText = try? tokenizer.decode(known(prompt.ids), skipSpecialTokens: false) }
             text = try? tokenizer.decode(known(result.tokens), skipSpecialTokens: true)
         }
-        var fields = ["\"prompt\":" + (promptText.map(JSONLines.string) ?? JSONLines.ints(prompt.ids)),
+        var fields = ["\"prompt\":" + (promptText.map(JSONString.literal) ?? JSONLines.ints(prompt.ids)),
                       "\"prompt_ids\":" + JSONLines.ints(prompt.ids),
                       "\"prompt_index\":\(promptIndex)", "\"sample\":\(sample)",
                       "\"tokens\":" + JSONLines.ints(result.tokens)]
-        if let text { fields.append("\"text\":" + JSONLines.string(text)) }
+        if let text { fields.append("\"text\":" + JSONString.literal(text)) }
         fields.append("\"logprobs\":" + JSONLines.floats(result.logProbs))
         fields.append("\"finish_reason\":\"\(result.finishReason.rawValue)\"")
         return "{" + fields.joined(separator: ",") + "}"

@@ -106,11 +106,4 @@ enum JSONLines {
     }
 
     static func ints(_ values: [Int32]) -> String { "[" + values.map { String($0) }.joined(separator: ",") + "]" }
-
-    /// `text` as a JSON string literal.
-    static func string(_ text: String) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return (try? encoder.encode(text)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
-    }
 }

@@ -200,7 +200,7 @@ final class Children: @unchecked Sendable {
 
     /// Runs `executable arguments` with stdout and stderr appended to `logPath`; returns its exit status.
     func run(_ executable: String, _ arguments: [String], logPath: String) async throws -> Int32 {
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         guard let output = FileHandle(forWritingAtPath: logPath) else {
             throw SystemError(file: logPath, operation: "open for appending", code: errno)
         }

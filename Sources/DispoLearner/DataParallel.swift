@@ -9,7 +9,8 @@
 //                          seq-mean-* modes by the global sequence count (AggregationScale)
 //     learner.gradients    all-reduce (sum) of the gradient arena, before clipping and the optimizer step:
 //                          the global norm, clipping and AdamW then run identically on every rank
-//   learner.metrics        all-gather of the loss metrics (sums and counts) and the advantage/reward sums
+//   learner.metrics        all-gather of the loss metrics (sums and counts, the samples of quantile metrics)
+//                          and the advantage/reward sums
 //
 // With one process none of this runs and the learner computes exactly what it computed before. With N ranks
 // the result equals one process on the whole batch up to float rounding: gradients are summed per rank and
@@ -106,7 +107,13 @@ extension Learner {
         writer.int(names.count)
         for name in names {
             writer.string(name)
-            writer.doubles([local.metrics.sums[name]!, local.metrics.counts[name] ?? 0])
+            writer.doubles([local.metrics.sums[name] ?? 0, local.metrics.counts[name] ?? 0])
+        }
+        let sampled = local.metrics.samples.keys.sorted()
+        writer.int(sampled.count)
+        for name in sampled {
+            writer.string(name)
+            writer.doubles((local.metrics.samples[name] ?? []).map(Double.init))
         }
         writer.doubles([local.advantageSum, local.rewardSum, local.count]
                        + [local.advantageMax, local.advantageMin].compactMap { $0 })
@@ -118,6 +125,10 @@ extension Learner {
                 let pair = try reader.doubles()
                 guard pair.count == 2 else { throw CommunicatorError("learner metrics from rank \(rank): malformed metric \(name)") }
                 global.metrics.add(name, pair[0], count: pair[1])
+            }
+            for _ in 0..<(try reader.count(itemBytes: 16)) {
+                let name = try reader.string()
+                global.metrics.addSamples(name, try reader.doubles().map(Float.init))
             }
             let stats = try reader.doubles()
             try reader.end()

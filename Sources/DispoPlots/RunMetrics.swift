@@ -1,7 +1,7 @@
 // The numbers of one run directory, as the plots read them: `metrics.jsonl` (one JSON object per learner
 // step, key `step`) and the held-out evaluations `eval-before.json` (at step 0), `eval-step-N.json` (at N)
-// and `eval-after.json` (at the last step). Non-numeric and null values (non-finite numbers are logged as
-// null) are skipped; a line that is not a JSON object, or has no numeric `step`, is an error naming the line.
+// and `eval-after.json` (at the last step). Values other than numbers (null stands for a non-finite number) are
+// skipped; a line that is not a JSON object, or has no numeric `step`, is an error naming the line.
 
 import DispoSupport
 import Foundation
@@ -64,10 +64,10 @@ public struct RunMetrics: Sendable {
         for (i, line) in lines.enumerated() where !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
             let place = "line \(i + 1)"
             let text = String(decoding: line, as: UTF8.self)
-            guard let object = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any] else {
+            guard let object = JSONValue.parse(bytes: line), object.members != nil else {
                 throw InputError(file: file, place: place, expected: "a JSON object of metric values", found: InputError.excerpt(text))
             }
-            let row = numbers(object)
+            let row = object.numbers
             guard let step = row["step"], step == step.rounded(), (0...1e9).contains(step) else {
                 throw InputError(file: file, place: place, expected: "a numeric \"step\" (a whole number in [0, 1000000000])",
                                  found: InputError.excerpt(text))
@@ -75,14 +75,6 @@ public struct RunMetrics: Sendable {
             rows.append(row)
         }
         return rows
-    }
-
-    /// The numeric values of a JSON object (strings, arrays, objects and nulls dropped).
-    static func numbers(_ object: [String: Any]) -> [String: Double] {
-        object.compactMapValues { value in
-            guard let d = (value as? NSNumber)?.doubleValue, d.isFinite else { return nil }
-            return d
-        }
     }
 
     /// `eval-before.json` → step 0, `eval-step-N.json` → N, `eval-after.json` → `lastStep`; other names ignored.
@@ -100,12 +92,11 @@ public struct RunMetrics: Sendable {
                 step = n
             }
             let path = directory + "/" + name
-            guard let data = try? FileSystem.readData(path),
-                  let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            guard let bytes = try? FileSystem.read(path), let object = JSONValue.parse(bytes: bytes), object.members != nil else {
                 throw InputError(file: path, expected: "a JSON object of evaluation metrics",
                                  hint: "written by the run's evaluator; delete it if it is damaged")
             }
-            result.append((step, numbers(object)))
+            result.append((step, object.numbers))
         }
         return result
     }

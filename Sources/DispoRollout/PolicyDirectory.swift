@@ -37,11 +37,7 @@ public struct PolicyDirectory: Sendable {
             throw SystemError(file: temporary, operation: "mkdir", code: EEXIST)
         }
         do {
-            var written = config
-            written.storageDtype = dtype == .bf16 ? "bfloat16" : "float32"
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(Array(try encoder.encode(written)) + [0x0A], to: temporary + "/config.json")
+            try config.write(to: temporary + "/config.json", dtype: dtype)
             try parameters.withUnsafeBufferPointer { p in
                 guard let base = p.baseAddress else { throw SystemError(file: final, operation: "write weights (no parameters)", code: EINVAL) }
                 let tensors = layout.tensors.map { Safetensors.Tensor(name: $0.name, shape: $0.shape, data: base + $0.offset) }

@@ -148,6 +148,7 @@ public final class ServeRoutes: Sendable {
         _ = o.optional("abort_all_requests")
         try o.finish()
         let served = try await worker.reload(directory: directory, version: version)
+        StandardError.line("dispo serve: reloaded weights version \(served) from \(directory)")
         return HTTPResponse(status: 200, body: JSONOut.object([
             ("success", .bool(true)), ("message", .string("loaded \(directory)")), ("weight_version", .int(served)),
         ]).text)

@@ -62,9 +62,7 @@ public struct ShardManifest: Codable, Sendable, Equatable {
     public static func tokenWidth(vocabularySize: Int) -> Int { vocabularySize <= 65536 ? 2 : 4 }
 
     func encoded() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
+        try JSONWriter.encode(self, pretty: true) + "\n"
     }
 
     /// Loads and checks `directory/manifest.json`.
@@ -82,25 +80,21 @@ public struct ShardManifest: Codable, Sendable, Equatable {
                                                    : "\(shards.count) shard files but no manifest (an incomplete set: writing did not finish)",
                              hint: "re-run `dispo shard …` to write the set again")
         }
-        let data = Data(try FileSystem.read(path, "the manifest of a shard set (a regular file)"))
-        // Format and version first, so a manifest from another tool or a newer dispo says so plainly.
-        struct Probe: Decodable { var format: String?; var version: Int? }
-        if let probe = try? JSONDecoder().decode(Probe.self, from: data) {
-            if let format = probe.format, format != formatName {
-                throw InputError(file: path, place: "format", expected: "\"\(formatName)\"", found: InputError.excerpt(format),
-                                 hint: "this directory does not hold a dispo shard set")
-            }
-            if let version = probe.version, version != currentVersion {
-                throw InputError(file: path, place: "version", expected: "\(currentVersion)", found: "\(version)",
-                                 hint: "written by another dispo version; re-run `dispo shard …` with this one")
-            }
+        let bytes = try FileSystem.read(path, "the manifest of a shard set (a regular file)")
+        func damaged(_ error: InputError) -> InputError {
+            InputError(file: path, expected: "a dispo shard manifest (JSON)",
+                       found: "\(error.place.map { $0 + ": " } ?? "")expected \(error.expected)" + (error.found.map { ", found \($0)" } ?? ""),
+                       hint: "the manifest is damaged; re-run `dispo shard …`")
         }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw damaged(InputError(file: path, expected: "UTF-8 text", found: "invalid UTF-8 bytes"))
+        }
+        let root: JSONNodeValue
+        do { root = try JSONParser.parse(text, file: path) } catch let error as InputError { throw damaged(error) }
+        try checkFormat(root.value, path: path)
         let manifest: ShardManifest
-        do {
-            manifest = try JSONDecoder().decode(ShardManifest.self, from: data)
-        } catch {
-            throw InputError(file: path, expected: "a dispo shard manifest (JSON)", found: describe(error),
-                             hint: "the manifest is damaged; re-run `dispo shard …`")
+        do { manifest = try StrictJSONDecoder().decode(ShardManifest.self, from: root, file: path) } catch let error as InputError {
+            throw damaged(error)
         }
         try manifest.validate(path: path)
         return manifest
@@ -150,20 +144,15 @@ public struct ShardManifest: Codable, Sendable, Equatable {
         }
     }
 
-    static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, let context):
-            return "no key \"\(key.stringValue)\" at \(path(context))"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            return "\(context.debugDescription) at \(path(context))"
-        case DecodingError.dataCorrupted(let context):
-            return "\(context.debugDescription) at \(path(context))"
-        default:
-            return "\(error)"
+    /// Format and version first, so a manifest from another tool or a newer dispo says so plainly.
+    static func checkFormat(_ root: JSONValue, path: String) throws {
+        if let format = root["format"]?.string, format != formatName {
+            throw InputError(file: path, place: "format", expected: "\"\(formatName)\"", found: InputError.excerpt(format),
+                             hint: "this directory does not hold a dispo shard set")
         }
-    }
-
-    private static func path(_ context: DecodingError.Context) -> String {
-        "$" + context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        if let version = root["version"]?.int, version != currentVersion {
+            throw InputError(file: path, place: "version", expected: "\(currentVersion)", found: "\(version)",
+                             hint: "written by another dispo version; re-run `dispo shard …` with this one")
+        }
     }
 }

@@ -152,8 +152,7 @@ public enum ShardJSONL {
     public static func line(index: Int, record: TokenRecord, text: String? = nil) -> String {
         var out = "{\"index\":\(index),\"tokens\":[" + record.tokens.map { String($0) }.joined(separator: ",") + "]"
         if let mask = record.lossMask { out += ",\"loss_mask\":[" + mask.map { String($0) }.joined(separator: ",") + "]" }
-        let object = try? JSONSerialization.jsonObject(with: Data(record.metadata))
-        if object is [String: Any] {
+        if JSONValue.parse(bytes: record.metadata)?.members != nil {
             out += ",\"metadata\":" + record.metadataText.trimmingCharacters(in: .whitespacesAndNewlines)
         } else {
             out += ",\"metadata_text\":" + quote(record.metadataText)

@@ -2,7 +2,7 @@
 // keys, slashes as they are, full escaping), and metric lines (a flat object of numbers) written directly,
 // with non-finite values as null. Every file dispo writes (metrics.jsonl, summary.json, state.json,
 // manifests, eval results, rollout metadata) goes through here, so they all read back with the strict
-// reader.
+// reader. A parsed `JSONValue` is written back with `text(_:)`.
 
 import Foundation
 
@@ -33,5 +33,21 @@ public enum JSONWriter {
         guard value.isFinite else { return "null" }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return "\(value)"
+    }
+}
+
+extension JSONWriter {
+    /// A parsed JSON value written back compactly: members in their order, numbers as their source text,
+    /// strings escaped by `JSONString`.
+    public static func text(_ value: JSONValue) -> String {
+        switch value {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .number(_, let text): return text
+        case .string(let s): return JSONString.literal(s)
+        case .array(let nodes): return "[" + nodes.map { text($0.value) }.joined(separator: ",") + "]"
+        case .object(let members):
+            return "{" + members.map { JSONString.literal($0.key) + ":" + text($0.value.value) }.joined(separator: ",") + "}"
+        }
     }
 }

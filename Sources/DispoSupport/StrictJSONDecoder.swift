@@ -31,6 +31,11 @@ public struct StrictJSONDecoder {
         try decode(type, from: try JSONParser.parse(contentsOf: path), file: path)
     }
 
+    /// Decodes `T` from JSON `text` (errors name `file`).
+    public func decode<T: Decodable>(_ type: T.Type, fromText text: String, file: String = "JSON text") throws -> T {
+        try decode(type, from: try JSONParser.parse(text, file: file), file: file)
+    }
+
     /// JSON path text for coding keys: `$.a.b[2]`.
     static func pathText(_ path: [any CodingKey]) -> String {
         path.reduce("$") { text, key in
@@ -48,7 +53,8 @@ public struct StrictJSONDecoder {
             return InputError(file: file, place: place, expected: context.debugDescription, found: node?.value.kindDescription)
         case .keyNotFound(let key, let context):
             let node = lookup(root, context.codingPath)
-            return InputError(file: file, place: pathText(context.codingPath) + (node.map { " (line \($0.line))" } ?? ""),
+            return InputError(file: file, place: pathText(context.codingPath + [key])
+                                  + (node.map { " (in the object at line \($0.line))" } ?? ""),
                               expected: "a key \"\(key.stringValue)\"", found: "no such key")
         @unknown default:
             return InputError(file: file, expected: "a valid document", found: "\(error)")
@@ -159,7 +165,8 @@ struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         guard let node = member(key) else {
-            throw InputError(file: decoder.file, place: "\(StrictJSONDecoder.pathText(decoder.path)) (line \(decoder.node.line))",
+            throw InputError(file: decoder.file,
+                             place: "\(StrictJSONDecoder.pathText(decoder.path + [key])) (in the object at line \(decoder.node.line))",
                              expected: "a key \"\(key.stringValue)\"", found: "no such key")
         }
         return try T(from: decoder.child(node, key))
@@ -237,6 +244,8 @@ struct SingleNodeContainer: SingleValueDecodingContainer {
     }
 
     func integer<I: FixedWidthInteger>(_ type: I.Type) throws -> I {
+        // Digits as written first: a double holds integers exactly only up to 2^53 (seeds are 64-bit).
+        if case .number(_, let text) = decoder.node.value, let exact = I(text) { return exact }
         guard case .number(let d, _) = decoder.node.value, d == d.rounded() else {
             throw decoder.fail(I.isSigned ? "a whole number" : "a non-negative whole number")
         }

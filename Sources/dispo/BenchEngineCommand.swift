@@ -23,7 +23,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
 
     @Option(help: "A real model shape instead of the small ones: qwen2.5-0.5b or qwen2.5-1.5b (random weights; whole processes against PyTorch; parts sample, learn).")
     var shape: String?
-    @Option(help: "Parts to run, comma-separated: train-a, train-b, sample (default: all); with --shape: sample, learn.") var only: String?
+    @Option(help: "Parts to run, comma-separated: train-a, train-b, sample (default: all); with --shape: sample, learn (default), step.") var only: String?
     @OptionGroup var threadOption: ThreadOption
     @Option(parsing: .unconditional, help: "Timed steps of train-a, and timed generate runs per sampling batch (each side, alternating), in [1, 10000].") var steps = 5
     @Option(parsing: .unconditional, help: "Timed steps of train-b (each side, alternating), in [1, 10000].") var stepsB = 2
@@ -36,6 +36,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
     @Option(help: "With --shape: AdamW moments of dispo learn, f32 or bf16.") var adamMoments = "f32"
     @Flag(help: "With --shape: do not run the PyTorch learner.") var noTorchLearn = false
     @Option(help: "With --shape: directory for the model, prompts and outputs.") var workDir = "runs/bench-engine"
+    @Option(help: "With --shape and --only step: tokens of the in-process training step, BxT.") var stepTokens = "1x256"
     @Option(parsing: .unconditional, help: "Prompt tokens per sequence when sampling, in [1, 1048576].") var promptTokens = 64
     @Option(parsing: .unconditional, help: "New tokens per sequence when sampling, in [1, 1048576].") var newTokens = 128
     @Flag(help: "Greedy decoding on both sides (default: sampling at temperature 1).") var greedy = false
@@ -88,11 +89,14 @@ struct BenchEngineCommand: AsyncParsableCommand {
         if let only {
             o.parts = try only.split(separator: ",").map { part in
                 guard let p = RealShapeBenchOptions.Part(rawValue: String(part)) else {
-                    throw ValidationError("--only with --shape: sample or learn, got \(part)")
+                    throw ValidationError("--only with --shape: sample, learn or step, got \(part)")
                 }
                 return p
             }
         }
+        let step = try Self.positiveList(stepTokens.replacingOccurrences(of: "x", with: ","), "--step-tokens")
+        guard step.count == 2 else { throw ValidationError("--step-tokens must be BxT, e.g. 1x256") }
+        (o.stepBatch, o.stepLength) = (step[0], step[1])
         o.batches = try Self.positiveList(batches ?? "1,8,32", "--batches")
         o.promptLengths = try Self.positiveList(promptLengths, "--prompt-lengths")
         o.newTokens = newTokens
@@ -140,5 +144,21 @@ struct BenchEngineSampleCommand: AsyncParsableCommand {
         o.lean = lean
         o.greedy = greedy
         try StandardOutput.line(try SampleChild.run(o))
+    }
+}
+
+/// `dispo bench export`: writes small models the way dispo saves them, with the engine's log-probs, for
+/// Tools/make_engine_fixtures.py --check-export to load in transformers and compare.
+struct BenchExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Small models saved by dispo (BF16 Qwen2, F32 Llama) with the engine's log-probs, for the transformers check.",
+        discussion: "Run by `python Tools/make_engine_fixtures.py --check-export PATH/TO/dispo`, which loads each directory in "
+            + "transformers and compares log-probs and entropies (tolerance 1e-4).")
+
+    @Option(help: "Directory to write (one subdirectory per model).") var out: String
+
+    func run() async throws {
+        for directory in try ModelExport.run(directory: out) { try StandardOutput.line(directory) }
     }
 }

@@ -61,6 +61,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Benchmarks, each against its baseline measured in the same run.",
         subcommands: [BenchShardsCommand.self, BenchTokenizerCommand.self, BenchVerifierCommand.self, BenchLossesCommand.self,
                       BenchEngineCommand.self, BenchStreamingCommand.self, BenchServeCommand.self,
-                      BenchEngineSampleCommand.self, BenchAllReduceCommand.self]
+                      BenchEngineSampleCommand.self, BenchAllReduceCommand.self, BenchServePoolCommand.self,
+                      BenchExportCommand.self]
     )
 }

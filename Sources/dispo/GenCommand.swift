@@ -3,6 +3,7 @@
 import ArgumentParser
 import DispoDatasets
 import DispoSupport
+import Foundation
 
 struct GenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,6 +31,9 @@ struct GenArithmeticCommand: AsyncParsableCommand {
                                       maxValue: maxValue)
         try config.validate()
         if let out {
+            // Like `dispo shard --out`, the output's directory is made if missing.
+            let parent = (out as NSString).deletingLastPathComponent
+            if !parent.isEmpty { try FileSystem.createDirectory(parent) }
             let file = try AtomicFile(path: out)
             try ArithmeticGenerator.forEachLine(count: count, config: config, seed: seed) { try file.write($0 + "\n") }
             try file.commit()

@@ -1,6 +1,7 @@
 // `dispo validate`, `dispo run`, `dispo resume`: pipelines from JSON files (see Pipelines/README.md).
 
 import ArgumentParser
+import DispoDistributed
 import DispoJobs
 import DispoLearner
 import DispoPipeline
@@ -69,7 +70,8 @@ struct ResumeCommand: AsyncParsableCommand {
 
 enum RunLauncher {
     /// Runs with SIGINT/SIGTERM handled: the first stops the run after the step in flight (with a
-    /// checkpoint), a second one exits at once.
+    /// checkpoint), a second one exits at once. Started by `mpirun`/`srun` as one of several ranks, the run is
+    /// data-parallel over them (docs/SCALING.md); rank 0 alone prints and writes the run directory.
     static func launch(spec: PipelineSpec, specFile: String, resume: Bool, overwrite: Bool = false,
                        acceptedSpecs: [PipelineSpec] = []) async throws {
         let stop = StopFlag()
@@ -88,11 +90,20 @@ enum RunLauncher {
             return source
         }
         defer { signals.forEach { $0.cancel() } }
+        let communicator = try Distributed.start()
+        let root = communicator.rank == 0
         let context = try RunContext(spec: spec, specFile: specFile)
         // A failed write of a progress line leaves stdout's error flag set: the command then ends with that error.
-        let run = PipelineRun(context: context, stop: stop) { try? StandardOutput.line($0) }
+        let run = PipelineRun(context: context, stop: stop) { if root { try? StandardOutput.line($0) } }
+        run.communicator = communicator
+        if communicator.size > 1, root { try? StandardOutput.line("data-parallel over \(communicator.size) ranks (\(communicator.implementation))") }
         run.acceptedSpecHashes = Set(try acceptedSpecs.map { try RunContext.specHash($0) })
         let summary = try await run.run(resume: resume, overwrite: overwrite)
+        try communicator.finalize()
+        guard root else {
+            if summary.stopped { throw ExitCode(130) }
+            return
+        }
         if summary.stopped {
             print("stopped after step \(summary.steps); continue with: dispo resume \(spec.runDir)")
             throw ExitCode(130)

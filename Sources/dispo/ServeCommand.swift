@@ -1,6 +1,7 @@
 // `dispo serve`: the engine behind a vLLM-compatible HTTP API (docs/SERVING.md).
 
 import ArgumentParser
+import DispoBench
 import DispoServe
 import DispoSupport
 import Foundation
@@ -92,5 +93,33 @@ struct BenchServeCommand: AsyncParsableCommand {
         options.threads = threads
         options.repeats = repeats
         try await ServeBench.run(options) { print($0) }
+    }
+}
+
+struct BenchServePoolCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve-pool",
+        abstract: "A pipeline sampling on a pool of dispo serve servers (in this process, 127.0.0.1) against sampling locally.")
+
+    @Option(help: "Pipeline file; its model must be a directory (the servers load it).") var pipeline = "Pipelines/quickstart.json"
+    @Option(parsing: .unconditional, help: "Learner steps per run, in [1, 100000].") var steps = 20
+    @Option(parsing: .unconditional, help: "Servers in the pool, in [1, 64].") var servers = 2
+    @Option(parsing: .unconditional, help: "Alternating rounds (local, then pool), in [1, 100].") var rounds = 2
+    @Option(name: .customLong("set"), help: "Override a key of the pipeline: path=value (repeatable).") var overrides: [String] = []
+
+    func validate() throws {
+        try Flags.check(steps, "--steps", 1...100_000)
+        try Flags.check(servers, "--servers", 1...64)
+        try Flags.check(rounds, "--rounds", 1...100)
+    }
+
+    func run() async throws {
+        var o = PoolPipelineBenchOptions()
+        o.pipeline = pipeline
+        o.steps = steps
+        o.servers = servers
+        o.rounds = rounds
+        o.overrides = overrides
+        try await PoolPipelineBench.run(o) { try? StandardOutput.line($0); try? StandardOutput.flush() }
     }
 }

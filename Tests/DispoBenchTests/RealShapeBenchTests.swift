@@ -1,5 +1,5 @@
 // The pieces of `dispo bench engine --shape`: whole-process runs (exit status, output, peak RSS), the inputs it
-// writes for both sides, and the decode-step bound.
+// writes for both sides, the decode-step bound and the in-process training step.
 @testable import DispoBench
 import DispoEngine
 import DispoSupport
@@ -16,6 +16,26 @@ final class RealShapeBenchTests: XCTestCase {
         XCTAssertLessThan(r.peakBytes, 1 << 30, "the child's own peak, not this process's")
         let killed = try ChildProcess.run(["/bin/sh", "-c", "kill -9 $$"])
         XCTAssertEqual(killed.status, 128 + 9)
+        let quiet = try ChildProcess.run(["/bin/sh", "-c", "echo a lot; echo said >&2"], keepOutput: false)
+        XCTAssertEqual(quiet.status, 0)
+        XCTAssertEqual(quiet.stdout, "", "standard output went to /dev/null")
+        XCTAssertEqual(quiet.stderr, "said\n")
+        XCTAssertThrowsError(try ChildProcess.run(["/nonexistent/program"]))
+    }
+
+    func test_in_process_step_reports_each_phase_and_a_loss_near_ln_v() throws {
+        // Given a small random model (the real shapes run the same code)
+        let config = ModelConfig(modelType: "qwen2", vocabSize: 64, hiddenSize: 16, intermediateSize: 32, numHiddenLayers: 2,
+                                 numAttentionHeads: 2, numKeyValueHeads: 1, tieWordEmbeddings: true)
+        var lines: [String] = []
+        // When one step runs on 2 × 8 tokens
+        let loss = try XCTUnwrap(RealShapeBench.step(config: config, name: "tiny", batch: 2, length: 8, threads: 1) { lines.append($0) })
+        // Then the loss of a random model is close to ln V and every phase is reported
+        XCTAssertEqual(loss, log(64), accuracy: 0.5)
+        XCTAssertEqual(lines.count, 2, "\(lines)")
+        for part in ["init", "forward", "backward", "clip + AdamW", "tokens per CPU-second", "peak RSS"] {
+            XCTAssertTrue(lines[1].contains(part), "\(part) in \(lines[1])")
+        }
     }
 
     func test_prompts_and_rollouts_are_what_both_sides_read() throws {

@@ -1,4 +1,5 @@
-// Runs the built `dispo` executable as a user would, capturing exit code, stdout and stderr.
+// Runs the built `dispo` executable as a user would, capturing exit code, stdout and stderr; reads its JSON output.
+import DispoSupport
 import Foundation
 import XCTest
 
@@ -77,5 +78,36 @@ extension XCTestCase {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
         return dir
+    }
+}
+
+/// dispo's JSON output read back with the strict parser: a file, or the lines of a JSONL text, each an object.
+enum JSONOutput {
+    static func file(_ path: String) throws -> JSONValue {
+        let value = try JSONParser.parse(contentsOf: path).value
+        XCTAssertNotNil(value.members, "\(path) does not hold a JSON object")
+        return value
+    }
+
+    static func lines(_ text: String) throws -> [JSONValue] {
+        try text.split(separator: "\n").map { line in
+            let value = try JSONValue.parse(String(line))
+            XCTAssertNotNil(value.members, "not a JSON object: \(line)")
+            return value
+        }
+    }
+}
+
+extension XCTestCase {
+    /// The bundled arithmetic task sharded into a scratch directory (90% train, 10% test, worked solutions as
+    /// responses), and `--set` overrides pointing Pipelines/smoke.json's data and warm start at it, then `extra`.
+    func smokeShards(_ extra: [String] = []) throws -> (dir: String, sets: [String]) {
+        let dir = try scratchDirectory()
+        let shard = try Dispo.run(["shard", "Data/arithmetic/problems.jsonl", "--tokenizer", "Data/tokenizers/char",
+                                   "--out", dir + "/data", "--response-field", "solution", "--split", "test=0.1",
+                                   "--seed", "1", "--quiet"], timeout: 120)
+        XCTAssertEqual(shard.status, 0, shard.stderr)
+        let sets = ["data.train=\"\(dir)/data/train\"", "data.eval=\"\(dir)/data/test\"", "sft.data=\"\(dir)/data/train\""] + extra
+        return (dir, sets.flatMap { ["--set", $0] })
     }
 }

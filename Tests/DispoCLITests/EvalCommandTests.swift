@@ -1,6 +1,7 @@
 // `dispo eval` end to end: a tiny random llama model with the char vocabulary evaluated on shards of the
 // bundled arithmetic task; the summary line, the per-problem JSONL, determinism, and errors for bad input.
 import DispoEngine
+import DispoSupport
 import Foundation
 import XCTest
 
@@ -27,10 +28,8 @@ final class EvalCommandTests: XCTestCase {
         return root + "/data/test"
     }
 
-    private func readLines(_ path: String) throws -> [[String: Any]] {
-        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
-            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
-        }
+    private func readLines(_ path: String) throws -> [JSONValue] {
+        try JSONOutput.lines(String(contentsOfFile: path, encoding: .utf8))
     }
 
     func test_eval_prints_accuracies_and_writes_one_line_per_problem() throws {
@@ -45,7 +44,7 @@ final class EvalCommandTests: XCTestCase {
         // Then the summary line reports every accuracy, each a fraction
         let summary = try XCTUnwrap(run.stdout.split(separator: "\n").first { $0.hasPrefix("mean@2 ") }, run.stdout)
         for key in ["pass@2", "maj@2", "greedy", "(8 problems × 2 samples"] { XCTAssertTrue(summary.contains(key), String(summary)) }
-        let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/eval.json"))) as? [String: Double])
+        let metrics = try JSONOutput.file(root + "/eval.json").numbers
         for key in ["eval/mean@k", "eval/pass@k", "eval/maj@k", "eval/greedy"] {
             let value = try XCTUnwrap(metrics[key], key)
             XCTAssertTrue((0...1).contains(value), "\(key) = \(value)")
@@ -55,19 +54,19 @@ final class EvalCommandTests: XCTestCase {
         XCTAssertEqual(lines.count, 8)
         var correct = 0
         for line in lines {
-            XCTAssertNotNil(line["id"] as? String)
-            XCTAssertNotNil(line["answer"] as? String)
-            XCTAssertFalse((line["prompt"] as? String ?? "").contains("boxed"), "the prompt excludes the worked solution")
-            let samples = try XCTUnwrap(line["samples"] as? [[String: Any]])
+            XCTAssertNotNil(line["id"]?.string)
+            XCTAssertNotNil(line["answer"]?.string)
+            XCTAssertFalse((line["prompt"]?.string ?? "").contains("boxed"), "the prompt excludes the worked solution")
+            let samples = try XCTUnwrap(line["samples"]?.elements)
             XCTAssertEqual(samples.count, 2)
-            for sample in samples + [try XCTUnwrap(line["greedy"] as? [String: Any])] {
-                XCTAssertNotNil(sample["text"] as? String)
-                XCTAssertTrue(sample.keys.contains("extracted"))
-                XCTAssertNotNil(sample["reason"] as? String)
-                XCTAssertTrue(["stop", "length"].contains(sample["finish"] as? String ?? ""))
-                let tokens = try XCTUnwrap(sample["tokens"] as? Int)
+            for sample in samples + [try XCTUnwrap(line["greedy"])] {
+                XCTAssertNotNil(sample["text"]?.string)
+                XCTAssertTrue(sample.members?.contains { $0.key == "extracted" } == true)
+                XCTAssertNotNil(sample["reason"]?.string)
+                XCTAssertTrue(["stop", "length"].contains(sample["finish"]?.string ?? ""))
+                let tokens = try XCTUnwrap(sample["tokens"]?.int)
                 XCTAssertTrue((1...24).contains(tokens))
-                if sample["correct"] as? Bool == true { correct += 1 }
+                if sample["correct"]?.bool == true { correct += 1 }
             }
         }
         XCTAssertLessThanOrEqual(correct, 24)

@@ -1,6 +1,7 @@
 // `dispo learn` end to end on a tiny random model saved in Hugging Face format.
 import DispoEngine
 import DispoPipeline
+import DispoSupport
 import Foundation
 import XCTest
 
@@ -37,7 +38,7 @@ final class LearnCommandTests: XCTestCase {
         let before = try Transformer.load(directory: modelDir), after = try Transformer.load(directory: out)
         let changed = (0..<before.parameterCount).contains { before.parameters.base[$0] != after.parameters.base[$0] }
         XCTAssertTrue(changed, "the update changed no weight")
-        let values = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: metrics))) as! [String: Double]
+        let values = try JSONOutput.file(metrics).numbers
         for key in ["actor/pg_loss", "actor/grad_norm", "dispo/clipfrac_neg_high", "critic/score/mean"] {
             XCTAssertNotNil(values[key], key)
         }

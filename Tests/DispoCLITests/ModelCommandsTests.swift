@@ -2,6 +2,7 @@
 // greedy and seeded sampling are reproducible, scoring the sampled ids gives back the sampler's log-probs,
 // a char tokenizer in the model directory yields text, and bad input names its file and line.
 
+import DispoSupport
 import Foundation
 import XCTest
 
@@ -25,22 +26,18 @@ final class ModelCommandsTests: XCTestCase {
         return out
     }
 
-    func jsonLines(_ text: String) throws -> [[String: Any]] {
-        try text.split(separator: "\n").map { line in
-            try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not a JSON object: \(line)")
-        }
-    }
+    func jsonLines(_ text: String) throws -> [JSONValue] { try JSONOutput.lines(text) }
 
-    func sample(_ arguments: [String]) throws -> [[String: Any]] {
+    func sample(_ arguments: [String]) throws -> [JSONValue] {
         let run = try Dispo.run(["sample"] + arguments)
         XCTAssertEqual(run.status, 0, run.stderr)
         return try jsonLines(run.stdout)
     }
 
     /// Scores prompt_ids + tokens of every sample from the first new token and checks the log-probs agree.
-    func assertScoresMatch(_ samples: [[String: Any]], model: String, dir: String) throws {
+    func assertScoresMatch(_ samples: [JSONValue], model: String, dir: String) throws {
         let input = try samples.map { s -> String in
-            let prompt = try XCTUnwrap(s["prompt_ids"] as? [Int]), tokens = try XCTUnwrap(s["tokens"] as? [Int])
+            let prompt = try XCTUnwrap(s["prompt_ids"]?.ints), tokens = try XCTUnwrap(s["tokens"]?.ints)
             return "{\"ids\": \(prompt + tokens), \"start\": \(prompt.count)}"
         }.joined(separator: "\n")
         try input.write(toFile: dir + "/score.jsonl", atomically: true, encoding: .utf8)
@@ -49,8 +46,8 @@ final class ModelCommandsTests: XCTestCase {
         let scores = try jsonLines(run.stdout)
         XCTAssertEqual(scores.count, samples.count)
         for (s, score) in zip(samples, scores) {
-            let expected = try XCTUnwrap(s["logprobs"] as? [Double]), got = try XCTUnwrap(score["logprobs"] as? [Double])
-            let entropies = try XCTUnwrap(score["entropies"] as? [Double])
+            let expected = try XCTUnwrap(s["logprobs"]?.doubles), got = try XCTUnwrap(score["logprobs"]?.doubles)
+            let entropies = try XCTUnwrap(score["entropies"]?.doubles)
             XCTAssertEqual(got.count, expected.count)
             XCTAssertEqual(entropies.count, expected.count)
             for (a, b) in zip(got, expected) { XCTAssertEqual(a, b, accuracy: 1e-4) }
@@ -70,8 +67,7 @@ final class ModelCommandsTests: XCTestCase {
         let bf16 = try Dispo.run(["model", "init", "--config", config, "--out", model, "--overwrite", "--dtype", "bf16"])
         XCTAssertEqual(bf16.status, 0, bf16.stderr)
         func dtype() throws -> String? {
-            let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: model + "/config.json")))
-            return (object as? [String: Any])?["torch_dtype"] as? String
+            try JSONOutput.file(model + "/config.json")["torch_dtype"]?.string
         }
         XCTAssertEqual(try dtype(), "bfloat16", "config.json names the dtype the weights are stored in")
         XCTAssertEqual(try Dispo.run(["model", "init", "--config", config, "--out", model, "--overwrite"]).status, 0)
@@ -87,10 +83,10 @@ final class ModelCommandsTests: XCTestCase {
         let arguments = ["--model", model, "--input", dir + "/p.jsonl", "--greedy", "--max-new-tokens", "12", "--n", "2"]
         let first = try sample(arguments), second = try sample(arguments)
         XCTAssertEqual(first.count, 4)
-        XCTAssertEqual(first.map { $0["tokens"] as? [Int] }, second.map { $0["tokens"] as? [Int] })
-        XCTAssertEqual(first[0]["tokens"] as? [Int], first[1]["tokens"] as? [Int], "greedy: both samples alike")
+        XCTAssertEqual(first.map { $0["tokens"]?.ints }, second.map { $0["tokens"]?.ints })
+        XCTAssertEqual(first[0]["tokens"]?.ints, first[1]["tokens"]?.ints, "greedy: both samples alike")
         for s in first {
-            let tokens = try XCTUnwrap(s["tokens"] as? [Int]), reason = try XCTUnwrap(s["finish_reason"] as? String)
+            let tokens = try XCTUnwrap(s["tokens"]?.ints), reason = try XCTUnwrap(s["finish_reason"]?.string)
             XCTAssertEqual(reason, tokens.last == 2 ? "stop" : "length")
             XCTAssertTrue(tokens.count == 12 || reason == "stop")
         }
@@ -105,13 +101,13 @@ final class ModelCommandsTests: XCTestCase {
         let a = try sample(arguments + ["--seed", "7"]), b = try sample(arguments + ["--seed", "7"])
         let c = try sample(arguments + ["--seed", "8"])
         XCTAssertEqual(a.count, 6)
-        XCTAssertEqual(a.map { $0["tokens"] as? [Int] }, b.map { $0["tokens"] as? [Int] })
-        XCTAssertEqual(a.map { $0["logprobs"] as? [Double] }, b.map { $0["logprobs"] as? [Double] })
-        XCTAssertNotEqual(a.map { $0["tokens"] as? [Int] }, c.map { $0["tokens"] as? [Int] })
-        XCTAssertEqual(a.map { $0["prompt_index"] as? Int }, [0, 0, 0, 1, 1, 1])
+        XCTAssertEqual(a.map { $0["tokens"]?.ints }, b.map { $0["tokens"]?.ints })
+        XCTAssertEqual(a.map { $0["logprobs"]?.doubles }, b.map { $0["logprobs"]?.doubles })
+        XCTAssertNotEqual(a.map { $0["tokens"]?.ints }, c.map { $0["tokens"]?.ints })
+        XCTAssertEqual(a.map { $0["prompt_index"]?.int }, [0, 0, 0, 1, 1, 1])
         // Sample 1 of prompt 1 alone (n = 2) is the same sequence: its key does not depend on n.
         let fewer = try sample(["--model", model, "--input", dir + "/p.jsonl", "--n", "2", "--max-new-tokens", "16", "--seed", "7"])
-        XCTAssertEqual(fewer[3]["tokens"] as? [Int], a[4]["tokens"] as? [Int])
+        XCTAssertEqual(fewer[3]["tokens"]?.ints, a[4]["tokens"]?.ints)
         try assertScoresMatch(a, model: model, dir: dir)
     }
 
@@ -123,9 +119,9 @@ final class ModelCommandsTests: XCTestCase {
         let samples = try sample(["--model", model, "--prompt", "1+2=", "--n", "2", "--max-new-tokens", "8", "--seed", "3"])
         XCTAssertEqual(samples.count, 2)
         for s in samples {
-            XCTAssertEqual(s["prompt"] as? String, "1+2=")
-            XCTAssertEqual(s["prompt_ids"] as? [Int], [1, 21, 15, 22, 33], "<bos> then the characters")
-            XCTAssertNotNil(s["text"] as? String)
+            XCTAssertEqual(s["prompt"]?.string, "1+2=")
+            XCTAssertEqual(s["prompt_ids"]?.ints, [1, 21, 15, 22, 33], "<bos> then the characters")
+            XCTAssertNotNil(s["text"]?.string)
         }
         let noTokenizer = try Dispo.run(["sample", "--model", dir + "/model", "--prompt", "x", "--tokenizer", dir + "/missing"])
         XCTAssertNotEqual(noTokenizer.status, 0)

@@ -3,33 +3,21 @@
 // limit, since the failure to catch is a hang — bad data, dynamic sampling running out, a stage failing
 // mid-run, and SIGTERM while the learner waits for a batch.
 import DispoShards
+import DispoSupport
 import Foundation
 import XCTest
 
 final class PipelineDataflowTests: XCTestCase {
-    /// Shards of the bundled task; `--set` overrides pointing smoke.json at them, without the warm start.
-    private func smoke() throws -> (dir: String, sets: [String]) {
-        let dir = try scratchDirectory()
-        let shard = try Dispo.run(["shard", "Data/arithmetic/problems.jsonl", "--tokenizer", "Data/tokenizers/char",
-                                   "--out", dir + "/data", "--response-field", "solution", "--split", "test=0.1",
-                                   "--seed", "1", "--quiet"], timeout: 120)
-        XCTAssertEqual(shard.status, 0, shard.stderr)
-        let sets = ["data.train=\"\(dir)/data/train\"", "data.eval=\"\(dir)/data/test\"", "sft.data=\"\(dir)/data/train\"",
-                    "sft.steps=0"]
-        return (dir, sets.flatMap { ["--set", $0] })
-    }
-
     private func metrics(_ runDir: String, _ key: String) throws -> [Double] {
-        try String(contentsOfFile: runDir + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map { line in
-            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            return try XCTUnwrap(object[key] as? Double, "\(key) in \(line)")
+        try JSONOutput.lines(String(contentsOfFile: runDir + "/metrics.jsonl", encoding: .utf8)).map { line in
+            try XCTUnwrap(line[key]?.double, "\(key) in \(JSONWriter.text(line))")
         }
     }
 
     private func weights(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path + "/model.safetensors")) }
 
     func test_a_step_trains_on_prompts_per_step_groups_with_smaller_generation_batches() throws {
-        let (dir, sets) = try smoke()
+        let (dir, sets) = try smokeShards(["sft.steps=0"])
         // 4 prompts per step, generation batches of 3: every step needs two batches (3 + 1).
         let run = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/r"] + sets + ["--set", "rollout.gen_batch_prompts=3"],
                                 timeout: 300)
@@ -44,7 +32,7 @@ final class PipelineDataflowTests: XCTestCase {
     }
 
     func test_dapo_pipeline_with_dynamic_sampling_runs_end_to_end() throws {
-        let (dir, _) = try smoke()
+        let (dir, _) = try smokeShards(["sft.steps=0"])
         let sets = ["data.train=\"\(dir)/data/train\"", "data.eval=\"\(dir)/data/test\"", "data.eval_limit=16", "train.steps=3",
                     "rollout.prompts_per_step=8", "rollout.group_size=4", "train.micro_batch_size=32", "eval.every=0",
                     "checkpoint.every=3", "rollout.gen_batch_prompts=8"].flatMap { ["--set", $0] }
@@ -58,7 +46,7 @@ final class PipelineDataflowTests: XCTestCase {
     }
 
     func test_dispo_learn_run_replays_a_step_bit_identically() throws {
-        let (dir, sets) = try smoke()
+        let (dir, sets) = try smokeShards(["sft.steps=0"])
         let run = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/r"] + sets
                                 + ["--set", "checkpoint.every=1", "--set", "checkpoint.keep=10"], timeout: 300)
         XCTAssertEqual(run.status, 0, run.stderr)
@@ -74,7 +62,7 @@ final class PipelineDataflowTests: XCTestCase {
     }
 
     func test_bad_training_data_fails_at_once_with_the_place() throws {
-        let (dir, sets) = try smoke()
+        let (dir, sets) = try smokeShards(["sft.steps=0"])
         func write(_ name: String, _ text: String) throws -> String {
             try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
             return dir + "/" + name
@@ -112,7 +100,7 @@ final class PipelineDataflowTests: XCTestCase {
     }
 
     func test_dynamic_sampling_running_out_ends_the_run_with_its_error() throws {
-        let (dir, sets) = try smoke()
+        let (dir, sets) = try smokeShards(["sft.steps=0"])
         // A random model answers nothing correctly: every group is uniform, so no step can be filled.
         let run = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/d"] + sets
                                 + ["--set", "dynamic_sampling.enabled=true", "--set", "dynamic_sampling.max_gen_batches=2"], timeout: 120)
@@ -121,7 +109,7 @@ final class PipelineDataflowTests: XCTestCase {
     }
 
     func test_a_stage_failing_mid_run_ends_it_and_the_steps_done_resume_identically() throws {
-        let (dir, sets) = try smoke()
+        let (dir, sets) = try smokeShards(["sft.steps=0"])
         let reference = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/ref"] + sets, timeout: 300)
         XCTAssertEqual(reference.status, 0, reference.stderr)
         let failed = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/f"] + sets + ["--set", "checkpoint.every=0"],
@@ -137,7 +125,7 @@ final class PipelineDataflowTests: XCTestCase {
     }
 
     func test_sigterm_ends_a_run_whose_learner_waits_for_a_batch() throws {
-        let (dir, sets) = try smoke()
+        let (dir, sets) = try smokeShards(["sft.steps=0"])
         let process = Process()
         process.executableURL = try Dispo.executable
         process.arguments = ["run", "Pipelines/smoke.json", "--run-dir", dir + "/s"] + sets

@@ -2,27 +2,17 @@
 // capacities, and kill -9 at several moments (including halfway through a checkpoint write) followed by
 // `dispo resume`, which must end with weights bit-identical to an uninterrupted run.
 import DispoShards
+import DispoSupport
 import Foundation
 import XCTest
 
 final class PipelineRunTests: XCTestCase {
-    /// Shards of the bundled task in a scratch directory, and `--set` overrides pointing smoke.json at them.
-    private func smokeArguments() throws -> (dir: String, sets: [String]) {
-        let dir = try scratchDirectory()
-        let shard = try Dispo.run(["shard", "Data/arithmetic/problems.jsonl", "--tokenizer", "Data/tokenizers/char",
-                                   "--out", dir + "/data", "--response-field", "solution", "--split", "test=0.1",
-                                   "--seed", "1", "--quiet"])
-        XCTAssertEqual(shard.status, 0, shard.stderr)
-        let sets = ["data.train=\"\(dir)/data/train\"", "data.eval=\"\(dir)/data/test\"", "sft.data=\"\(dir)/data/train\""]
-        return (dir, sets.flatMap { ["--set", $0] })
-    }
-
     private func weights(_ runDir: String) throws -> Data {
         try Data(contentsOf: URL(fileURLWithPath: runDir + "/final/model.safetensors"))
     }
 
     func test_validate_reports_path_and_allowed_values() throws {
-        let (_, sets) = try smokeArguments()
+        let (_, sets) = try smokeShards()
         XCTAssertEqual(try Dispo.run(["validate", "Pipelines/smoke.json"] + sets).status, 0)
         let bad = try Dispo.run(["validate", "Pipelines/smoke.json"] + sets + ["--set", "rollout.temprature=0.5"])
         XCTAssertNotEqual(bad.status, 0)
@@ -35,7 +25,7 @@ final class PipelineRunTests: XCTestCase {
     }
 
     func test_run_is_deterministic_across_channel_capacities() throws {
-        let (dir, sets) = try smokeArguments()
+        let (dir, sets) = try smokeShards()
         let a = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/a"] + sets)
         XCTAssertEqual(a.status, 0, a.stderr)
         let b = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/b"] + sets
@@ -45,10 +35,10 @@ final class PipelineRunTests: XCTestCase {
         for file in ["spec.json", "metrics.jsonl", "summary.json", "eval-before.json", "eval-after.json", "final/config.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/a/" + file), file)
         }
-        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/a/summary.json"))) as! [String: Any]
-        XCTAssertEqual(summary["steps"] as? Int, 6)
-        XCTAssertNotNil(summary["accuracy_before"] as? Double)
-        XCTAssertNotNil(summary["accuracy_after"] as? Double)
+        let summary = try JSONOutput.file(dir + "/a/summary.json")
+        XCTAssertEqual(summary["steps"]?.int, 6)
+        XCTAssertNotNil(summary["accuracy_before"]?.double)
+        XCTAssertNotNil(summary["accuracy_after"]?.double)
         let lines = try String(contentsOfFile: dir + "/a/metrics.jsonl", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, 6)
     }
@@ -60,14 +50,13 @@ final class PipelineRunTests: XCTestCase {
         return try segments.flatMap { segment -> [Int] in
             let set = try ShardSet(directory: runDir + "/rollouts/" + segment)
             return try (0..<set.count).map { i in
-                let m = try JSONSerialization.jsonObject(with: Data(set.record(at: i).metadata)) as! [String: Any]
-                return m["step"] as! Int
+                try XCTUnwrap(JSONValue.parse(bytes: set.record(at: i).metadata)?["step"]?.int, "record \(i) of \(segment)")
             }
         }
     }
 
     func test_recorded_rollouts_replay_with_dispo_learn() throws {
-        let (dir, sets) = try smokeArguments()
+        let (dir, sets) = try smokeShards()
         let run = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/r"] + sets)
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(try recordedSteps(dir + "/r"), (1...6).flatMap { Array(repeating: $0, count: 16) })
@@ -82,7 +71,7 @@ final class PipelineRunTests: XCTestCase {
     }
 
     func test_sigint_checkpoints_and_resume_finishes_identically() throws {
-        let (dir, sets) = try smokeArguments()
+        let (dir, sets) = try smokeShards()
         let reference = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/ref"] + sets)
         XCTAssertEqual(reference.status, 0, reference.stderr)
         // SIGINT after step 3 (delivered asynchronously, so the run stops after step 3 or a step later): the step
@@ -112,7 +101,7 @@ final class PipelineRunTests: XCTestCase {
     }
 
     func test_killed_runs_resume_to_identical_weights() throws {
-        let (dir, sets) = try smokeArguments()
+        let (dir, sets) = try smokeShards()
         let reference = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/ref"] + sets)
         XCTAssertEqual(reference.status, 0, reference.stderr)
         let expected = try weights(dir + "/ref")

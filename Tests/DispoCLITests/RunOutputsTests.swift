@@ -3,30 +3,15 @@
 // evaluation files, TensorBoard event files that hold each step once after kill -9 and resume, and the adaptive
 // clipping schedule resuming bit for bit.
 import DispoPlots
+import DispoSupport
 import Foundation
 import XCTest
 
 final class RunOutputsTests: XCTestCase {
-    /// Shards of the bundled task, and overrides pointing smoke.json at them.
-    private func smokeArguments() throws -> (dir: String, sets: [String]) {
-        let dir = try scratchDirectory()
-        let shard = try Dispo.run(["shard", "Data/arithmetic/problems.jsonl", "--tokenizer", "Data/tokenizers/char",
-                                   "--out", dir + "/data", "--response-field", "solution", "--split", "test=0.1",
-                                   "--seed", "1", "--quiet"])
-        XCTAssertEqual(shard.status, 0, shard.stderr)
-        let sets = ["data.train=\"\(dir)/data/train\"", "data.eval=\"\(dir)/data/test\"", "sft.data=\"\(dir)/data/train\"",
-                    "data.eval_limit=8"]
-        return (dir, sets.flatMap { ["--set", $0] })
-    }
+    private func json(_ path: String) throws -> JSONValue { try JSONOutput.file(path) }
 
-    private func json(_ path: String) throws -> [String: Any] {
-        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
-    }
-
-    private func metricLines(_ runDir: String) throws -> [[String: Any]] {
-        try String(contentsOfFile: runDir + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map {
-            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
-        }
+    private func metricLines(_ runDir: String) throws -> [JSONValue] {
+        try JSONOutput.lines(String(contentsOfFile: runDir + "/metrics.jsonl", encoding: .utf8))
     }
 
     /// The step of every event in the run's TensorBoard file, in order.
@@ -38,7 +23,7 @@ final class RunOutputsTests: XCTestCase {
     }
 
     func test_collapse_stops_the_run_when_asked_and_only_warns_otherwise() throws {
-        let (dir, sets) = try smokeArguments()
+        let (dir, sets) = try smokeShards(["data.eval_limit=8"])
         // accuracy_below = 1 holds at every step: the run "collapses" once the window of 2 steps is full.
         let collapse = ["--set", "train.collapse.window=2", "--set", "train.collapse.accuracy_below=1"]
         let stopped = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/stop"] + sets + collapse
@@ -48,32 +33,32 @@ final class RunOutputsTests: XCTestCase {
                       stopped.stderr)
         XCTAssertTrue(stopped.stdout.contains("warning: training collapsed at step 2"), stopped.stdout)
         let summary = try json(dir + "/stop/summary.json")
-        XCTAssertEqual(summary["steps"] as? Int, 2)
-        XCTAssertEqual(summary["stopped_on_collapse"] as? Bool, true)
-        let event = try XCTUnwrap(summary["collapse"] as? [String: Any])
-        XCTAssertEqual(event["step"] as? Int, 2)
-        XCTAssertTrue((event["reason"] as? String ?? "").contains("train accuracy"), "\(event)")
-        XCTAssertNotNil(summary["accuracy_after"] as? Double, "a stopped run is still evaluated")
+        XCTAssertEqual(summary["steps"]?.int, 2)
+        XCTAssertEqual(summary["stopped_on_collapse"]?.bool, true)
+        let event = try XCTUnwrap(summary["collapse"])
+        XCTAssertEqual(event["step"]?.int, 2)
+        XCTAssertTrue((event["reason"]?.string ?? "").contains("train accuracy"), "\(event)")
+        XCTAssertNotNil(summary["accuracy_after"]?.double, "a stopped run is still evaluated")
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/stop/final/model.safetensors"))
         // Without stop_on_collapse the run warns, records the collapse and finishes its 6 steps.
         let warned = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/warn"] + sets + collapse)
         XCTAssertEqual(warned.status, 0, warned.stderr)
         XCTAssertTrue(warned.stdout.contains("continuing (set train.stop_on_collapse"), warned.stdout)
         let full = try json(dir + "/warn/summary.json")
-        XCTAssertEqual(full["steps"] as? Int, 6)
-        XCTAssertEqual((full["collapse"] as? [String: Any])?["step"] as? Int, 2)
+        XCTAssertEqual(full["steps"]?.int, 6)
+        XCTAssertEqual(full["collapse"]?["step"]?.int, 2)
         // A healthy run has "collapse": null.
         XCTAssertTrue(try String(contentsOfFile: dir + "/warn/summary.json", encoding: .utf8).contains("\"stopped_on_collapse\" : false"))
     }
 
     func test_adaptive_clipping_tensorboard_and_eval_files_survive_kill_and_resume() throws {
-        let (dir, sets) = try smokeArguments()
+        let (dir, sets) = try smokeShards(["data.eval_limit=8"])
         let adaptive = ["--set", #"algorithm.adaptive_clip={"targets": {"pos_high": 0.05, "pos_low": 0.05, "neg_low": 0.05}, "rate": 0.5}"#]
         let reference = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/ref"] + sets + adaptive)
         XCTAssertEqual(reference.status, 0, reference.stderr)
         // The schedule moves ε from step to step; the first step uses the configured ε.
         let lines = try metricLines(dir + "/ref")
-        let negLow = lines.compactMap { $0["dispo/eps_neg_low"] as? Double }
+        let negLow = lines.compactMap { $0["dispo/eps_neg_low"]?.double }
         XCTAssertEqual(negLow.first, 1)
         XCTAssertLessThan(negLow.last!, 1, "R4 clipped nothing at ε = 1, so the schedule tightened it")
         XCTAssertEqual(try tensorBoardSteps(dir + "/ref"), [0, 0, 1, 2, 3, 4, 5, 6, 6], "version, eval before, 6 steps, eval after")
@@ -86,16 +71,16 @@ final class RunOutputsTests: XCTestCase {
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/kill/final/model.safetensors")),
                        try Data(contentsOf: URL(fileURLWithPath: dir + "/ref/final/model.safetensors")))
-        XCTAssertEqual(try metricLines(dir + "/kill").compactMap { $0["dispo/eps_neg_low"] as? Double }, negLow)
+        XCTAssertEqual(try metricLines(dir + "/kill").compactMap { $0["dispo/eps_neg_low"]?.double }, negLow)
         XCTAssertEqual(try tensorBoardSteps(dir + "/kill"), [0, 0, 1, 2, 3, 4, 5, 6, 6])
         // Per-problem evaluation results beside each evaluation: one line per held-out problem.
         for label in ["before", "after"] {
             let problems = try String(contentsOfFile: dir + "/kill/eval-\(label).jsonl", encoding: .utf8).split(separator: "\n")
             XCTAssertEqual(problems.count, 8, label)
-            let first = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(problems[0].utf8)) as? [String: Any])
-            XCTAssertEqual(first["index"] as? Int, 0)
-            XCTAssertEqual((first["samples"] as? [[String: Any]])?.count, 2)
-            XCTAssertNotNil((first["greedy"] as? [String: Any])?["correct"] as? Bool)
+            let first = try JSONValue.parse(String(problems[0]))
+            XCTAssertEqual(first["index"]?.int, 0)
+            XCTAssertEqual(first["samples"]?.elements?.count, 2)
+            XCTAssertNotNil(first["greedy"]?["correct"]?.bool)
         }
         // logging.tensorboard = false writes no event file.
         let quiet = try Dispo.run(["run", "Pipelines/smoke.json", "--run-dir", dir + "/quiet"] + sets
@@ -105,7 +90,7 @@ final class RunOutputsTests: XCTestCase {
     }
 
     func test_adaptive_clipping_needs_a_dispo_loss() throws {
-        let (_, sets) = try smokeArguments()
+        let (_, sets) = try smokeShards(["data.eval_limit=8"])
         let bad = try Dispo.run(["validate", "Pipelines/smoke.json"] + sets + ["--set", "algorithm.name=cispo", "--set",
                                  #"algorithm.adaptive_clip={"targets": {"neg_low": 0.05}}"#])
         XCTAssertNotEqual(bad.status, 0)

@@ -3,6 +3,7 @@
 // resumes them and aggregates (aggregate.json with {"mean", "stderr", "n"} per statistic, the Markdown tables,
 // paired comparisons over the held-out problems, banded plots); a third time it has nothing to run; a changed
 // setting is refused, naming it.
+import DispoSupport
 import Foundation
 import XCTest
 
@@ -37,30 +38,30 @@ final class SweepCommandTests: XCTestCase {
         for arm in ["a", "b"] {
             for seed in [1, 2] {
                 let runDir = "\(out)/\(arm)/seed-\(seed)"
-                let spec = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: runDir + "/spec.json"))) as? [String: Any])
-                XCTAssertEqual(spec["seed"] as? Int, seed)
+                let spec = try JSONOutput.file(runDir + "/spec.json")
+                XCTAssertEqual(spec["seed"]?.int, seed)
                 XCTAssertTrue(FileManager.default.fileExists(atPath: runDir + "/summary.json"), runDir)
                 XCTAssertTrue(FileManager.default.fileExists(atPath: runDir + "/eval-after.jsonl"), runDir)
             }
         }
-        let aggregate = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/aggregate.json"))) as? [String: Any])
-        let arms = try XCTUnwrap(aggregate["arms"] as? [String: [String: Any]])
-        XCTAssertEqual(Set(arms.keys), ["a", "b"])
-        XCTAssertEqual(aggregate["arm_order"] as? [String], ["a", "b"])
-        let statistics = try XCTUnwrap(arms["a"]?["statistics"] as? [String: [String: Any]])
+        let aggregate = try JSONOutput.file(out + "/aggregate.json")
+        let arms = try XCTUnwrap(aggregate["arms"])
+        XCTAssertEqual(Set(arms.members?.map(\.key) ?? []), ["a", "b"])
+        XCTAssertEqual(aggregate["arm_order"]?.strings, ["a", "b"])
+        let statistics = try XCTUnwrap(arms["a"]?["statistics"])
         for name in ["accuracy_before", "accuracy_after", "entropy_final", "response_length_final", "truncation_final",
                      "repetition_final", "clip_share_pos_high", "wall_seconds", "samples_generated"] {
             let s = try XCTUnwrap(statistics[name], name)
-            XCTAssertEqual(s["n"] as? Int, 2, name)
-            XCTAssertNotNil(s["mean"] as? Double, name)
-            XCTAssertTrue(s.keys.contains("stderr"), name)
+            XCTAssertEqual(s["n"]?.int, 2, name)
+            XCTAssertNotNil(s["mean"]?.double, name)
+            XCTAssertNotNil(s["stderr"], name)
         }
         // Three steps of 4 prompts × 4 samples per run.
-        XCTAssertEqual(statistics["samples_generated"]?["mean"] as? Double, 48)
-        XCTAssertEqual(aggregate["reference"] as? String, "a")
-        let comparison = try XCTUnwrap((aggregate["comparisons"] as? [String: [String: Any]])?["b"])
-        XCTAssertEqual(comparison["problems"] as? Int, 8)
-        XCTAssertEqual((comparison["per_seed_delta"] as? [String: Any])?["n"] as? Int, 2)
+        XCTAssertEqual(statistics["samples_generated"]?["mean"]?.double, 48)
+        XCTAssertEqual(aggregate["reference"]?.string, "a")
+        let comparison = try XCTUnwrap(aggregate["comparisons"]?["b"])
+        XCTAssertEqual(comparison["problems"]?.int, 8)
+        XCTAssertEqual(comparison["per_seed_delta"]?["n"]?.int, 2)
         let table = try String(contentsOfFile: out + "/aggregate.md", encoding: .utf8)
         XCTAssertTrue(table.contains("| a | 2/2 | 0 |"), table)
         XCTAssertTrue(table.contains("## Paired comparisons with a"), table)

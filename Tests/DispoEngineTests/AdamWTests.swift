@@ -49,10 +49,10 @@ final class AdamWTests: XCTestCase {
         XCTAssertEqual(cosine.lr(step: 7), 0.55, accuracy: 1e-12)
         XCTAssertEqual(cosine.lr(step: 12), 0.1, accuracy: 1e-12)
         XCTAssertEqual(cosine.lr(step: 50), 0.1, accuracy: 1e-12)
-        let json = try JSONEncoder().encode(cosine)
-        XCTAssertTrue(String(decoding: json, as: UTF8.self).contains("\"cosine\""))
-        XCTAssertEqual(try JSONDecoder().decode(LearningRateSchedule.self, from: json), cosine)
-        XCTAssertThrowsError(try JSONDecoder().decode(LearningRateSchedule.self, from: Data(#"{"kind":"step","peak":1,"warmupSteps":0,"totalSteps":0,"minRatio":0}"#.utf8)))
+        let json = try JSONWriter.encode(cosine)
+        XCTAssertTrue(json.contains("\"cosine\""))
+        XCTAssertEqual(try StrictJSONDecoder().decode(LearningRateSchedule.self, fromText: json), cosine)
+        XCTAssertThrowsError(try StrictJSONDecoder().decode(LearningRateSchedule.self, fromText: #"{"kind":"step","peak":1,"warmupSteps":0,"totalSteps":0,"minRatio":0}"#))
     }
 
     func test_saved_state_resumes_bit_for_bit() throws {

@@ -30,8 +30,7 @@ struct Expected: Decodable {
     var greedy: Greedy
 
     static func load(_ name: String) throws -> Expected {
-        let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.root + "/\(name)/expected.json"))
-        return try JSONDecoder().decode(Expected.self, from: data)
+        try StrictJSONDecoder(allowUnknownKeys: true).decode(Expected.self, fromFile: Fixtures.root + "/\(name)/expected.json")
     }
 
     /// (B, T) coefficients aligned with the batch's targets: position t of sequence b scores token t+1.

@@ -45,7 +45,7 @@ enum RealShapeFixture {
     }
 
     static func expected() throws -> Expected {
-        try JSONDecoder().decode(Expected.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/expected.json")))
+        try StrictJSONDecoder(allowUnknownKeys: true).decode(Expected.self, fromFile: directory + "/expected.json")
     }
 
 }

@@ -104,7 +104,7 @@ final class DataParallelTests: XCTestCase {
                 }
                 XCTAssertNotEqual(Self.weights(single), LearnerTests.tinyModel().parameters.buffer.map { $0 }, "the update moved the weights")
                 for key in ["actor/pg_loss", "actor/grad_norm", "actor/entropy", "critic/advantages/mean", "critic/advantages/max",
-                            "critic/score/mean", "dispo/clipfrac_pos_high"] {
+                            "critic/score/mean", "dispo/clipfrac_pos_high", "dispo/ratio_pos_p50", "dispo/ratio_neg_p99"] {
                     XCTAssertEqual(ranks[0].metrics[key]!, expected[key]!, accuracy: 1e-5 * max(1, abs(expected[key]!)), "\(key) (\(what))")
                     XCTAssertEqual(ranks[0].metrics[key], ranks[1].metrics[key], "\(key) equal on both ranks (\(what))")
                 }

@@ -73,7 +73,7 @@ final class AdaptiveClippingTests: XCTestCase {
 
     func test_config_decodes_and_rejects_bad_values() throws {
         let json = #"{"targets": {"pos_high": 0.02, "neg_low": 0.05}, "rate": 0.2}"#
-        let config = try JSONDecoder().decode(AdaptiveClipConfig.self, from: Data(json.utf8))
+        let config = try StrictJSONDecoder().decode(AdaptiveClipConfig.self, fromText: json)
         XCTAssertEqual(config, AdaptiveClipConfig(targets: ["pos_high": 0.02, "neg_low": 0.05], rate: 0.2))
         XCTAssertEqual(config.controlled.map(\.0), [.posHigh, .negLow])
         XCTAssertNoThrow(try config.validate())

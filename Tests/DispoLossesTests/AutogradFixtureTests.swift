@@ -1,6 +1,7 @@
 // The analytic gradient coefficients equal PyTorch autograd of the same losses (fixture written by
 // Tools/make_loss_fixtures.py: 8 loss settings × 4 aggregations, with and without entropy/KL terms).
 import DispoLosses
+import DispoSupport
 import Foundation
 import XCTest
 
@@ -21,7 +22,7 @@ final class AutogradFixtureTests: XCTestCase {
     func test_coefficients_match_autograd() throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/autograd.json")
         struct File: Decodable { var cases: [Case] }
-        let cases = try JSONDecoder().decode(File.self, from: Data(contentsOf: url)).cases
+        let cases = try StrictJSONDecoder(allowUnknownKeys: true).decode(File.self, fromFile: url.path).cases
         XCTAssertEqual(cases.count, 32)
         for (i, c) in cases.enumerated() {
             let batch = PolicyBatch(logProbs: c.logprobs, oldLogProbs: c.old_logprobs, mask: c.mask,

@@ -112,11 +112,11 @@ final class LossContractTests: XCTestCase {
 
     func test_configs_decode_from_json_names_and_reject_bad_values() throws {
         let json = #"{"kind": "dispo", "eps_pos_low": 0.1, "eps_neg_high": 3, "split_by": "correctness"}"#
-        let loss = try JSONDecoder().decode(PolicyLoss.self, from: Data(json.utf8))
+        let loss = try StrictJSONDecoder().decode(PolicyLoss.self, fromText: json)
         XCTAssertEqual(loss, .dispo(DISPOConfig(epsPosLow: 0.1, epsNegHigh: 3, splitBy: .correctness)))
-        let encoded = try JSONEncoder().encode(loss)
-        XCTAssertEqual(try JSONDecoder().decode(PolicyLoss.self, from: encoded), loss)
-        XCTAssertThrowsError(try JSONDecoder().decode(PolicyLoss.self, from: Data(#"{"kind": "ppo"}"#.utf8))) { error in
+        let encoded = try JSONWriter.encode(loss)
+        XCTAssertEqual(try StrictJSONDecoder().decode(PolicyLoss.self, fromText: encoded), loss)
+        XCTAssertThrowsError(try StrictJSONDecoder().decode(PolicyLoss.self, fromText: #"{"kind": "ppo"}"#)) { error in
             XCTAssertTrue("\(error)".contains("dispo, cispo, ppo-clip, reinforce"), "\(error)")
         }
         XCTAssertThrowsError(try PolicyLoss.dispo(DISPOConfig(epsPosLow: -0.1)).validate()) { error in

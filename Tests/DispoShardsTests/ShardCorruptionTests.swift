@@ -30,11 +30,11 @@ final class ShardCorruptionTests: XCTestCase {
         store(XXH64.hash(Array(u[footer..<(footer + 48)])), &u, footer + 48)
     }
 
-    private func editManifest(_ dir: String, _ edit: (inout [String: Any]) -> Void) throws {
+    private func editManifest(_ dir: String, _ edit: (inout JSONValue) throws -> Void) throws {
         let path = dir + "/manifest.json"
-        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
-        edit(&json)
-        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
+        var json = try JSONParser.parse(contentsOf: path).value
+        try edit(&json)
+        try AtomicFile.write(JSONWriter.text(json), to: path)
     }
 
     func test_truncated_shard_names_the_file() throws {
@@ -119,17 +119,16 @@ final class ShardCorruptionTests: XCTestCase {
     func test_manifest_and_shard_mismatches() throws {
         let (dir, _, shard) = try validSet()
         try editManifest(dir) { json in
-            var shards = json["shards"] as! [[String: Any]]
-            shards[0]["tokens"] = (shards[0]["tokens"] as! Int) + 1
-            json["shards"] = shards
-            json["tokens"] = (json["tokens"] as! Int) + 1
+            let shardTokens = try XCTUnwrap(json["shards"]?[0]?["tokens"]?.int), tokens = try XCTUnwrap(json["tokens"]?.int)
+            json["shards"]?[0]?["tokens"] = JSONValue(shardTokens + 1)
+            json["tokens"] = JSONValue(tokens + 1)
         }
         assertInputError(try ShardSet(directory: dir)) {
             XCTAssertEqual($0.file, shard)
             XCTAssertTrue($0.expected.contains("tokens (as manifest.json says)"), $0.description)
         }
         let (dir2, _, shard2) = try validSet()
-        try editManifest(dir2) { $0["codec"] = ["name": "lz4"] }
+        try editManifest(dir2) { $0["codec"] = try JSONValue.parse(#"{"name": "lz4"}"#) }
         assertInputError(try ShardSet(directory: dir2)) {
             XCTAssertEqual($0.file, shard2)
             XCTAssertTrue($0.expected.contains("codec lz4"), $0.description)
@@ -152,9 +151,9 @@ final class ShardCorruptionTests: XCTestCase {
             XCTAssertNotNil($0.hint)
         }
         let (dir2, _, _) = try validSet()
-        try editManifest(dir2) { $0["records"] = "many" }
+        try editManifest(dir2) { $0["records"] = JSONValue("many") }
         assertInputError(try ShardSet(directory: dir2)) { XCTAssertTrue($0.found!.contains("$.records"), $0.description) }
-        try editManifest(dir2) { $0["records"] = 1; $0["version"] = 7 }
+        try editManifest(dir2) { $0["records"] = JSONValue(1); $0["version"] = JSONValue(7) }
         assertInputError(try ShardSet(directory: dir2)) { XCTAssertEqual($0.place, "version") }
         assertInputError(try ShardSet(directory: dir2 + "/nowhere"))
     }

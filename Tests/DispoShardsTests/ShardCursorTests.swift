@@ -61,8 +61,8 @@ final class ShardCursorTests: XCTestCase {
         // When a run stops after 170 draws, saves its cursor as JSON, and a new ShardSet resumes from it
         var cursor = ShardCursor(seed: 0xFFFF_FFFF_FFFF_FFF1)
         let head = try set.next(170, &cursor)
-        let saved = try JSONEncoder().encode(cursor)
-        var restored = try JSONDecoder().decode(ShardCursor.self, from: saved)
+        let saved = try JSONWriter.encode(cursor)
+        var restored = try StrictJSONDecoder().decode(ShardCursor.self, fromText: saved)
         XCTAssertEqual(restored, cursor)
         let reopened = try ShardSet(directory: dir)
         let tail = try reopened.next(130, &restored)

@@ -29,7 +29,7 @@ final class StrictJSONDecoderTests: XCTestCase {
             ("{\"name\": \"x\", \"steps\": 1, \"inner\": {\"rate\": 1},\n \"list\": [{\"rate\": 1, \"rat\": 2}]}",
              "s.json: $.list[0].rat (line 2): expected one of the keys mode, rate, found unknown key \"rat\" (did you mean \"rate\"?)"),
             ("{\"name\": \"x\", \"steps\": 1, \"inner\": {\"rate\": 1}, \"list\": [], \"stepz\": 1}", "unknown key \"stepz\" (did you mean \"steps\"?)"),
-            ("{\"name\": \"x\", \"inner\": {\"rate\": 1}, \"list\": []}", "s.json: $ (line 1): expected a key \"steps\""),
+            ("{\"name\": \"x\", \"inner\": {\"rate\": 1}, \"list\": []}", "s.json: $.steps (in the object at line 1): expected a key \"steps\""),
             ("{\"name\": \"x\", \"steps\": 1, \"inner\": {\"rate\": 1, \"mode\": \"medium\"}, \"list\": []}", "s.json: $.inner.mode (line 1)"),
         ]
         for (text, expected) in cases {
@@ -60,6 +60,15 @@ final class StrictJSONDecoderTests: XCTestCase {
         XCTAssertThrowsError(try StrictJSONDecoder().decode(I.self, from: JSONParser.parse("{\"n\": 1e19}", file: "f"), file: "f")) {
             XCTAssertTrue("\($0)".contains("expected a whole number in [-9223372036854775808, 9223372036854775807]"), "\($0)")
         }
+    }
+
+    func test_64_bit_integers_decode_exactly_from_their_digits() throws {
+        struct Seeds: Codable, Equatable { var seed: UInt64; var offset: Int64 }
+        let seeds = Seeds(seed: 0xFFFF_FFFF_FFFF_FFF1, offset: -9_007_199_254_740_993)
+        XCTAssertEqual(try StrictJSONDecoder().decode(Seeds.self, fromText: try JSONWriter.encode(seeds)), seeds,
+                       "a double holds neither exactly")
+        XCTAssertEqual(try StrictJSONDecoder().decode([Int].self, fromText: "[1e3, 2.0]"), [1000, 2], "other spellings of whole numbers")
+        XCTAssertThrowsError(try StrictJSONDecoder().decode([UInt8].self, fromText: "[256]"))
     }
 
     func test_nesting_is_limited() {

@@ -29,7 +29,7 @@ final class OverlongShapingTests: XCTestCase {
 
     func test_config_json_names_and_validation_name_the_field() throws {
         let json = #"{"max_length": 8, "buffer": 4, "factor": 1, "mask_truncated": true}"#
-        let config = try JSONDecoder().decode(OverlongConfig.self, from: Data(json.utf8))
+        let config = try StrictJSONDecoder().decode(OverlongConfig.self, fromText: json)
         XCTAssertEqual(config, OverlongConfig(maxLength: 8, buffer: 4, factor: 1, maskTruncated: true))
         XCTAssertThrowsError(try OverlongConfig(maxLength: 8, buffer: 9).validate(file: "run.json")) {
             XCTAssertEqual(($0 as? InputError)?.place, "$.buffer")

@@ -1,6 +1,7 @@
 // The grading-pairs fixture: hundreds of (response, gold, expected) pairs written from the documented
 // behaviour of math-verify, the Qwen2.5-Math grader and verl's math_dapo (Fixtures/grading-pairs.jsonl).
 import DispoVerifier
+import DispoSupport
 import Foundation
 import XCTest
 
@@ -12,12 +13,12 @@ final class GradingPairsTests: XCTestCase {
         var failures: [String] = []
         // When each pair is graded
         for (n, row) in rows.enumerated() {
-            let response = try XCTUnwrap(row["response"] as? String)
-            let gold = try XCTUnwrap(row["gold"] as? String)
-            let expected = try XCTUnwrap(row["correct"] as? Bool)
+            let response = try XCTUnwrap(row["response"]?.string)
+            let gold = try XCTUnwrap(row["gold"]?.string)
+            let expected = try XCTUnwrap(row["correct"]?.bool)
             let verdict = MathVerifier.grade(response: response, gold: gold)
             if verdict.correct != expected {
-                failures.append("line \(n + 1) [\(row["note"] ?? "")]: expected \(expected), got \(verdict) for gold \(gold)")
+                failures.append("line \(n + 1) [\(row["note"]?.string ?? "")]: expected \(expected), got \(verdict) for gold \(gold)")
             }
         }
         // Then none disagrees

@@ -1,6 +1,7 @@
 // Every MATH-500 gold answer, boxed in a response, grades correct against itself and incorrect against
 // a different problem's (different) answer. Reads ../shared/data/math/math500/test.jsonl.
 import DispoVerifier
+import DispoSupport
 import Foundation
 import XCTest
 
@@ -9,7 +10,7 @@ final class Math500Tests: XCTestCase {
         // Given the 500 gold answers
         let url = try TestPaths.shared("data/math/math500/test.jsonl",
                                        test: "test_math500_gold_answers_match_themselves_and_not_others")
-        let answers = try TestPaths.jsonLines(url).map { try XCTUnwrap($0["answer"] as? String) }
+        let answers = try TestPaths.jsonLines(url).map { try XCTUnwrap($0["answer"]?.string) }
         XCTAssertEqual(answers.count, 500)
         var failures: [String] = []
         for (k, answer) in answers.enumerated() {
@@ -42,7 +43,7 @@ final class Math500Tests: XCTestCase {
                                        test: "test_math500_answers_with_the_last_digit_changed_do_not_match")
         var failures: [String] = [], checked = 0
         for row in try TestPaths.jsonLines(url) {
-            let answer = try XCTUnwrap(row["answer"] as? String)
+            let answer = try XCTUnwrap(row["answer"]?.string)
             guard !answer.contains("\\mbox"), let k = answer.utf8.lastIndex(where: { $0 >= 48 && $0 <= 57 }) else { continue }
             // When its last digit d becomes (d + 1) mod 10
             var bytes = Array(answer.utf8)
@@ -62,7 +63,7 @@ final class Math500Tests: XCTestCase {
         for file in ["aime24/test.jsonl", "aime25/test.jsonl", "amc23/test.jsonl", "gsm8k/test.jsonl"] {
             let url = try TestPaths.shared("data/math/" + file, test: "test_aime_amc_gsm8k_golds_match_themselves")
             for row in try TestPaths.jsonLines(url) {
-                let gold = "\(row["answer"] ?? "")"
+                let gold = row["answer"].map { $0.string ?? JSONWriter.text($0) } ?? ""
                 let final = gold.components(separatedBy: "####").last!.trimmingCharacters(in: .whitespaces)
                 let verdict = MathVerifier.grade(response: "So the answer is \\boxed{\(final)}.", gold: gold)
                 XCTAssertTrue(verdict.correct, "\(file): \(final) vs \(gold.suffix(40)): \(verdict.reason)")

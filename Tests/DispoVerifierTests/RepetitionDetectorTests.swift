@@ -157,11 +157,11 @@ final class RepetitionDetectorTests: XCTestCase {
 
     func test_config_json_and_validation() throws {
         let json = #"{"ngram": 3, "max_duplicate_fraction": 0.4, "max_period": 32, "window": 512, "min_loop_coverage": 0.6, "action": "incorrect", "penalty": -0.5}"#
-        let config = try JSONDecoder().decode(RepetitionConfig.self, from: Data(json.utf8))
+        let config = try StrictJSONDecoder().decode(RepetitionConfig.self, fromText: json)
         XCTAssertEqual(config, RepetitionConfig(ngram: 3, maxDuplicateFraction: 0.4, maxPeriod: 32, window: 512,
                                                 minLoopCoverage: 0.6, action: .incorrect, penalty: -0.5))
-        XCTAssertEqual(try JSONDecoder().decode(RepetitionConfig.self, from: Data("{}".utf8)), RepetitionConfig())
-        XCTAssertThrowsError(try JSONDecoder().decode(RepetitionConfig.self, from: Data(#"{"action": "nope"}"#.utf8))) {
+        XCTAssertEqual(try StrictJSONDecoder().decode(RepetitionConfig.self, fromText: "{}"), RepetitionConfig())
+        XCTAssertThrowsError(try StrictJSONDecoder().decode(RepetitionConfig.self, fromText: #"{"action": "nope"}"#)) {
             XCTAssertTrue("\($0)".contains("metric, penalty, incorrect"))
         }
         XCTAssertThrowsError(try RepetitionConfig(window: 1).validate()) {

@@ -21,7 +21,7 @@ final class VerdictAndRewardTests: XCTestCase {
         XCTAssertEqual(rewards.reward(for: Verdict(correct: true, extracted: "1", reason: "match: string")), 1)
         XCTAssertEqual(rewards.reward(for: Verdict(correct: false, extracted: "1", reason: "mismatch")), -1)
         XCTAssertEqual(rewards.reward(for: Verdict(correct: false, extracted: nil, reason: "no answer found")), -1)
-        let custom = try JSONDecoder().decode(RewardConfig.self, from: Data(#"{"correct": 1, "incorrect": 0, "no_answer": -0.5}"#.utf8))
+        let custom = try StrictJSONDecoder().decode(RewardConfig.self, fromText: #"{"correct": 1, "incorrect": 0, "no_answer": -0.5}"#)
         XCTAssertEqual(custom, RewardConfig(correct: 1, incorrect: 0, noAnswer: -0.5))
         XCTAssertEqual(custom.reward(for: Verdict(correct: false, extracted: nil, reason: "no answer found")), -0.5)
         XCTAssertEqual(custom.reward(for: Verdict(correct: false, extracted: "", reason: "empty answer")), -0.5)
@@ -60,7 +60,7 @@ final class ResponseScorerTests: XCTestCase {
 
     func test_scoring_config_validation_names_the_nested_field() throws {
         let json = #"{"reward": {"correct": 2}, "overlong": {"max_length": 8, "buffer": 20}}"#
-        let config = try JSONDecoder().decode(ScoringConfig.self, from: Data(json.utf8))
+        let config = try StrictJSONDecoder().decode(ScoringConfig.self, fromText: json)
         XCTAssertEqual(config.reward.values.correct, 2)
         XCTAssertThrowsError(try config.validate(file: "p.json")) {
             XCTAssertEqual(($0 as? InputError)?.place, "$.overlong.buffer")
@@ -115,7 +115,6 @@ final class GradeJSONLTests: XCTestCase {
     func test_verdict_line_escapes_text() {
         let line = GradeJSONL.verdictLine(Verdict(correct: false, extracted: "a\"b\\c\nd", reason: "mismatch"), reward: -0.5)
         XCTAssertEqual(line, #"{"correct":false,"extracted":"a\"b\\c\nd","reason":"mismatch","reward":-0.5}"#)
-        let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-        XCTAssertEqual(object?["extracted"] as? String, "a\"b\\c\nd")
+        XCTAssertEqual(try JSONValue.parse(line)["extracted"]?.string, "a\"b\\c\nd")
     }
 }

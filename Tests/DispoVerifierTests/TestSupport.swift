@@ -1,4 +1,5 @@
 // Helpers for the verifier tests: paths of the fixtures and of ../shared, JSONL reading.
+import DispoSupport
 import Foundation
 import XCTest
 
@@ -22,10 +23,13 @@ enum TestPaths {
         return url
     }
 
-    static func jsonLines(_ url: URL) throws -> [[String: Any]] {
+    /// The JSON objects of a JSONL file (blank lines skipped).
+    static func jsonLines(_ url: URL) throws -> [JSONValue] {
         let text = try String(contentsOf: url, encoding: .utf8)
-        return try text.split(separator: "\n").map {
-            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        return try text.split(separator: "\n").map { line in
+            let row = try JSONValue.parse(String(line), file: url.path)
+            XCTAssertNotNil(row.members, "not a JSON object: \(line)")
+            return row
         }
     }
 }

@@ -39,6 +39,8 @@ public struct CheckpointState: Codable, Sendable, Equatable {
     public var clipEpsilons: RegimeEpsilons?
     /// Collapse detection's streaks and its finding (absent in checkpoints written before it existed).
     public var collapse: CollapseDetector?
+    /// Ranks of the data-parallel run that wrote it (absent for one process). Any rank count may resume.
+    public var ranks: Int?
 }
 public enum Checkpoints {
     public static func name(_ steps: Int) -> String { String(format: "step-%06d", steps) }

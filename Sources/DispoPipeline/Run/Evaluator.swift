@@ -29,6 +29,27 @@ public struct EvalResult: Sendable, Equatable {
     }
 }
 
+/// One problem's part of an evaluation.
+public struct EvalProblemOutcome: Sendable, Equatable {
+    /// Fraction of its samples that are correct.
+    public var fraction: Double
+    /// At least one sample is correct (pass@k).
+    public var passed: Bool
+    /// The majority answer is correct (maj@k).
+    public var majorityCorrect: Bool
+    /// Total response tokens of its samples.
+    public var lengths: Double
+    public var greedyCorrect: Bool
+
+    public init(fraction: Double, passed: Bool, majorityCorrect: Bool, lengths: Double, greedyCorrect: Bool) {
+        self.fraction = fraction
+        self.passed = passed
+        self.majorityCorrect = majorityCorrect
+        self.lengths = lengths
+        self.greedyCorrect = greedyCorrect
+    }
+}
+
 public struct EvalRecord: Sendable {
     public var problem: Problem
     public var responses: [ScoredResponse]
@@ -51,9 +72,14 @@ public struct Evaluator {
 
     /// Evaluates the generator's current weights on `problems`; `onRecord` sees each problem's responses.
     public func run(_ problems: [Problem], chunk: Int = 64, onRecord: (EvalRecord) throws -> Void = { _ in }) throws -> EvalResult {
-        var result = EvalResult(problems: problems.count, samples: samples)
-        var perProblem: [Double] = []
-        var lengths = 0.0, greedyCorrect = 0.0
+        Self.aggregate(try outcomes(problems, chunk: chunk, onRecord: onRecord), samples: samples, greedy: greedySampler != nil)
+    }
+
+    /// What each problem contributes to the result, in problem order (a data-parallel run evaluates its
+    /// rank's part of the problems and gathers these).
+    public func outcomes(_ problems: [Problem], chunk: Int = 64,
+                         onRecord: (EvalRecord) throws -> Void = { _ in }) throws -> [EvalProblemOutcome] {
+        var out: [EvalProblemOutcome] = []
         for start in stride(from: 0, to: problems.count, by: chunk) {
             let part = Array(problems[start..<min(problems.count, start + chunk)])
             let sampled = try sampler.sample(part, samples: samples, step: UInt64.max)
@@ -61,21 +87,34 @@ public struct Evaluator {
             for (i, problem) in part.enumerated() {
                 let responses = sampled[i].map { sampler.score($0, problem: problem) }
                 let correct = responses.filter { $0.score.verdict.correct }
-                perProblem.append(Double(correct.count) / Double(samples))
-                if !correct.isEmpty { result.passAtK += 1 }
-                if Self.majorityIsCorrect(responses) { result.majAtK += 1 }
-                lengths += responses.reduce(0.0) { $0 + Double($1.tokens.count) }
                 let greedyResponse = greedy?[i].first.map { sampler.score($0, problem: problem) }
-                if greedyResponse?.score.verdict.correct == true { greedyCorrect += 1 }
+                out.append(EvalProblemOutcome(fraction: Double(correct.count) / Double(samples), passed: !correct.isEmpty,
+                                              majorityCorrect: Self.majorityIsCorrect(responses),
+                                              lengths: responses.reduce(0.0) { $0 + Double($1.tokens.count) },
+                                              greedyCorrect: greedyResponse?.score.verdict.correct == true))
                 try onRecord(EvalRecord(problem: problem, responses: responses, greedy: greedyResponse))
             }
         }
-        let n = Double(max(1, problems.count))
+        return out
+    }
+
+    /// The result of all problems' outcomes (in problem order: the sums are taken in that order).
+    public static func aggregate(_ outcomes: [EvalProblemOutcome], samples: Int, greedy: Bool) -> EvalResult {
+        var result = EvalResult(problems: outcomes.count, samples: samples)
+        var lengths = 0.0, greedyCorrect = 0.0
+        for o in outcomes {
+            if o.passed { result.passAtK += 1 }
+            if o.majorityCorrect { result.majAtK += 1 }
+            lengths += o.lengths
+            if o.greedyCorrect { greedyCorrect += 1 }
+        }
+        let perProblem = outcomes.map(\.fraction)
+        let n = Double(max(1, outcomes.count))
         result.meanAtK = perProblem.reduce(0, +) / n
         result.passAtK /= n
         result.majAtK /= n
         result.meanResponseLength = lengths / (n * Double(samples))
-        if greedySampler != nil { result.greedy = greedyCorrect / n }
+        if greedy { result.greedy = greedyCorrect / n }
         if perProblem.count > 1 {
             let mean = result.meanAtK
             let variance = perProblem.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(perProblem.count - 1)

@@ -12,7 +12,15 @@ public final class MetricsLog {
     public let path: String
     public private(set) var lines: Int
     public private(set) var last: [String: Double] = [:]
-    private let handle: FileHandle
+    /// nil: a data-parallel rank other than 0, which counts lines but writes nothing.
+    private let handle: FileHandle?
+
+    /// A log that keeps count of the steps but writes no file (data-parallel ranks other than 0).
+    public init(countingFrom lines: Int) {
+        path = ""
+        self.lines = lines
+        handle = nil
+    }
 
     public init(path: String, keepLines: Int) throws {
         self.path = path
@@ -39,13 +47,15 @@ public final class MetricsLog {
         handle.seekToEndOfFile()
     }
 
-    deinit { try? handle.close() }
+    deinit { try? handle?.close() }
 
     public func append(step: Int, _ values: [String: Double]) throws {
         var values = values
         values["step"] = Double(step)
-        try handle.write(contentsOf: Data((JSONWriter.metricsLine(values) + "\n").utf8))
-        try handle.synchronize()
+        if let handle {
+            try handle.write(contentsOf: Data((JSONWriter.metricsLine(values) + "\n").utf8))
+            try handle.synchronize()
+        }
         lines += 1
         last = values
     }

@@ -17,6 +17,7 @@
 // gradient) stops the producing stages and writes nothing: the last checkpoint stays the one to resume from.
 
 import DispoChannels
+import DispoDistributed
 import DispoEngine
 import DispoLearner
 import DispoRollout
@@ -112,6 +113,8 @@ public final class PipelineRun: @unchecked Sendable {
     public var acceptedSpecHashes: Set<String> = []
     /// Replaces the verifier's scoring (benchmarks only).
     public var scoringOverride: ResponseScoring?
+    /// The ranks of a data-parallel run (DataParallelRun.swift); one process by default.
+    public var communicator: any Communicator = SingleProcessCommunicator()
     let log: @Sendable (String) -> Void
     let learnerThread = ComputeThread(name: "learner")
     /// Steps of the newest checkpoint written or restored.
@@ -135,31 +138,42 @@ public final class PipelineRun: @unchecked Sendable {
     public func run(resume: Bool, overwrite: Bool = false) async throws -> RunSummary {
         let started = Date()
         let spec = context.spec
-        let lock = try RunDirectoryLock(directory: context.runDir)
+        try checkDataParallelSpec()
+        // Rank 0 alone locks and prepares the run directory and picks the checkpoint every rank resumes from.
+        var lock: RunDirectoryLock?
+        let found = try onRoot("run.start") {
+            lock = try RunDirectoryLock(directory: context.runDir)
+            if !resume { try prepareFreshDirectory(overwrite: overwrite) }
+            return resume ? try Checkpoints.list(checkpointDir).last ?? -1 : -1
+        }
         defer { withExtendedLifetime(lock) {} }
-        if !resume { try prepareFreshDirectory(overwrite: overwrite) }
         Gemm.setThreads(spec.threads.blas)
         context.learnerModel.threads = spec.threads.learner
         if context.samplerWeights == nil { context.samplerModel.threads = spec.threads.sampler }
-        let learner = try Learner(model: context.learnerModel, config: context.learnerConfig())
+        let learner = try Learner(model: context.learnerModel, config: context.learnerConfig(), communicator: communicator)
         var state = CheckpointState(steps: 0, optimizerStep: 0, cursor: ShardCursor(seed: spec.seed), specHash: context.specHash,
                                     metricsLines: 0, accuracyBefore: nil, versions: [])
         let store = PolicyStore()
         policyStore = store
         var before: EvalResult?
-        let newest = resume ? try Checkpoints.list(checkpointDir).last : nil
+        let newest = found >= 0 ? found : nil
         if let newest {
             state = try restore(newest, learner: learner, store: store)
-            if state.specHash != context.specHash {
+            if state.specHash != context.specHash, isRoot {
                 try AtomicFile.write(context.specJSON + "\n", to: context.runDir + "/spec.json")
             }
-            log("resuming from \(Checkpoints.name(newest)) (\(state.steps) of \(spec.train.steps) steps done)")
+            log("resuming from \(Checkpoints.name(newest)) (\(state.steps) of \(spec.train.steps) steps done"
+                + (state.ranks.map { $0 == communicator.size ? "" : "; it was written by a run of \($0) rank(s), this one has \(communicator.size)" } ?? "")
+                + ")")
         } else {
-            try AtomicFile.write(context.specJSON + "\n", to: context.runDir + "/spec.json")
-            try AtomicFile.write("", to: metricsPath)
+            if isRoot {
+                try AtomicFile.write(context.specJSON + "\n", to: context.runDir + "/spec.json")
+                try AtomicFile.write("", to: metricsPath)
+            }
             try warmStart()
         }
-        let watch = try StepWatch(context: context, state: state, learner: learner, resumed: newest != nil)
+        try checkSameWeights("at the start")
+        let watch = try StepWatch(context: context, state: state, learner: learner, resumed: newest != nil, writes: isRoot)
         if newest == nil {
             for note in StepWatch.unreachableRegimes(spec.algorithm.objective(maxNewTokens: spec.rollout.maxNewTokens).loss) {
                 log("note: " + note)
@@ -171,23 +185,25 @@ public final class PipelineRun: @unchecked Sendable {
             try checkpoint(learner: learner, state: state, store: store)
         }
         publishVersion(state.steps, store: store)
-        let metrics = try MetricsLog(path: metricsPath, keepLines: state.metricsLines)
+        let metrics = isRoot ? try MetricsLog(path: metricsPath, keepLines: state.metricsLines)
+            : MetricsLog(countingFrom: state.metricsLines)
         // Responses are model ids: a model's vocabulary may exceed its tokenizer's (Qwen2.5: 151,936 rows for
         // 151,665 tokens), and a sampled padding id must not fail the recorder.
         var recorded = context.tokenizer.identity
         recorded.vocabularySize = max(recorded.vocabularySize, context.learnerModel.config.vocabSize)
-        let recorder = try RolloutRecorder(runDir: context.runDir, tokenizer: recorded,
-                                           resumingAfter: state.steps)
+        let recorder = isRoot ? try RolloutRecorder(runDir: context.runDir, tokenizer: recorded, resumingAfter: state.steps)
+            : RolloutRecorder(discardingWith: recorded)
         state = try await loop(learner: learner, store: store, state: state, metrics: metrics, recorder: recorder, watch: watch)
         try await recorder.flushAndSeal()
         try checkpoint(learner: learner, state: state, store: store)
+        try checkSameWeights("at the end")
         let collapseStop = watch.stopsRun && state.steps < spec.train.steps
         let stopped = state.steps < spec.train.steps && !collapseStop
         var after: EvalResult?
         if !stopped {
             after = try evaluate(label: "after")
             try watch.record(step: state.steps, after?.metrics ?? [:])
-            try writeFinal()
+            if isRoot { try writeFinal() }
         }
         let summary = RunSummary(steps: state.steps, wallSeconds: Date().timeIntervalSince(started),
                                  accuracyBefore: state.accuracyBefore ?? before?.meanAtK, accuracyAfter: after?.meanAtK,
@@ -195,7 +211,7 @@ public final class PipelineRun: @unchecked Sendable {
                                  stderrBefore: before?.standardError ?? readEval("before")?.standardError,
                                  stderrAfter: after?.standardError, finalMetrics: metrics.last, stopped: stopped,
                                  collapse: watch.collapse.event, stoppedOnCollapse: collapseStop)
-        if !stopped { try AtomicFile.write(Array(try JSONWriter.data(summary, pretty: true)), to: context.runDir + "/summary.json") }
+        if !stopped, isRoot { try AtomicFile.write(Array(try JSONWriter.data(summary, pretty: true)), to: context.runDir + "/summary.json") }
         return summary
     }
 
@@ -209,15 +225,20 @@ public final class PipelineRun: @unchecked Sendable {
             try await backend.connect()
             log("sampling on \(backend.name)")
         }
-        let producing = ProducingStages(context: context, store: store, scoring: scoringOverride, backend: context.backend)
-        let token = stop.onRaise { producing.fail(StopRequested()) }
-        defer { stop.remove(token) }
+        let producing = ProducingStages(context: context, store: store, scoring: scoringOverride, backend: context.backend,
+                                        communicator: communicator)
+        // Data-parallel ranks stop together, after the step every rank agreed on (`agreeToStop`), so a stop
+        // request does not cut the producing stages short there.
+        let token = isDataParallel ? nil : stop.onRaise { producing.fail(StopRequested()) }
+        defer { token.map(stop.remove) }
+        var stopAgreed = false
+        producing.openExchange(step: state.steps)
         defer { context.reward?.shutdown() }
         let (steps, cursor) = (state.steps..<spec.train.steps, state.cursor)
         let producer = Task { try await producing.run(steps: steps, cursor: cursor) }
         let loopStarted = Date()
         do {
-            while state.steps < spec.train.steps, !stop.isRaised, !watch.stopsRun {
+            while state.steps < spec.train.steps, !(isDataParallel ? stopAgreed : stop.isRaised), !watch.stopsRun {
                 let batch: StepBatch
                 do {
                     guard let b = try await producing.batches.receive() else {
@@ -233,6 +254,10 @@ public final class PipelineRun: @unchecked Sendable {
                 state = try await learn(batch, learner: learner, store: store, state: state, metrics: metrics,
                                         recorder: recorder, producing: producing, watch: watch,
                                         since: (start.steps, loopStarted))
+                if isDataParallel {
+                    stopAgreed = try await agreeToStop()
+                    if !stopAgreed, !watch.stopsRun, state.steps < spec.train.steps { producing.openExchange(step: state.steps) }
+                }
             }
         } catch let failure as ProducingFailure {
             producing.fail(failure.underlying)
@@ -279,7 +304,11 @@ public final class PipelineRun: @unchecked Sendable {
             }
             if spec.rollout.recomputeOldLogprobs { for i in rollouts.indices { rollouts[i].oldLogProbs = trainer[i] } }
         }
-        let trainOn = rollouts
+        // Data-parallel: every rank holds the whole step batch; each learns on its contiguous part of the slots.
+        let slots = share.range(of: batch.groups.count)
+        let trainOn = isDataParallel ? batch.groups[slots].enumerated().flatMap { i, group in
+            group.rollouts(step: step, slot: slots.lowerBound + i)
+        } : rollouts
         var values = try await learnerThread.run { try exclusive.value.update(trainOn) }
         values.merge(mismatch) { $1 }
         let learnSeconds = Date().timeIntervalSince(learnStarted)
@@ -300,6 +329,7 @@ public final class PipelineRun: @unchecked Sendable {
             values["channel/\(c.name)/producer_blocked_s"] = Double(c.metrics.producerBlockedNanos) / 1e9
             values["channel/\(c.name)/consumer_starved_s"] = Double(c.metrics.consumerStarvedNanos) / 1e9
         }
+        values = try await rootValues(values)
         if let collapse = watch.afterUpdate(step: state.steps, values: values, learner: learner) { log(watch.warning(collapse)) }
         watch.save(into: &state)
         if spec.eval.every > 0, state.steps % spec.eval.every == 0, state.steps < spec.train.steps, !watch.stopsRun {

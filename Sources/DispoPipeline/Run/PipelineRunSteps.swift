@@ -48,9 +48,17 @@ extension PipelineRun {
         let sampler = RolloutSampler(generator: generator, tokenizer: context.tokenizer, scorer: context.scorer,
                                      parameters: parameters, seed: spec.seed)
         var lines = ""
-        let result = try Evaluator(sampler: sampler, samples: spec.eval.samples, greedy: spec.eval.greedy).run(context.evalProblems) {
+        // Data-parallel: each rank evaluates its contiguous part of the problems; all outcomes are gathered.
+        let problems = context.evalProblems
+        let mine = isDataParallel ? Array(problems[share.range(of: problems.count)]) : problems
+        let evaluator = Evaluator(sampler: sampler, samples: spec.eval.samples, greedy: spec.eval.greedy)
+        let outcomes = try evaluator.outcomes(mine) {
             lines += try EvalProblemLine($0, tokenizer: context.tokenizer).jsonLine() + "\n"
         }
+        let all: [EvalProblemOutcome]
+        (all, lines) = try gatherEvaluation(outcomes, lines: lines)
+        let result = Evaluator.aggregate(all, samples: spec.eval.samples, greedy: spec.eval.greedy)
+        guard isRoot else { return result }
         try AtomicFile.write(lines, to: context.runDir + "/eval-\(label).jsonl")
         try AtomicFile.write(Array(try JSONWriter.data(result.metrics, pretty: true)), to: context.runDir + "/eval-\(label).json")
         log(String(format: "eval %@: mean@%d %.3f ± %.3f, pass@%d %.3f, maj@%d %.3f%@ (%d problems, %.1fs)", label,
@@ -78,6 +86,11 @@ extension PipelineRun {
         }
         var state = state
         state.versions = keep.copies.keys.sorted() + (keep.packed.map { [$0.0] } ?? [])
+        state.ranks = isDataParallel ? communicator.size : nil
+        guard isRoot else {
+            checkpointed = state.steps
+            return
+        }
         try Checkpoints.write(directory: checkpointDir, model: context.learnerModel, optimizer: learner.optimizer, state: state,
                               versions: keep.copies, samplerWeights: keep.packed.map { (version: $0.0, weights: $0.1) },
                               tokenizerFiles: context.tokenizerFiles, keep: context.spec.checkpoint.keep)

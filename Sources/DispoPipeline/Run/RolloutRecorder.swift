@@ -20,10 +20,20 @@ final class RolloutRecorder: @unchecked Sendable {
     private var writer: ShardSetWriter?
     private var first = 0
     private var last = 0
+    /// false: a data-parallel rank other than 0, which records nothing (rank 0 records every rank's rollouts).
+    private let writes: Bool
+
+    /// A recorder that writes nothing (data-parallel ranks other than 0).
+    init(discardingWith tokenizer: ShardTokenizerInfo) {
+        directory = ""
+        self.tokenizer = tokenizer
+        writes = false
+    }
 
     init(runDir: String, tokenizer: ShardTokenizerInfo, resumingAfter steps: Int) throws {
         directory = runDir + "/rollouts"
         self.tokenizer = tokenizer
+        writes = true
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for entry in try FileManager.default.contentsOfDirectory(atPath: directory) {
             let keep = entry.hasPrefix("steps-") && (Int(entry.split(separator: "-").last ?? "") ?? Int.max) <= steps
@@ -33,6 +43,7 @@ final class RolloutRecorder: @unchecked Sendable {
 
     /// Queues the rollouts of one step for writing (in order, on another thread).
     func enqueue(_ batch: StepBatch) {
+        guard writes else { return }
         let previous = pending
         pending = Task {
             try await previous?.value

@@ -55,7 +55,10 @@ public final class RunContext: @unchecked Sendable {
             throw InputError(file: tokenizerPath, expected: "a vocabulary of at most the model's \(config.vocabSize) tokens",
                              found: "\(tokenizer.vocabularySize) tokens")
         }
-        let data = try RunData(spec: spec, file: specFile, tokenizer: tokenizer.identity, vocabularySize: config.vocabSize,
+        let prepared = try PreparedData.resolve(spec, file: specFile, tokenizer: tokenizer, tokenizerPath: tokenizerPath) {
+            StandardError.line($0)
+        }
+        let data = try RunData(spec: prepared, file: specFile, tokenizer: tokenizer.identity, vocabularySize: config.vocabSize,
                                maxPositions: config.maxPositionEmbeddings)
         let learner = try Self.makeModel(spec)
         learner.recomputeActivations = spec.train.recomputeActivations

@@ -94,9 +94,13 @@ extension RunData {
     /// Loads the spec's tokenizer and model config (not the weights) and checks the data against them: what
     /// `dispo validate` runs after the spec itself is valid.
     public static func check(_ spec: PipelineSpec, file: String) throws -> RunData {
-        let tokenizer = try TokenizerLoader.load(spec.tokenizer ?? spec.model.path ?? "")
+        let tokenizerPath = spec.tokenizer ?? spec.model.path ?? ""
+        let tokenizer = try TokenizerLoader.load(tokenizerPath)
         let config = try ModelConfig.load(path: spec.model.path.map { $0 + "/config.json" } ?? spec.model.config ?? "")
-        return try RunData(spec: spec, file: file, tokenizer: tokenizer.identity, vocabularySize: config.vocabSize,
+        let prepared = try PreparedData.resolve(spec, file: file, tokenizer: tokenizer, tokenizerPath: tokenizerPath) {
+            StandardError.line($0)
+        }
+        return try RunData(spec: prepared, file: file, tokenizer: tokenizer.identity, vocabularySize: config.vocabSize,
                            maxPositions: config.maxPositionEmbeddings)
     }
 }

@@ -16,8 +16,8 @@ final class StepWatch {
     let tensorBoard: TensorBoardWriter?
 
     /// `state`: the fresh or restored checkpoint state; `resumed`: whether it came from a checkpoint (the
-    /// TensorBoard file is then cut back to its steps).
-    init(context: RunContext, state: CheckpointState, learner: Learner, resumed: Bool) throws {
+    /// TensorBoard file is then cut back to its steps). `writes`: false on data-parallel ranks other than 0.
+    init(context: RunContext, state: CheckpointState, learner: Learner, resumed: Bool, writes: Bool = true) throws {
         spec = context.spec
         collapse = state.collapse ?? CollapseDetector()
         if let config = spec.algorithm.adaptiveClip, let initial = learner.regimeEpsilons {
@@ -25,7 +25,7 @@ final class StepWatch {
             learner.setRegimeEpsilons(schedule.epsilons)
             self.schedule = schedule
         }
-        tensorBoard = spec.writesTensorBoard
+        tensorBoard = spec.writesTensorBoard && writes
             ? try TensorBoardWriter(directory: context.runDir + "/tensorboard", resumeThroughStep: resumed ? state.steps : nil)
             : nil
     }

@@ -29,14 +29,17 @@ public struct DataSection: Codable, Sendable, Equatable {
     public var eval: String?
     /// Evaluate on at most this many held-out problems (0 = all).
     public var evalLimit: Int
+    /// With it, `train` and `eval` are dataset files the run shards itself (DataPreparation.swift).
+    public var prepare: DataPreparation?
 
-    enum CodingKeys: String, CodingKey { case train, eval, evalLimit = "eval_limit" }
+    enum CodingKeys: String, CodingKey { case train, eval, evalLimit = "eval_limit", prepare }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         train = try c.decode(String.self, forKey: .train)
         eval = try c.decodeIfPresent(String.self, forKey: .eval)
         evalLimit = try c.decodeIfPresent(Int.self, forKey: .evalLimit) ?? 0
+        prepare = try c.decodeIfPresent(DataPreparation.self, forKey: .prepare)
     }
 }
 

@@ -164,8 +164,13 @@ extension PipelineSpec {
         } else if model.path == nil {
             throw InputError(file: file, place: "$.tokenizer", expected: "a tokenizer path (required when the model is initialised from a config)", found: "none")
         }
-        try exists(data.train, "$.data.train", directory: true, what: "a shard set directory (made by dispo shard)", extra: "manifest.json")
-        try exists(data.eval, "$.data.eval", directory: true, what: "a shard set directory (made by dispo shard)", extra: "manifest.json")
+        if data.prepare != nil {
+            try exists(data.train, "$.data.train", directory: false, what: "a dataset file (JSONL or JSON) to prepare (data.prepare)")
+            try exists(data.eval, "$.data.eval", directory: false, what: "a dataset file (JSONL or JSON) to prepare (data.prepare)")
+        } else {
+            try exists(data.train, "$.data.train", directory: true, what: "a shard set directory (made by dispo shard)", extra: "manifest.json")
+            try exists(data.eval, "$.data.eval", directory: true, what: "a shard set directory (made by dispo shard)", extra: "manifest.json")
+        }
         try exists(sft?.data, "$.sft.data", directory: true, what: "a shard set directory (made by dispo shard)", extra: "manifest.json")
     }
 }

@@ -9,6 +9,7 @@
 // stop request). Nothing here can wait forever: every wait is on a channel or an AwaitableMap.
 
 import DispoChannels
+import DispoDistributed
 import DispoEngine
 import DispoRollout
 import DispoShards
@@ -26,10 +27,14 @@ public final class ProducingStages: Sendable {
     let sampler: SamplerStage
     let verifier: VerifierStage
     let filter: FilterStage
+    /// Data-parallel runs only: the exchange of scored groups between ranks (GroupExchange).
+    let exchange: GroupExchange?
 
     /// `scoring` replaces the verifier's scoring (benchmarks); `verifierWorkers` scoring tasks run at once.
+    /// With a `communicator` of several ranks this rank samples its share of every batch and the filter
+    /// exchanges the scored groups (GroupExchange); the run opens each step's turn (`openExchange(step:)`).
     public init(context: RunContext, store: PolicyStore, scoring: ResponseScoring? = nil, verifierWorkers: Int = 2,
-                backend: (any RolloutBackend)? = nil) {
+                backend: (any RolloutBackend)? = nil, communicator: any Communicator = SingleProcessCommunicator()) {
         let spec = context.spec
         let requested = spec.rollout.genBatchPrompts ?? spec.rollout.promptsPerStep
         // Without dynamic sampling a step never needs more than its own prompts.
@@ -41,9 +46,12 @@ public final class ProducingStages: Sendable {
         generated = BoundedChannel(name: "generated", capacity: max(1, spec.channels.groups / perBatch))
         scored = BoundedChannel(name: "scored", capacity: max(1, spec.channels.groups / perBatch))
         batches = BoundedChannel(name: "batches", capacity: spec.channels.batches)
-        loader = PromptLoader(train: context.train, vocabularySize: context.learnerModel.config.vocabSize,
-                              promptsPerStep: spec.rollout.promptsPerStep, perBatch: perBatch, dynamic: dynamic,
-                              maxGenBatches: spec.dynamicSampling.maxGenBatches, output: prompts, boundaries: boundaries)
+        var loader = PromptLoader(train: context.train, vocabularySize: context.learnerModel.config.vocabSize,
+                                  promptsPerStep: spec.rollout.promptsPerStep, perBatch: perBatch, dynamic: dynamic,
+                                  maxGenBatches: spec.dynamicSampling.maxGenBatches, output: prompts, boundaries: boundaries)
+        exchange = communicator.size > 1 ? GroupExchange(communicator: communicator) : nil
+        if exchange != nil { loader.share = RankShare(rank: communicator.rank, size: communicator.size) }
+        self.loader = loader
         let rolloutSampler = RolloutSampler(generator: context.samplerGenerator(slots: min(spec.rollout.groupSize * perBatch, 256)),
                                             tokenizer: context.tokenizer, scorer: context.scorer,
                                             parameters: context.samplingParameters, seed: spec.seed)
@@ -63,8 +71,10 @@ public final class ProducingStages: Sendable {
         }
         verifier = VerifierStage(scoring: scoring ?? builtIn,
                                  workers: verifierWorkers, boundaries: boundaries, input: generated, output: scored)
-        filter = FilterStage(target: spec.rollout.promptsPerStep, dynamic: dynamic, maxGenBatches: spec.dynamicSampling.maxGenBatches,
-                             boundaries: boundaries, input: scored, output: batches)
+        var filter = FilterStage(target: spec.rollout.promptsPerStep, dynamic: dynamic, maxGenBatches: spec.dynamicSampling.maxGenBatches,
+                                 boundaries: boundaries, input: scored, output: batches)
+        filter.exchange = exchange
+        self.filter = filter
     }
 
     public var channels: [any ChannelReporting] { [prompts, generated, scored, batches] }
@@ -96,7 +106,12 @@ public final class ProducingStages: Sendable {
         for c in channels { c.fail(error) }
         store.fail(error)
         boundaries.fail(error)
+        exchange?.fail(error)
     }
+
+    /// Data-parallel runs: the filter may exchange the batches of `step` (the learner's collectives before
+    /// them are done on this rank). No-op in one process.
+    public func openExchange(step: Int) { exchange?.open(step: step) }
 }
 
 /// A channel's name and metrics, whatever its element type.

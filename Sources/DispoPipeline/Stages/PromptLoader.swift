@@ -8,6 +8,7 @@
 //   (speculatively, up to the channel's capacity and `max_gen_batches`) until the filter records where the
 //   step ended, then goes back to the cursor after the step's last batch for the next step. Prompts of
 //   discarded speculative batches are drawn again for the next step.
+// In a data-parallel run every rank's loader draws the same batches; each marks the share its rank samples.
 
 import DispoChannels
 import DispoShards
@@ -22,6 +23,8 @@ struct PromptLoader: Sendable {
     let maxGenBatches: Int
     let output: BoundedChannel<PromptBatch>
     let boundaries: StepBoundaries
+    /// Which prompts of each batch this rank samples (every rank draws the same batches).
+    var share = RankShare.whole
 
     /// Sends the batches of steps `steps`, starting at `cursor`; finishes the channel after the last.
     func run(steps: Range<Int>, cursor start: ShardCursor) async throws {
@@ -54,6 +57,7 @@ struct PromptLoader: Sendable {
             let (i, record) = try train.next(&cursor)
             problems.append(try Problem(record: record, index: i, set: train.directory, vocabularySize: vocabularySize))
         }
-        try await output.send(PromptBatch(step: step, index: index, problems: problems, cursorAfter: cursor))
+        try await output.send(PromptBatch(step: step, index: index, problems: problems, cursorAfter: cursor,
+                                          share: share.range(of: problems.count)))
     }
 }

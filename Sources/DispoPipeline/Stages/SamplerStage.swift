@@ -1,6 +1,7 @@
 // The sampler: for each prompt batch, the policy version its step is sampled with — max(0, s − k), waiting for
 // the learner to publish it — loaded into the sampler's own model copy, then G responses per prompt on the
 // sampler's compute thread (seeded by run seed, step, problem and sample), sent on to the verifier workers.
+// A data-parallel rank samples only its share of each batch's prompts (`PromptBatch.share`).
 // It runs ahead of verification as far as the `generated` channel allows; a batch whose step the filter has
 // already completed is skipped unsampled.
 //
@@ -78,7 +79,7 @@ final class SamplerStage: @unchecked Sendable {
             let model = Exclusive(self.model)
             let results = try await thread.run { [sampler, groupSize] in
                 if load, let m = model.value { m.parameters.base.update(from: weights, count: weights.count) }
-                return try sampler.sample(batch.problems, samples: groupSize, step: UInt64(batch.step))
+                return try sampler.sample(Array(batch.problems[batch.share]), samples: groupSize, step: UInt64(batch.step))
             }
             loadedVersion = version
             try await output.send(GenerationBatch(prompts: batch, version: version, results: results,
@@ -99,7 +100,7 @@ final class SamplerStage: @unchecked Sendable {
             store.refreshed(version)
         }
         let results = try await thread.run { [sampler, groupSize] in
-            try sampler.sample(batch.problems, samples: groupSize, step: UInt64(batch.step))
+            try sampler.sample(Array(batch.problems[batch.share]), samples: groupSize, step: UInt64(batch.step))
         }
         return GenerationBatch(prompts: batch, version: version, results: results, seconds: Date().timeIntervalSince(started))
     }
@@ -109,7 +110,7 @@ final class SamplerStage: @unchecked Sendable {
                                 backend: any RolloutBackend) async throws -> GenerationBatch {
         if backend.servedVersion < version { try await backend.syncWeights(version: version, parameters: weights) }
         let started = Date()
-        let prompts = batch.problems.map { p in
+        let prompts = batch.problems[batch.share].map { p in
             RolloutPrompt(ids: p.prompt, runSeed: sampler.seed, step: UInt64(batch.step), prompt: UInt64(p.index), samples: groupSize)
         }
         let samples = try await backend.generate(RolloutBatch(prompts: prompts, parameters: sampler.parameters, policyVersion: version))

@@ -17,9 +17,11 @@ public struct PromptBatch: Sendable {
     public var problems: [Problem]
     /// The cursor after these prompts.
     public var cursorAfter: ShardCursor
+    /// The prompts this rank samples (all of them in one process; a data-parallel rank's share otherwise).
+    public var share: Range<Int>
 }
 
-/// A generation batch after sampling: `groupSize` results per problem.
+/// A generation batch after sampling: `groupSize` results per problem of the rank's share.
 public struct GenerationBatch: Sendable {
     public var prompts: PromptBatch
     public var version: Int
@@ -28,7 +30,7 @@ public struct GenerationBatch: Sendable {
     public var seconds: Double
 }
 
-/// A generation batch after scoring.
+/// A generation batch after scoring (the groups of the rank's share; the whole batch after `GroupExchange`).
 public struct ScoredBatch: Sendable {
     public var step: Int
     public var index: Int

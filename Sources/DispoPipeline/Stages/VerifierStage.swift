@@ -43,7 +43,7 @@ struct VerifierStage: Sendable {
             }
             let started = Date()
             var groups: [ScoredGroup] = []
-            for (problem, results) in zip(p.problems, batch.results) {
+            for (problem, results) in zip(p.problems[p.share], batch.results) {
                 var responses: [ScoredResponse] = []
                 for (j, result) in results.enumerated() {
                     responses.append(try await scoring(result, problem, ResponsePlace(step: p.step + 1, sample: j)))
