@@ -28,7 +28,7 @@ final class DataParallelRunTests: XCTestCase {
         var oneRank: Outcome?
         var twoRanks: Outcome?
     }
-    nonisolated(unsafe) static let shared = Shared()
+    static let shared = Shared()
     static let lock = NSLock()
 
     override class func tearDown() {
