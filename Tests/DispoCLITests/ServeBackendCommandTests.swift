@@ -16,7 +16,7 @@ final class ServeBackendCommandTests: XCTestCase {
     }
 
     private func startServer(model: String, log: String) throws -> Server {
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
         process.executableURL = try Dispo.executable
         process.arguments = ["serve", "--model", model, "--host", "127.0.0.1", "--port", "0"]
