@@ -5,6 +5,7 @@
 //   → DispoShards, DispoTokenizers, DispoVerifier, DispoLosses, DispoEngine, DispoChannels
 //   → DispoDistributed (collectives: one process, threads, or MPI ranks)
 //   → DispoDatasets (datasets → shards), DispoLearner (rollout records, the learner), DispoPlots
+//   → DispoRollout (backends: local, server pools), DispoRewards (reward components, plugins), DispoServe
 //   → DispoPipeline (the run: spec, stages, policy store, checkpoints, recorder, evaluation)
 //   → DispoJobs (the work behind each command) → DispoBench → dispo (the command line).
 import Foundation
