@@ -15,6 +15,21 @@ final class PipelineFilesTests: XCTestCase {
         return dir
     }
 
+    /// Runs python3 with `arguments` from the package root.
+    static func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        process.currentDirectoryURL = Dispo.packageRoot
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
     private func dataOverrides(_ dir: String) -> [String] {
         ["--set", "data.train=\"\(dir)/data/train\"", "--set", "data.eval=\"\(dir)/data/test\""]
     }
@@ -28,6 +43,14 @@ final class PipelineFilesTests: XCTestCase {
             var args = ["validate", "Pipelines/" + file] + dataOverrides(dir)
             let text = try String(contentsOfFile: Dispo.packageRoot.path + "/Pipelines/" + file, encoding: .utf8)
             if text.contains("\"sft\"") { args += ["--set", "sft.data=\"\(dir)/data/train\""] }
+            // Real-shape pipelines name a config that Tools/make_shape_config.py writes (no download): make it here.
+            if let range = text.range(of: #"runs/shapes/([a-z0-9.\-]+)\.json"#, options: .regularExpression) {
+                let shape = String(text[range].dropFirst("runs/shapes/".count).dropLast(".json".count))
+                let config = dir + "/" + shape + ".json"
+                let made = try Self.python(["Tools/make_shape_config.py", shape, config])
+                XCTAssertEqual(made.status, 0, "\(file): make_shape_config.py \(shape): \(made.output)")
+                args += ["--set", "model.config=\"\(config)\""]
+            }
             let run = try Dispo.run(args)
             XCTAssertEqual(run.status, 0, "\(file): \(run.stderr)")
         }
