@@ -75,7 +75,16 @@ echo "overrides: ${*:-none}; session per process: ${SESSION_PER_PROCESS:-0}"
 # process with a core of its own would get (see above); say so next to numbers measured that way.
 wrap=(stdbuf -oL)
 [ "${SESSION_PER_PROCESS:-0}" = 1 ] && wrap=(setsid -w stdbuf -oL)
-one=$(measure one "${wrap[@]}" "$dispo" run Pipelines/quickstart.json --run-dir "$out/one" --overwrite "${sets[@]}")
+# CORE_PER_PROCESS=1 gives every process one core: the single process runs on core 0 (taskset) and each rank
+# on a core of its own (--bind-to core), so that a process's sampler and learner threads share its one core.
+# Without it a single process with max_staleness ≥ 1 overlaps sampling and learning on two cores.
+solo=()
+if [ "${CORE_PER_PROCESS:-0}" = 1 ]; then
+  solo=(taskset -c 0)
+  mpi=(--oversubscribe --bind-to core ${MPI_OPTIONS:-})
+fi
+echo "one core per process: ${CORE_PER_PROCESS:-0}"
+one=$(measure one "${solo[@]}" "${wrap[@]}" "$dispo" run Pipelines/quickstart.json --run-dir "$out/one" --overwrite "${sets[@]}")
 echo "$one"
 many=$(measure "ranks$ranks" mpirun -np "$ranks" "${mpi[@]}" "${wrap[@]}" "$dispo" run Pipelines/quickstart.json --run-dir "$out/ranks$ranks" \
        --overwrite "${sets[@]}")

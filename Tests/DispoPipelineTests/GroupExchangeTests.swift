@@ -1,8 +1,9 @@
 // The data-parallel pieces of the producing stages that need no second rank: which prompts each rank
-// samples, and the wire form of a scored group, which must carry every field (the receiving rank records,
-// filters and trains on exactly what the sampling rank scored).
+// samples, which slots it learns on, and the wire form of a scored group, which must carry every field (the
+// receiving rank records, filters and trains on exactly what the sampling rank scored).
 @testable import DispoPipeline
 import DispoDistributed
+import DispoLearner
 import DispoVerifier
 import XCTest
 
@@ -16,6 +17,25 @@ final class GroupExchangeTests: XCTestCase {
             }
         }
         XCTAssertEqual(RankShare.whole.range(of: 5), 0..<5)
+    }
+
+    /// The learner's slots: every slot on exactly one rank, and every mini-batch (a contiguous range of the
+    /// step's slots) split between the ranks within one slot — else ranks wait for each other at its all-reduce.
+    func test_learner_slots_cover_the_step_once_and_balance_every_mini_batch() {
+        for size in 1...4 {
+            for count in 0...13 {
+                let shares = (0..<size).map { RankShare(rank: $0, size: size).slots(of: count) }
+                XCTAssertEqual(shares.flatMap { $0 }.sorted(), Array(0..<count), "\(count) slots over \(size) ranks")
+                for share in shares { XCTAssertEqual(share, share.sorted()) }
+                for k in 1...3 where count >= k {
+                    for range in Learner.split(count, into: k) {
+                        let held = shares.map { $0.filter(range.contains).count }
+                        XCTAssertLessThanOrEqual(held.max()! - held.min()!, 1, "\(count) slots, \(size) ranks, mini-batch \(range)")
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(RankShare(rank: 1, size: 2).slots(of: 7), [1, 3, 5])
     }
 
     func test_a_scored_group_survives_the_wire_field_for_field() throws {

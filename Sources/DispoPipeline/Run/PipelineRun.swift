@@ -304,12 +304,18 @@ public final class PipelineRun: @unchecked Sendable {
             }
             if spec.rollout.recomputeOldLogprobs { for i in rollouts.indices { rollouts[i].oldLogProbs = trainer[i] } }
         }
-        // Data-parallel: every rank holds the whole step batch; each learns on its contiguous part of the slots.
-        let slots = share.range(of: batch.groups.count)
-        let trainOn = isDataParallel ? batch.groups[slots].enumerated().flatMap { i, group in
-            group.rollouts(step: step, slot: slots.lowerBound + i)
-        } : rollouts
-        var values = try await learnerThread.run { try exclusive.value.update(trainOn) }
+        // Data-parallel: every rank holds the whole step batch; each learns on its share of the slots
+        // (interleaved, `RankShare.slots`), at the rollouts' positions in the global batch.
+        var trainOn = rollouts, positions: [Int]?
+        if isDataParallel {
+            var starts = [0]
+            for group in batch.groups { starts.append(starts[starts.count - 1] + group.responses.count) }
+            let slots = share.slots(of: batch.groups.count)
+            trainOn = slots.flatMap { batch.groups[$0].rollouts(step: step, slot: $0) }
+            positions = slots.flatMap { Array(starts[$0]..<starts[$0 + 1]) }
+        }
+        let (mine, at) = (trainOn, positions)
+        var values = try await learnerThread.run { try exclusive.value.update(mine, positions: at) }
         values.merge(mismatch) { $1 }
         let learnSeconds = Date().timeIntervalSince(learnStarted)
         state.steps = step

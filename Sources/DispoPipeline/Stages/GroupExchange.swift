@@ -32,6 +32,12 @@ public struct RankShare: Sendable, Equatable {
 
     /// This rank's part of `count` items (sizes differ by at most one, earlier parts larger).
     public func range(of count: Int) -> Range<Int> { Learner.split(count, into: size)[rank] }
+
+    /// The step-batch slots this rank learns on: every `size`-th slot from `rank` on. The learner's mini-batch
+    /// k is range k of the global batch (as in one process), so contiguous parts would give all of mini-batch
+    /// 1 to the first ranks and all of the last to the last ones — each rank would compute while the others
+    /// wait in the gradient all-reduce. Interleaved, every mini-batch holds an equal share of every rank's.
+    public func slots(of count: Int) -> [Int] { Array(stride(from: rank, to: count, by: size)) }
 }
 
 /// The exchange of scored groups between ranks, and the turns that keep it in order with the learner.
