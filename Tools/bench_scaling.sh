@@ -6,7 +6,8 @@
 #   bash Tools/bench_scaling.sh [STEPS [RANKS [--set KEY=VALUE ...]]]      (defaults: 12 steps, 2 ranks)
 #
 # Extra `--set` overrides go to both runs, e.g. `--set rollout.max_staleness=0` (sampling and learning then
-# alternate instead of overlapping, so one process keeps one core busy, not two). MPI_OPTIONS adds mpirun options.
+# alternate instead of overlapping, so one process keeps one core busy, not two). MPI_OPTIONS adds mpirun options;
+# CORE_PER_PROCESS=1 pins each process to one core (below).
 #
 # Steps per minute are timed between the progress lines of step 2 and the last step (printed by rank 0 as
 # each step ends), so start-up, the warm-up step and the evaluations before and after are not counted; CPU
@@ -28,7 +29,12 @@ out=runs/bench-scaling
 mkdir -p "$out"
 sets=(--set "train.steps=$steps" --set eval.every=0 --set data.eval_limit=8 --set checkpoint.every=0
       --set threads.sampler=1 --set threads.learner=1 --set threads.blas=1 "$@")
-mpi=(--oversubscribe --bind-to none ${MPI_OPTIONS:-})
+# CORE_PER_PROCESS=1 gives every process one core: the single process runs on core 0 (taskset) and each rank
+# on a core of its own (--bind-to core), so that a process's sampler and learner threads share its one core.
+# Without it a single process with max_staleness ≥ 1 overlaps sampling and learning on two cores.
+solo=() bind=none
+[ "${CORE_PER_PROCESS:-0}" = 1 ] && solo=(taskset -c 0) bind=core
+mpi=(--oversubscribe --bind-to "$bind" ${MPI_OPTIONS:-})
 [ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
 # Prints "LABEL: S s/step, R steps/min, CPU C core-s/step, peak RSS per process (MiB): …" for one run; $1 = label,
@@ -75,14 +81,6 @@ echo "overrides: ${*:-none}; session per process: ${SESSION_PER_PROCESS:-0}"
 # process with a core of its own would get (see above); say so next to numbers measured that way.
 wrap=(stdbuf -oL)
 [ "${SESSION_PER_PROCESS:-0}" = 1 ] && wrap=(setsid -w stdbuf -oL)
-# CORE_PER_PROCESS=1 gives every process one core: the single process runs on core 0 (taskset) and each rank
-# on a core of its own (--bind-to core), so that a process's sampler and learner threads share its one core.
-# Without it a single process with max_staleness ≥ 1 overlaps sampling and learning on two cores.
-solo=()
-if [ "${CORE_PER_PROCESS:-0}" = 1 ]; then
-  solo=(taskset -c 0)
-  mpi=(--oversubscribe --bind-to core ${MPI_OPTIONS:-})
-fi
 echo "one core per process: ${CORE_PER_PROCESS:-0}"
 one=$(measure one "${solo[@]}" "${wrap[@]}" "$dispo" run Pipelines/quickstart.json --run-dir "$out/one" --overwrite "${sets[@]}")
 echo "$one"

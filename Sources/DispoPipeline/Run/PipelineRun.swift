@@ -310,9 +310,9 @@ public final class PipelineRun: @unchecked Sendable {
         if isDataParallel {
             var starts = [0]
             for group in batch.groups { starts.append(starts[starts.count - 1] + group.responses.count) }
-            let slots = share.slots(of: batch.groups.count)
-            trainOn = slots.flatMap { batch.groups[$0].rollouts(step: step, slot: $0) }
-            positions = slots.flatMap { Array(starts[$0]..<starts[$0 + 1]) }
+            let mine = share.slots(of: batch.groups.count).flatMap { starts[$0]..<starts[$0 + 1] }
+            trainOn = mine.map { rollouts[$0] }
+            positions = mine
         }
         let (mine, at) = (trainOn, positions)
         var values = try await learnerThread.run { try exclusive.value.update(mine, positions: at) }
