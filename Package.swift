@@ -39,11 +39,15 @@ let engineTargetKnown: [SwiftSetting] = engineForHaswell ? [.define("DISPO_ENGIN
 // MPI (data-parallel runs under `mpirun`/`srun`, docs/SCALING.md): the `MPI` trait, on by default, compiles
 // Open MPI support into DispoDistributed through CMPI (Debian: libopenmpi-dev, found with pkg-config `mpi`).
 // `swift build --disable-default-traits` builds a single-process dispo that needs no MPI library.
-let mpiTraits: Set<Trait> = [
+// oneDNN (bf16 prefill products, `--prefill-precision bf16`): the `OneDNN` trait, on by default, compiles
+// them into DispoEngine through CDNNL (Debian: libdnnl-dev). Without it, asking for bf16 prefill is an error.
+let traits: Set<Trait> = [
     .trait(name: "MPI", description: "Data-parallel runs over MPI (needs an MPI library: Debian libopenmpi-dev)."),
-    .default(enabledTraits: ["MPI"]),
+    .trait(name: "OneDNN", description: "bf16 prefill products through oneDNN (needs Debian libdnnl-dev)."),
+    .default(enabledTraits: ["MPI", "OneDNN"]),
 ]
 let mpiDependency: Target.Dependency = .target(name: "CMPI", condition: .when(traits: ["MPI"]))
+let dnnlDependency: Target.Dependency = .target(name: "CDNNL", condition: .when(traits: ["OneDNN"]))
 
 let package = Package(
     name: "dispo",
@@ -60,7 +64,7 @@ let package = Package(
         .library(name: "DispoPipeline", targets: ["DispoPipeline"]),
         .library(name: "DispoDistributed", targets: ["DispoDistributed"]),
     ],
-    traits: mpiTraits,
+    traits: traits,
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // `dispo serve`'s HTTP server (NIOHTTP1 parses and writes HTTP; the rollout client uses Foundation's URLSession).
@@ -75,11 +79,13 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "mpi", providers: [.apt(["libopenmpi-dev"])]),
+        // Debian's libdnnl-dev ships no pkg-config file: headers in /usr/include, the module map links libdnnl.
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         .target(name: "DispoSupport", swiftSettings: strict + engineTargetKnown),
         .target(name: "DispoShards", dependencies: ["DispoSupport", "CZstd", "CLZ4"], swiftSettings: strict),
         .target(name: "DispoTokenizers", dependencies: ["DispoSupport"], swiftSettings: strict),
-        .target(name: "DispoEngine", dependencies: ["DispoSupport", "COpenBLAS"], swiftSettings: strict + engineTarget),
+        .target(name: "DispoEngine", dependencies: ["DispoSupport", "COpenBLAS", dnnlDependency], swiftSettings: strict + engineTarget),
         .target(name: "DispoVerifier", dependencies: ["DispoSupport"], swiftSettings: strict),
         .target(name: "DispoLosses", dependencies: ["DispoSupport"], swiftSettings: strict),
         .target(name: "DispoChannels", dependencies: ["DispoSupport"], swiftSettings: strict),

@@ -3,7 +3,8 @@
 # Used by the README's two commands and by .ci/run.
 set -euo pipefail
 # libopenmpi-dev + openmpi-bin: MPI for data-parallel runs (`mpirun`); a build without it: docs/SCALING.md.
-needed=(libzstd-dev liblz4-dev libopenblas-dev pkg-config zstd lz4 binutils libopenmpi-dev openmpi-bin)
+# libdnnl-dev: oneDNN for bf16 prefill products (`--prefill-precision bf16`; the `OneDNN` build trait).
+needed=(libzstd-dev liblz4-dev libopenblas-dev pkg-config zstd lz4 binutils libopenmpi-dev openmpi-bin libdnnl-dev)
 missing=()
 for p in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -39,7 +39,8 @@ public enum RealShape: String, CaseIterable, Sendable {
 
 public struct RealShapeBenchOptions: Sendable {
     /// `step` (one training step in this process, ~16 bytes per parameter) runs only when asked for.
-    public enum Part: String, CaseIterable, Sendable { case sample, learn, step }
+    /// `prefill` compares bf16 prefill products with fp32 ones (`prefillError`), only when asked for.
+    public enum Part: String, CaseIterable, Sendable { case sample, learn, step, prefill }
     public var shape: RealShape
     public var parts: [Part] = [.sample, .learn]
     /// Tokens of the in-process training step: B sequences of T.
@@ -51,6 +52,8 @@ public struct RealShapeBenchOptions: Sendable {
     public var rounds = 3
     /// Decode weights of the dispo side (nil: automatic, as `dispo sample`).
     public var precision: DecodeWeights.Precision?
+    /// Products of the dispo side's prompt tokens (bf16: oneDNN, `Generator.usePrefillPrecision`).
+    public var prefillPrecision = PrefillPrecision.f32
     public var lean = false
     /// AdamW moments of the dispo learner.
     public var adamMoments = AdamWConfig.MomentPrecision.f32
@@ -92,6 +95,7 @@ public enum RealShapeBench {
                 }
             case .learn: try learn(o, model: modelDir, emit: emit)
             case .step: try step(o, emit: emit)
+            case .prefill: try prefillError(o, model: modelDir, emit: emit)
             }
         }
     }
@@ -133,10 +137,11 @@ extension RealShapeBench {
         var mine = ["--model", model, "--prompts", prompts, "--new-tokens", "\(o.newTokens)", "--threads", "\(o.threads)"]
         if let precision = o.precision { mine += ["--precision", precision.rawValue] }
         if o.lean { mine.append("--lean") }
+        if o.prefillPrecision != .f32 { mine += ["--prefill-precision", o.prefillPrecision.rawValue] }
         let theirs = [o.python, o.scripts + "/bench_engine.py", "--part", "sample-model", "--model", model, "--prompts", prompts,
                       "--new-tokens", "\(o.newTokens)", "--threads", "\(o.threads)"]
         emit("== sample \(o.shape.rawValue): batch \(b), \(p)-token prompts, \(o.newTokens) new tokens, \(o.threads) thread(s) per side, "
-             + "temperature 1, whole processes")
+             + "temperature 1, whole processes, dispo prefill \(o.prefillPrecision.rawValue)")
         var rows: [(dispo: ChildResult, torch: ChildResult)] = []
         for round in 0..<o.rounds {
             // Alternate which side goes first, so a slow spell of the shared machine falls on both.

@@ -2,7 +2,7 @@
 // `dispo bench engine --shape`): what `dispo sample` does with a model directory — load, then generate with the
 // KV-cache engine for every prompt at once — reporting where the time went as one JSON line: load_s, ttft_s
 // (prefill up to the first logits), prefill and decode tokens/s, generate_s, other_s (inside generate but in
-// neither phase: packing the weights, choosing tokens).
+// neither phase: packing the weights (and converting them to bf16 for `--prefill-precision bf16`), choosing tokens).
 // Dimension legend: B prompts (= slots), P prompt tokens, N new tokens.
 
 import DispoEngine
@@ -19,6 +19,8 @@ public struct SampleChildOptions: Sendable {
     /// Load packed decode weights straight from the directory (no fp32 parameter arena).
     public var lean = false
     public var greedy = false
+    /// Products of the prompt tokens (`Generator.usePrefillPrecision`).
+    public var prefillPrecision = PrefillPrecision.f32
     public init(model: String, prompts: String) { self.model = model; self.prompts = prompts }
 }
 
@@ -38,6 +40,7 @@ public enum SampleChild {
             model.threads = o.threads
             generator = Generator(model: model, slots: prompts.count, capacity: capacity, kernel: o.precision.map { .packed($0) })
         }
+        try generator.usePrefillPrecision(o.prefillPrecision)
         let loaded = wallSeconds()
         let requests = prompts.enumerated().map { GenerationRequest(prompt: $1, key: SampleKey(runSeed: 1, prompt: UInt64($0))) }
         let parameters = SamplingParameters(temperature: o.greedy ? 0 : 1, maxNewTokens: o.newTokens)

@@ -26,6 +26,8 @@ public final class DecodeWeights: @unchecked Sendable {
     private(set) var finalNorm = 0          // (C) in vectors
     private(set) var lmHead = 0             // (V, C) packed
     private(set) var embedding = -1         // (V, C) row-major, -1 when tied (read from lmHead)
+    /// Times the weights were replaced in place (`refresh(from:)`), so copies made from them know when to follow.
+    public private(set) var generation = 0
 
     /// Empty storage laid out for `config` (its pages untouched until filled); fill with `refresh(from:)` or
     /// the loader.
@@ -72,6 +74,7 @@ public final class DecodeWeights: @unchecked Sendable {
     /// Generator is running on these weights.
     public func refresh(from model: Transformer, threads: Int = 1) {
         precondition(model.config == config, "DecodeWeights.refresh: the model's config differs")
+        generation += 1
         let W = model.parameters, L = model.layout
         for (l, w) in L.layers.enumerated() {
             let d = layers[l]
@@ -150,4 +153,23 @@ public final class DecodeWeights: @unchecked Sendable {
     }
 
     func vector(_ offset: Int) -> UnsafeMutablePointer<Float> { vectors[offset] }
+
+    /// Writes the packed matrix at `offset` back to (OC, IC) row-major fp32 (exact: bf16 widens exactly).
+    func unpack(_ offset: Int, OC: Int, IC: Int, into dst: UnsafeMutablePointer<Float>) {
+        func run<E: PanelElement>(_ w: UnsafePointer<E>) {
+            let P = OC / PackedMatmul.width, width = PackedMatmul.width
+            for p in 0..<P {
+                let panel = w + p * width * IC
+                for o in 0..<width {
+                    let row = dst + (p * width + o) * IC, slot = E.slot(o)
+                    for k in 0..<IC { row[k] = E.float(panel[k * width + slot]) }
+                }
+            }
+            for i in (P * width * IC)..<(OC * IC) { dst[i] = E.float(w[i]) }
+        }
+        switch precision {
+        case .f32: run(UnsafePointer(matrices.base + offset))
+        case .bf16: run(UnsafePointer(bf16Base + offset))
+        }
+    }
 }

@@ -119,13 +119,44 @@ public final class Generator {
 
     var threads: Int { sourceModel?.threads ?? ownThreads }
 
-    /// Re-packs the model's weights when they changed since they were last packed.
-    func refreshPackedWeights() {
-        guard let model = sourceModel, let weights else { return }
-        let fingerprint = XXH64.hash(UnsafeRawBufferPointer(start: model.parameters.base, count: model.parameters.count * 4))
-        if fingerprint != packedFingerprint {
-            weights.refresh(from: model, threads: model.threads)
-            packedFingerprint = fingerprint
+    /// Which products prompt tokens run through (decode steps always use fp32); set with `usePrefillPrecision`.
+    public private(set) var prefillPrecision = PrefillPrecision.f32
+    /// The bf16 layer matrices of `PrefillPrecision.bf16`.
+    var bf16Prefill: PrefillBF16Weights?
+
+    /// Runs prompt tokens through fp32 products (the default, exact) or bf16 ones (`PrefillPrecision.bf16`:
+    /// about twice the prefill speed on a CPU with AVX512-BF16, and a bf16 copy of the layer matrices, 2 bytes
+    /// per parameter). bf16 changes results: on the tests' models the logits after a prompt differ from the
+    /// fp32 path by at most 3% of their root-mean-square (relative Frobenius error ≤ 1.5%), and sampled tokens
+    /// may differ. Throws `EngineError.unsupported` when this build or CPU cannot run bf16 products.
+    public func usePrefillPrecision(_ precision: PrefillPrecision) throws {
+        switch precision {
+        case .f32:
+            bf16Prefill = nil
+        case .bf16:
+            if bf16Prefill == nil {
+                if let why = precision.unavailability { throw EngineError.unsupported(why) }
+                bf16Prefill = try PrefillBF16Weights(config: config)
+            }
+        }
+        prefillPrecision = precision
+    }
+
+    /// Bytes of the bf16 prefill copy (0 with fp32 prefill).
+    public var prefillWeightBytes: Int { bf16Prefill?.bytes ?? 0 }
+
+    /// Re-packs (and re-converts for bf16 prefill) the weights when they changed since they were last packed.
+    func refreshPackedWeights() throws {
+        if let model = sourceModel {
+            guard weights != nil || bf16Prefill != nil else { return }
+            let fingerprint = XXH64.hash(UnsafeRawBufferPointer(start: model.parameters.base, count: model.parameters.count * 4))
+            if let weights, fingerprint != packedFingerprint {
+                weights.refresh(from: model, threads: model.threads)
+                packedFingerprint = fingerprint
+            }
+            try bf16Prefill?.follow(model, fingerprint: fingerprint, threads: model.threads)
+        } else if let weights, let bf16Prefill {
+            try bf16Prefill.follow(weights, threads: threads)
         }
     }
 
@@ -138,7 +169,7 @@ public final class Generator {
     /// The same with a custom sampler; `parameters` then only supply maxNewTokens and stopTokens.
     public func generate(_ requests: [GenerationRequest], parameters: SamplingParameters,
                          sampler: inout some Sampler) throws -> [GenerationResult] {
-        refreshPackedWeights()
+        try refreshPackedWeights()
         lastTimings = GenerationTimings()
         var results: [GenerationResult] = []
         var start = 0
@@ -201,6 +232,21 @@ public final class Generator {
         return results
     }
 
+    /// The logits (prompts.count × V, row-major) after each prompt's last token, computed as `generate`'s
+    /// prefill computes them (in `prefillPrecision`); at most `cache.slots` prompts.
+    public func promptLogits(_ prompts: [[Int32]]) throws -> [Float] {
+        guard prompts.count <= cache.slots else { throw EngineError.invalidBatch("\(prompts.count) prompts for \(cache.slots) slots") }
+        let V = Int32(config.vocabSize)
+        for (i, p) in prompts.enumerated() {
+            guard !p.isEmpty, p.count <= cache.capacity, p.allSatisfy({ $0 >= 0 && $0 < V }) else {
+                throw EngineError.invalidBatch("prompt \(i): needs 1...\(cache.capacity) tokens, all in 0..<\(V)")
+            }
+        }
+        try refreshPackedWeights()
+        let out = try prefill(prompts.map { GenerationRequest(prompt: $0, key: SampleKey(runSeed: 0, prompt: 0)) })
+        return Array(UnsafeBufferPointer(start: out, count: prompts.count * config.vocabSize))
+    }
+
     /// Runs every prompt through the model in chunks of at most `prefillRows` rows (a prompt may span chunks:
     /// its earlier positions are already in the cache) and returns the logits (S, V) after each prompt's last
     /// token, in slot order.
@@ -211,7 +257,7 @@ public final class Generator {
         var rows: [(slot: Int, position: Int, token: Int32)] = []
         func flush() throws {
             guard !rows.isEmpty else { return }
-            let logits = try advance(rows: rows)
+            let logits = try advance(rows: rows, prefill: true)
             var block = -1, previous = -1
             for (r, row) in rows.enumerated() {
                 if row.slot != previous { block += 1; previous = row.slot }

@@ -30,11 +30,12 @@ extension Generator {
     /// The four projections of a layer and the output head.
     enum Projection { case qkv, output, gateUp, down, head }
 
-    /// out (N, OC) = inp · Wᵀ (+ out with `accumulate`) (+ bias) for projection `p` of layer `l`: the packed
-    /// weights when there are any (at prefill's hundreds of rows they match BLAS, and no BLAS threads spin
-    /// beside the element-wise threads), else BLAS on the model's arena.
+    /// out (N, OC) = inp · Wᵀ (+ out with `accumulate`) (+ bias) for projection `p` of layer `l`: with `bf16`
+    /// (prompt rows of a bf16-prefill generator) the bf16 layer matrices; else the packed weights when there are
+    /// any (at prefill's hundreds of rows they match BLAS, and no BLAS threads spin beside the element-wise
+    /// threads), else BLAS on the model's arena.
     func project(_ p: Projection, layer l: Int, out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, N: Int,
-                 accumulate: Bool = false) {
+                 accumulate: Bool = false, bf16: Bool = false) throws {
         let c = config, C = c.hiddenSize, F = c.intermediateSize
         let (IC, OC): (Int, Int)
         switch p {
@@ -54,6 +55,11 @@ extension Generator {
             case .down: (offset, bias) = (d.wdown, -1)
             case .head: (offset, bias) = (packed.lmHead, -1)
             }
+            if bf16, p != .head, let b = bf16Prefill {
+                try b.products.forward(b.matrix(p, layer: l), out: out, inp: inp, bias: bias < 0 ? nil : UnsafePointer(packed.vector(bias)),
+                                       N: N, accumulate: accumulate, threads: threads)
+                return
+            }
             packed.linear(offset, out: out, inp: inp, bias: bias, N: N, IC: IC, OC: OC, accumulate: accumulate, threads: threads)
             return
         }
@@ -68,6 +74,11 @@ extension Generator {
         case .gateUp: (weight, bias) = (w.wgateUp, -1)
         case .down: (weight, bias) = (w.wdown, -1)
         case .head: (weight, bias) = (L.lmHead, -1)
+        }
+        if bf16, p != .head, let b = bf16Prefill {
+            try b.products.forward(b.matrix(p, layer: l), out: out, inp: inp, bias: bias < 0 ? nil : UnsafePointer(W[bias]),
+                                   N: N, accumulate: accumulate, threads: threads)
+            return
         }
         Matmul.forward(out: out, inp: inp, weight: W[weight], bias: bias < 0 ? nil : W[bias], N: N, IC: IC, OC: OC,
                        accumulate: accumulate)
@@ -85,7 +96,8 @@ extension Generator {
 
     /// Runs `rows` (grouped by slot, consecutive positions within a slot, slots in increasing order) and returns
     /// logits (S, V) for the last row of each slot, in slot order. Valid until the next call.
-    func advance(rows: [(slot: Int, position: Int, token: Int32)]) throws -> UnsafeMutablePointer<Float> {
+    /// With `prefill` (prompt rows) a bf16-prefill generator multiplies the layer matrices in bf16.
+    func advance(rows: [(slot: Int, position: Int, token: Int32)], prefill: Bool = false) throws -> UnsafeMutablePointer<Float> {
         let c = config
         let R = rows.count, C = c.hiddenSize, F = c.intermediateSize
         let QKV = c.qkvDim, QD = c.queryDim, KVD = c.keyValueDim, HS = c.headDim, G = c.groupSize
@@ -108,8 +120,9 @@ extension Generator {
         let A = work!
         let ids = rows.map(\.token), positions = rows.map { Int32($0.position) }
         rope.reserve(P)
-        ids.withUnsafeBufferPointer { idBuf in
-        positions.withUnsafeBufferPointer { posBuf in
+        let bf16 = prefill && bf16Prefill != nil
+        try ids.withUnsafeBufferPointer { idBuf in
+        try positions.withUnsafeBufferPointer { posBuf in
             // The embedding follows the projections: from the packed weights when there are any.
             if let packed = weights {
                 packed.embed(idBuf.baseAddress!, N: R, out: A[layout.x])
@@ -120,7 +133,7 @@ extension Generator {
                 let n = norms(layer: l)
                 RMSNorm.forward(out: A[layout.ln], rstd: A[layout.rstd], inp: A[layout.x], weight: n.ln1, N: R, C: C, eps: eps,
                                 threads: th)
-                project(.qkv, layer: l, out: A[layout.qkv], inp: A[layout.ln], N: R)
+                try project(.qkv, layer: l, out: A[layout.qkv], inp: A[layout.ln], N: R, bf16: bf16)
                 if let q = n.q, let k = n.k {
                     QKNorm.forward(qkv: A[layout.qkv], pre: nil, rstd: nil, qWeight: q, kWeight: k,
                                    N: R, NH: c.numAttentionHeads, KVH: c.numKeyValueHeads, HS: HS, eps: eps)
@@ -146,12 +159,12 @@ extension Generator {
                                  B: Vc + kv, ldb: KVD, beta: 0, C: A[layout.atty] + b.row * QD + h * HS, ldc: QD)
                     }
                 }
-                project(.output, layer: l, out: A[layout.x], inp: A[layout.atty], N: R, accumulate: true)
+                try project(.output, layer: l, out: A[layout.x], inp: A[layout.atty], N: R, accumulate: true, bf16: bf16)
                 RMSNorm.forward(out: A[layout.ln], rstd: A[layout.rstd], inp: A[layout.x], weight: n.ln2, N: R, C: C, eps: eps,
                                 threads: th)
-                project(.gateUp, layer: l, out: A[layout.gateUp], inp: A[layout.ln], N: R)
+                try project(.gateUp, layer: l, out: A[layout.gateUp], inp: A[layout.ln], N: R, bf16: bf16)
                 SwiGLU.forward(out: A[layout.hidden], gateUp: A[layout.gateUp], N: R, F: F, threads: th)
-                project(.down, layer: l, out: A[layout.x], inp: A[layout.hidden], N: R, accumulate: true)
+                try project(.down, layer: l, out: A[layout.x], inp: A[layout.hidden], N: R, accumulate: true, bf16: bf16)
             }
         }}
         for (s, b) in blocks.enumerated() {
@@ -160,7 +173,7 @@ extension Generator {
         let finalNorm = sourceModel.map { UnsafePointer($0.parameters[$0.layout.finalNorm]) } ?? UnsafePointer(weights!.vector(weights!.finalNorm))
         RMSNorm.forward(out: A[layout.lastNorm], rstd: A[layout.lastRstd], inp: A[layout.last], weight: finalNorm,
                         N: S, C: C, eps: eps, threads: th)
-        project(.head, layer: -1, out: A[layout.logits], inp: A[layout.lastNorm], N: S)
+        try project(.head, layer: -1, out: A[layout.logits], inp: A[layout.lastNorm], N: S)
         return A[layout.logits]
     }
 }

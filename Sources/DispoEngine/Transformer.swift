@@ -53,9 +53,12 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
     case sizeMismatch(String)
     /// A log-prob, entropy or logit that should be a number is NaN or infinite (diverged weights or activations).
     case nonFinite(String)
+    /// A requested kernel cannot run in this build or on this CPU (e.g. bf16 prefill without oneDNN).
+    case unsupported(String)
 
     public var description: String {
         switch self {
+        case .unsupported(let why): return "unsupported: \(why)"
         case .nonFinite(let what): return "non-finite value: \(what)"
         case .backwardWithoutForward: return "backward called without a preceding forward (each forward allows one backward)"
         case .invalidBatch(let why): return "invalid batch: \(why)"

@@ -29,6 +29,8 @@ public struct SampleJobOptions: Sendable {
     public var threads = 1
     /// Sequences decoded together at most.
     public var slots = 64
+    /// Products of the prompt tokens (`Generator.usePrefillPrecision`).
+    public var prefillPrecision = PrefillPrecision.f32
 
     public init(modelDirectory: String) { self.modelDirectory = modelDirectory }
 }
@@ -60,6 +62,7 @@ public enum SampleJob {
         let capacity = try GenerationBudget.check(model.config, longestPrompt: prompts.map(\.ids.count).max() ?? 0,
                                                   maxNewTokens: parameters.maxNewTokens, slots: slots, flag: "--n")
         let generator = Generator(model: model, slots: slots, capacity: capacity)
+        try generator.usePrefillPrecision(o.prefillPrecision)
         // Requests in (prompt, sample) order, generated one slot-group at a time so output streams.
         let requests = prompts.indices.flatMap { p in
             (0..<o.n).map { i in

@@ -25,6 +25,8 @@ public struct ServeOptions: Sendable {
     public var rawLogProbs = false
     /// Seconds a batch may wait for more requests (0 = start at once).
     public var batchWindow = 0.02
+    /// Products of the prompt tokens (`Generator.usePrefillPrecision`).
+    public var prefillPrecision = PrefillPrecision.f32
 
     public init(modelDirectory: String) { self.modelDirectory = modelDirectory }
 }
@@ -45,7 +47,11 @@ public final class DispoServer: Sendable {
         if let eosToken = tokenizer?.eosTokenID { eos.insert(eosToken) }
         let length = o.maxModelLength ?? model.config.maxPositionEmbeddings
         guard length >= 2 else { throw InputError(file: "--max-model-len", expected: "at least 2 tokens", found: "\(length)") }
-        worker = EngineWorker(model: model, maxBatch: o.maxBatch, maxModelLength: length, rawLogProbs: o.rawLogProbs, window: o.batchWindow)
+        if let why = o.prefillPrecision.unavailability {
+            throw InputError(file: "--prefill-precision", expected: "a precision this machine can run", found: "\(o.prefillPrecision.rawValue): \(why)")
+        }
+        worker = EngineWorker(model: model, maxBatch: o.maxBatch, maxModelLength: length, rawLogProbs: o.rawLogProbs, window: o.batchWindow,
+                              prefillPrecision: o.prefillPrecision)
         let limits = ModelLimits(vocab: model.config.vocabSize, maxModelLength: length, eos: eos,
                                  servedName: o.servedModelName ?? o.modelDirectory)
         let routes = ServeRoutes(worker: worker, limits: limits, modelDirectory: o.modelDirectory, tokenizer: tokenizer)

@@ -45,11 +45,14 @@ public final class EngineWorker: @unchecked Sendable {
     private var version = 0
     private var weightsValid = true
     private var counters = (batches: 0, samples: 0, tokens: 0, seconds: 0.0)
+    private let prefillPrecision: PrefillPrecision
     // Engine thread only.
     private var generator: Generator?
 
-    public init(model: Transformer, maxBatch: Int, maxModelLength: Int, rawLogProbs: Bool, window: Double = 0.02) {
+    public init(model: Transformer, maxBatch: Int, maxModelLength: Int, rawLogProbs: Bool, window: Double = 0.02,
+                prefillPrecision: PrefillPrecision = .f32) {
         self.model = model
+        self.prefillPrecision = prefillPrecision
         self.window = window
         self.maxBatch = max(1, maxBatch)
         self.maxModelLength = maxModelLength
@@ -201,7 +204,7 @@ public final class EngineWorker: @unchecked Sendable {
         let servedVersion = currentVersion()
         do {
             let needed = (all.map(\.prompt.count).max() ?? 0) + parameters.maxNewTokens
-            let generator = ensureGenerator(capacity: needed)
+            let generator = try ensureGenerator(capacity: needed)
             let started = Date()
             var results: [GenerationResult]
             if rawLogProbs {
@@ -227,11 +230,12 @@ public final class EngineWorker: @unchecked Sendable {
     }
 
     /// The generator, grown (never shrunk) to hold `capacity` tokens per sequence and maxBatch sequences.
-    private func ensureGenerator(capacity: Int) -> Generator {
+    private func ensureGenerator(capacity: Int) throws -> Generator {
         if let g = generator, g.cache.capacity >= capacity { return g }
         let rounded = min(maxModelLength, (capacity + 63) / 64 * 64)
         generator = nil
         let g = Generator(model: model, slots: maxBatch, capacity: max(rounded, capacity))
+        try g.usePrefillPrecision(prefillPrecision)
         generator = g
         return g
     }

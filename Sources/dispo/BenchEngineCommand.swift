@@ -23,7 +23,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
 
     @Option(help: "A real model shape instead of the small ones: qwen2.5-0.5b or qwen2.5-1.5b (random weights; whole processes against PyTorch; parts sample, learn).")
     var shape: String?
-    @Option(help: "Parts to run, comma-separated: train-a, train-b, sample (default: all); with --shape: sample, learn (default), step.") var only: String?
+    @Option(help: "Parts to run, comma-separated: train-a, train-b, sample (default: all); with --shape: sample, learn (default), step, prefill (bf16 vs f32 prefill logits).") var only: String?
     @OptionGroup var threadOption: ThreadOption
     @Option(parsing: .unconditional, help: "Timed steps of train-a, and timed generate runs per sampling batch (each side, alternating), in [1, 10000].") var steps = 5
     @Option(parsing: .unconditional, help: "Timed steps of train-b (each side, alternating), in [1, 10000].") var stepsB = 2
@@ -33,6 +33,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "With --shape: alternating rounds per comparison, in [1, 1000].") var rounds = 3
     @Option(help: "With --shape: decode weights f32 or bf16 (default: automatic, as dispo sample).") var precision: String?
     @Flag(help: "With --shape: sample from packed weights loaded straight from the directory (no fp32 arena).") var lean = false
+    @Option(help: "With --shape: products of dispo's prompt tokens, f32 (exact) or bf16 (oneDNN; see dispo sample --help).") var prefillPrecision = "f32"
     @Option(help: "With --shape: AdamW moments of dispo learn, f32 or bf16.") var adamMoments = "f32"
     @Flag(help: "With --shape: do not run the PyTorch learner.") var noTorchLearn = false
     @Option(help: "With --shape: directory for the model, prompts and outputs.") var workDir = "runs/bench-engine"
@@ -89,7 +90,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
         if let only {
             o.parts = try only.split(separator: ",").map { part in
                 guard let p = RealShapeBenchOptions.Part(rawValue: String(part)) else {
-                    throw ValidationError("--only with --shape: sample, learn or step, got \(part)")
+                    throw ValidationError("--only with --shape: sample, learn, step or prefill, got \(part)")
                 }
                 return p
             }
@@ -107,6 +108,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
             o.precision = p
         }
         o.lean = lean
+        o.prefillPrecision = try parsePrefillPrecision(prefillPrecision)
         guard let moments = AdamWConfig.MomentPrecision(rawValue: adamMoments) else { throw ValidationError("--adam-moments must be f32 or bf16") }
         o.adamMoments = moments
         o.torchLearn = !noTorchLearn
@@ -131,6 +133,7 @@ struct BenchEngineSampleCommand: AsyncParsableCommand {
     @Option(help: "Decode weights f32 or bf16 (default: automatic).") var precision: String?
     @Flag(help: "Packed weights loaded straight from the directory (no fp32 arena).") var lean = false
     @Flag(help: "Greedy decoding.") var greedy = false
+    @Option(help: "Products of the prompt tokens, f32 or bf16.") var prefillPrecision = "f32"
 
     func run() async throws {
         var o = SampleChildOptions(model: model, prompts: prompts)
@@ -143,6 +146,7 @@ struct BenchEngineSampleCommand: AsyncParsableCommand {
         }
         o.lean = lean
         o.greedy = greedy
+        o.prefillPrecision = try parsePrefillPrecision(prefillPrecision)
         try StandardOutput.line(try SampleChild.run(o))
     }
 }

@@ -1,11 +1,12 @@
 // `dispo env`: what this machine gives dispo — cores, the versions of the C libraries it links, the CPU
-// the engine was compiled for, and whether MPI is compiled in (and which library).
+// the engine was compiled for, whether bf16 prefill products can run, and whether MPI is compiled in (and which library).
 
 import ArgumentParser
 import CLZ4
 import COpenBLAS
 import CZstd
 import DispoDistributed
+import DispoEngine
 import DispoSupport
 import Foundation
 
@@ -20,6 +21,7 @@ struct EnvCommand: AsyncParsableCommand {
         print("openblas: \(String(cString: openblas_get_config())) threads=\(openblas_get_num_threads())")
         print("engine compiled for: " + (CPUFeatures.engineTarget.map { "\($0.cpu) (\($0.flags.joined(separator: ", ")))" }
                                          ?? "the architecture's baseline (portable)"))
+        print("bf16 prefill (oneDNN): " + (PrefillPrecision.bf16.unavailability.map { "unavailable: \($0)" } ?? "available"))
         print("mpi: " + (Distributed.mpiLibraryVersion ?? "not compiled in (built with --disable-default-traits): single process only"))
     }
 }

@@ -5,6 +5,7 @@
 // number is checked against its documented range (DispoSupport.Limits) before any work starts.
 
 import ArgumentParser
+import DispoEngine
 import DispoSupport
 
 /// `--model DIR`.
@@ -70,4 +71,12 @@ enum Flags {
     static func check(_ value: Float, _ flag: String, _ range: ClosedRange<Double>, lowerOpen: Bool = false) throws {
         try check(Double(value), flag, range, lowerOpen: lowerOpen)
     }
+}
+
+/// `--prefill-precision f32|bf16` (Generator.usePrefillPrecision).
+func parsePrefillPrecision(_ text: String) throws -> PrefillPrecision {
+    guard let p = PrefillPrecision(rawValue: text) else {
+        throw ValidationError("--prefill-precision: expected f32 or bf16, found \(text)")
+    }
+    return p
 }

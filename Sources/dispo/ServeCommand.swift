@@ -29,8 +29,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The model name /v1/models reports and requests may name (default: --model as given).") var servedModelName: String?
     @Option(help: "processed_logprobs (at the sampling temperature, as local sampling) or raw_logprobs (before temperature, vLLM's default).")
     var logprobsMode = "processed_logprobs"
+    @Option(help: "Products of the prompt tokens: f32 (default, exact) or bf16 (oneDNN; see dispo sample --help).")
+    var prefillPrecision = "f32"
 
     func validate() throws {
+        _ = try parsePrefillPrecision(prefillPrecision)
         try Flags.check(maxBatch, "--max-batch", 1...65_536)
         try Flags.check(batchWindowMs, "--batch-window-ms", 0...10_000)
         try Flags.check(port, "--port", 0...65_535)
@@ -51,6 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.servedModelName = servedModelName
         options.rawLogProbs = logprobsMode == "raw_logprobs"
         options.batchWindow = batchWindowMs / 1000
+        options.prefillPrecision = try parsePrefillPrecision(prefillPrecision)
         let server = try await DispoServer(options)
         let bound = server.http.port
         try await server.runUntilSignalled {

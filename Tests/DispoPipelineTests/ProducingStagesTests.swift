@@ -40,7 +40,7 @@ final class ProducingStagesTests: XCTestCase {
         let store = PolicyStore()
         let weights = Array(UnsafeBufferPointer(start: context.learnerModel.parameters.base, count: context.learnerModel.parameterCount))
         for v in 0...(versions ?? spec.train.steps) { store.publish(v, weights: weights) }
-        let stages = ProducingStages(context: context, store: store, scoring: scoring, verifierWorkers: workers)
+        let stages = try ProducingStages(context: context, store: store, scoring: scoring, verifierWorkers: workers)
         async let running: Void = stages.run(steps: 0..<spec.train.steps, cursor: ShardCursor(seed: spec.seed))
         var out: [StepBatch] = []
         while let b = try await stages.batches.receive() { out.append(b) }
@@ -98,7 +98,7 @@ final class ProducingStagesTests: XCTestCase {
         let store = PolicyStore()
         let weights = Array(UnsafeBufferPointer(start: context.learnerModel.parameters.base, count: context.learnerModel.parameterCount))
         store.publish(0, weights: weights)
-        let stages = ProducingStages(context: context, store: store)
+        let stages = try ProducingStages(context: context, store: store)
         let running = Task { try await stages.run(steps: 0..<3, cursor: ShardCursor(seed: spec.seed)) }
         // Steps 1 and 2 (0-based 0, 1) are sampled with version 0; the third needs version 1.
         let first = try await stages.batches.receive(), second = try await stages.batches.receive()
@@ -117,7 +117,7 @@ final class ProducingStagesTests: XCTestCase {
         let context = try RunContext(spec: spec)
         let store = PolicyStore()
         store.publish(0, weights: Array(UnsafeBufferPointer(start: context.learnerModel.parameters.base, count: context.learnerModel.parameterCount)))
-        let stages = ProducingStages(context: context, store: store, scoring: fakeScoring(failAt: 5))
+        let stages = try ProducingStages(context: context, store: store, scoring: fakeScoring(failAt: 5))
         let running = Task { try await stages.run(steps: 0..<3, cursor: ShardCursor(seed: spec.seed)) }
         // The consumer sees the scorer's error (the first step cannot complete: 4 prompts × 2 samples > 5 calls).
         do {
@@ -147,7 +147,7 @@ final class ProducingStagesTests: XCTestCase {
         let context = try RunContext(spec: spec)
         let store = PolicyStore()
         store.publish(0, weights: Array(UnsafeBufferPointer(start: context.learnerModel.parameters.base, count: context.learnerModel.parameterCount)))
-        let stages = ProducingStages(context: context, store: store)
+        let stages = try ProducingStages(context: context, store: store)
         let running = Task { try await stages.run(steps: 0..<8, cursor: ShardCursor(seed: spec.seed)) }
         // Nobody consumes: every stage ends up blocked on a full channel.
         while stages.batches.bufferedCount < 1 { try await Task.sleep(nanoseconds: 10_000_000) }

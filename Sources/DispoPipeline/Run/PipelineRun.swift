@@ -225,7 +225,7 @@ public final class PipelineRun: @unchecked Sendable {
             try await backend.connect()
             log("sampling on \(backend.name)")
         }
-        let producing = ProducingStages(context: context, store: store, scoring: scoringOverride, backend: context.backend,
+        let producing = try ProducingStages(context: context, store: store, scoring: scoringOverride, backend: context.backend,
                                         communicator: communicator)
         // Data-parallel ranks stop together, after the step every rank agreed on (`agreeToStop`), so a stop
         // request does not cut the producing stages short there.

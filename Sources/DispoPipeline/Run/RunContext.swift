@@ -110,11 +110,14 @@ public final class RunContext: @unchecked Sendable {
         Generator(model: model, slots: slots, capacity: maxPromptTokens + spec.rollout.maxNewTokens, kernel: kernel)
     }
 
-    /// The sampler's generator: over its packed weights, or over its own model.
-    public func samplerGenerator(slots: Int) -> Generator {
-        guard let samplerWeights else { return newGenerator(samplerModel, slots: slots) }
-        return Generator(weights: samplerWeights, slots: slots, capacity: maxPromptTokens + spec.rollout.maxNewTokens,
-                         threads: spec.threads.sampler)
+    /// The sampler's generator: over its packed weights, or over its own model; prompt tokens in
+    /// `rollout.prefill_precision`.
+    public func samplerGenerator(slots: Int) throws -> Generator {
+        let generator = samplerWeights.map {
+            Generator(weights: $0, slots: slots, capacity: maxPromptTokens + spec.rollout.maxNewTokens, threads: spec.threads.sampler)
+        } ?? newGenerator(samplerModel, slots: slots)
+        try generator.usePrefillPrecision(spec.rollout.prefillPrecision)
+        return generator
     }
 
     public func learnerConfig() -> LearnerConfig { spec.learnerConfig() }

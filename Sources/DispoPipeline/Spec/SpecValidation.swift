@@ -1,5 +1,6 @@
 // Range and cross-field checks of a pipeline spec, and the files it names. Runs before any work.
 
+import DispoEngine
 import DispoLosses
 import DispoRollout
 import DispoSupport
@@ -68,6 +69,14 @@ extension PipelineSpec {
                         rollout.maxStaleness)
             try v.check(rollout.backend.kind == .local, "$.rollout.sampler_weights",
                         "\"copy\" when sampling on a server pool (rollout.backend)", weights.rawValue)
+        }
+        if rollout.prefillPrecision != .f32 {
+            try v.check(rollout.backend.kind == .local, "$.rollout.prefill_precision",
+                        "\"f32\" when sampling on a server pool (the servers choose their own products)", rollout.prefillPrecision.rawValue)
+            if let why = rollout.prefillPrecision.unavailability {
+                throw InputError(file: v.file, place: "$.rollout.prefill_precision", expected: "a precision this machine can run",
+                                 found: "\"\(rollout.prefillPrecision.rawValue)\": \(why)")
+            }
         }
     }
 

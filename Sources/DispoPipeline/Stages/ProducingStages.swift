@@ -34,7 +34,7 @@ public final class ProducingStages: Sendable {
     /// With a `communicator` of several ranks this rank samples its share of every batch and the filter
     /// exchanges the scored groups (GroupExchange); the run opens each step's turn (`openExchange(step:)`).
     public init(context: RunContext, store: PolicyStore, scoring: ResponseScoring? = nil, verifierWorkers: Int = 2,
-                backend: (any RolloutBackend)? = nil, communicator: any Communicator = SingleProcessCommunicator()) {
+                backend: (any RolloutBackend)? = nil, communicator: any Communicator = SingleProcessCommunicator()) throws {
         let spec = context.spec
         let requested = spec.rollout.genBatchPrompts ?? spec.rollout.promptsPerStep
         // Without dynamic sampling a step never needs more than its own prompts.
@@ -52,7 +52,7 @@ public final class ProducingStages: Sendable {
         exchange = communicator.size > 1 ? GroupExchange(communicator: communicator) : nil
         if exchange != nil { loader.share = RankShare(rank: communicator.rank, size: communicator.size) }
         self.loader = loader
-        let rolloutSampler = RolloutSampler(generator: context.samplerGenerator(slots: min(spec.rollout.groupSize * perBatch, 256)),
+        let rolloutSampler = RolloutSampler(generator: try context.samplerGenerator(slots: min(spec.rollout.groupSize * perBatch, 256)),
                                             tokenizer: context.tokenizer, scorer: context.scorer,
                                             parameters: context.samplingParameters, seed: spec.seed)
         let packed = context.samplerWeights.map {
