@@ -52,8 +52,9 @@ public struct RealShapeBenchOptions: Sendable {
     public var rounds = 3
     /// Decode weights of the dispo side (nil: automatic, as `dispo sample`).
     public var precision: DecodeWeights.Precision?
-    /// Products of the dispo side's prompt tokens (bf16: oneDNN, `Generator.usePrefillPrecision`).
-    public var prefillPrecision = PrefillPrecision.f32
+    /// Products of the dispo side's prompt tokens (bf16: oneDNN, `Generator.usePrefillPrecision`); with two,
+    /// both dispo variants run in every round beside PyTorch and each is compared with it.
+    public var prefillPrecisions = [PrefillPrecision.f32]
     public var lean = false
     /// AdamW moments of the dispo learner.
     public var adamMoments = AdamWConfig.MomentPrecision.f32
@@ -137,28 +138,43 @@ extension RealShapeBench {
         var mine = ["--model", model, "--prompts", prompts, "--new-tokens", "\(o.newTokens)", "--threads", "\(o.threads)"]
         if let precision = o.precision { mine += ["--precision", precision.rawValue] }
         if o.lean { mine.append("--lean") }
-        if o.prefillPrecision != .f32 { mine += ["--prefill-precision", o.prefillPrecision.rawValue] }
         let theirs = [o.python, o.scripts + "/bench_engine.py", "--part", "sample-model", "--model", model, "--prompts", prompts,
                       "--new-tokens", "\(o.newTokens)", "--threads", "\(o.threads)"]
+        // Sides: one dispo process per prefill precision, then PyTorch.
+        let commands = o.prefillPrecisions.map { [o.dispo, "bench", "engine-sample"] + mine + ["--prefill-precision", $0.rawValue] }
+            + [theirs]
+        let names = o.prefillPrecisions.map { "dispo(prefill \($0.rawValue))" } + ["pytorch"]
         emit("== sample \(o.shape.rawValue): batch \(b), \(p)-token prompts, \(o.newTokens) new tokens, \(o.threads) thread(s) per side, "
-             + "temperature 1, whole processes, dispo prefill \(o.prefillPrecision.rawValue)")
-        var rows: [(dispo: ChildResult, torch: ChildResult)] = []
+             + "temperature 1, whole processes, dispo prefill " + o.prefillPrecisions.map(\.rawValue).joined(separator: " and "))
+        var rows: [[ChildResult]] = []
         for round in 0..<o.rounds {
-            // Alternate which side goes first, so a slow spell of the shared machine falls on both.
-            var pair: [ChildResult] = []
-            for side in (round % 2 == 0 ? [0, 1] : [1, 0]) {
-                pair.append(try side == 0 ? ChildProcess.run([o.dispo, "bench", "engine-sample"] + mine, environment: threads)
-                                          : ChildProcess.run(theirs, environment: threads))
+            // Rotate which side goes first, so a slow spell of the shared machine falls on every side.
+            var results = [ChildResult?](repeating: nil, count: commands.count)
+            for k in 0..<commands.count {
+                let side = (round + k) % commands.count
+                results[side] = try ChildProcess.run(commands[side], environment: threads)
             }
-            let (d, t) = round % 2 == 0 ? (pair[0], pair[1]) : (pair[1], pair[0])
-            for (name, r) in [("dispo", d), ("pytorch", t)] where r.status != 0 || r.json == nil {
+            let row = results.map { $0! }
+            for (name, r) in zip(names, row) where r.status != 0 || r.json == nil {
                 emit("\(name) failed (status \(r.status)): \(r.stderr.suffix(800))")
                 return
             }
-            emit("round \(round + 1): " + sampleLine("dispo", d) + " | " + sampleLine("pytorch", t))
-            rows.append((d, t))
+            emit("round \(round + 1): " + zip(names, row).map { sampleLine($0, $1) }.joined(separator: " | "))
+            rows.append(row)
         }
-        summarize(rows, batch: b, promptTokens: p, o: o, limits: limits, emit: emit)
+        let torch = commands.count - 1
+        for (k, precision) in o.prefillPrecisions.enumerated() {
+            if o.prefillPrecisions.count > 1 { emit("dispo with \(precision.rawValue) prefill:") }
+            summarize(rows.map { ($0[k], $0[torch]) }, batch: b, promptTokens: p, o: o, limits: limits, emit: emit)
+        }
+        if let f = o.prefillPrecisions.firstIndex(of: .f32), let h = o.prefillPrecisions.firstIndex(of: .bf16) {
+            let whole = Spread(values: rows.map { counted($0[f]) / counted($0[h]) })
+            let prefill = Spread(values: rows.compactMap { r in
+                number(r[h].json, "prefill_tokens_per_s").flatMap { x in number(r[f].json, "prefill_tokens_per_s").map { x / $0 } }
+            })
+            emit(String(format: "dispo bf16 prefill vs f32 prefill (paired median, range): whole process %.2f (%@), prefill tokens/s "
+                        + "%.2f (%@)", whole.median, whole.range, prefill.median, prefill.range))
+        }
     }
 
     /// Whole-process seconds, less PyTorch's uncounted warm-up `generate` call.

@@ -1,6 +1,7 @@
 // The dispo side of a whole-process sampling measurement (`dispo bench engine-sample`, spawned by
-// `dispo bench engine --shape`): what `dispo sample` does with a model directory — load, then generate with the
-// KV-cache engine for every prompt at once — reporting where the time went as one JSON line: load_s, ttft_s
+// `dispo bench engine --shape`): what `dispo sample` does with a model directory — load (`Generator.load`:
+// packed decode weights straight from the directory at real sizes), then generate with the KV-cache engine for
+// every prompt at once — reporting where the time went as one JSON line: load_s, ttft_s
 // (prefill up to the first logits), prefill and decode tokens/s, generate_s, other_s (inside generate but in
 // neither phase: packing the weights (and converting them to bf16 for `--prefill-precision bf16`), choosing tokens).
 // Dimension legend: B prompts (= slots), P prompt tokens, N new tokens.
@@ -14,7 +15,8 @@ public struct SampleChildOptions: Sendable {
     public var prompts: String
     public var newTokens = 128
     public var threads = 1
-    /// Decode weights: nil = the automatic kernel of `Generator(model:)`, as `dispo sample`.
+    /// Decode weights: nil = what `dispo sample` does (`Generator.load(directory:)`); set, the fp32 model packed
+    /// at that precision (`Generator(model:kernel:)`).
     public var precision: DecodeWeights.Precision?
     /// Load packed decode weights straight from the directory (no fp32 parameter arena).
     public var lean = false
@@ -35,6 +37,8 @@ public enum SampleChild {
         if o.lean {
             let weights = try DecodeWeights.load(directory: o.model, precision: o.precision ?? .f32)
             generator = Generator(weights: weights, slots: prompts.count, capacity: capacity, threads: o.threads)
+        } else if o.precision == nil {
+            generator = try Generator.load(directory: o.model, slots: prompts.count, capacity: capacity, threads: o.threads)
         } else {
             let model = try Transformer.load(directory: o.model)
             model.threads = o.threads

@@ -38,7 +38,10 @@ final class BF16Products {
         var memory: dnnl_memory_t          // bf16 in the matmul's blocked layout
         var descriptor: dnnl_memory_desc_t
     }
-    private struct ProductKey: Hashable { var N: Int, matrix: Int, accumulate: Bool, bias: Bool }
+    /// A primitive depends on the shapes and the weights' layout, not on the weights: matrices of one shape share it.
+    private struct ProductKey: Hashable { var N: Int, IC: Int, OC: Int, accumulate: Bool, bias: Bool }
+    /// Primitives kept at most (row counts vary from call to call; past this the caches start over).
+    static let cachedPrimitives = 256
 
     private let engine: dnnl_engine_t
     private let stream: dnnl_stream_t
@@ -140,7 +143,8 @@ final class BF16Products {
 
     /// The name of the implementation oneDNN picks for N rows times matrix `index`.
     func implementation(N: Int, matrix index: Int) throws -> String {
-        let p = try product(ProductKey(N: N, matrix: index, accumulate: false, bias: false))
+        let m = matrices[index]
+        let p = try product(ProductKey(N: N, IC: m.IC, OC: m.OC, accumulate: false, bias: false), weights: m.descriptor)
         var pd: const_dnnl_primitive_desc_t?
         try Self.check(dnnl_primitive_get_primitive_desc(p, &pd), "querying a matmul")
         var name: UnsafePointer<CChar>?
@@ -148,11 +152,15 @@ final class BF16Products {
         return name.map { String(cString: $0) } ?? "unknown"
     }
 
-    private func product(_ key: ProductKey) throws -> dnnl_primitive_t {
+    private func product(_ key: ProductKey, weights layout: dnnl_memory_desc_t) throws -> dnnl_primitive_t {
         if let p = products[key] { return p }
-        let m = matrices[key.matrix]
+        if products.count >= Self.cachedPrimitives {
+            for p in products.values { dnnl_primitive_destroy(p) }
+            products.removeAll()
+        }
+        let m = (IC: key.IC, OC: key.OC)
         var src = try Self.descriptor([key.N, m.IC], dnnl_bf16, dnnl_ab)
-        var weights = m.descriptor
+        var weights = layout
         var dst = try Self.descriptor([key.N, m.OC], dnnl_f32, dnnl_ab)
         var bias = try Self.descriptor([1, m.OC], dnnl_f32, dnnl_ab)
         var op = dnnl_matmul_desc_t()
@@ -180,6 +188,10 @@ final class BF16Products {
 
     private func rowConversion(count: Int) throws -> dnnl_primitive_t {
         if let p = rowConversions[count] { return p }
+        if rowConversions.count >= Self.cachedPrimitives {
+            for p in rowConversions.values { dnnl_primitive_destroy(p) }
+            rowConversions.removeAll()
+        }
         var from = try Self.descriptor([count], dnnl_f32, dnnl_a)
         var to = try Self.descriptor([count], dnnl_bf16, dnnl_a)
         var pd: dnnl_primitive_desc_t?
@@ -221,7 +233,7 @@ final class BF16Products {
         var args = [dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: src), dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: m.memory),
                     dnnl_exec_arg_t(arg: DNNL_ARG_DST, memory: dst)]
         if let bias { args.append(dnnl_exec_arg_t(arg: DNNL_ARG_BIAS, memory: try wrap([1, m.OC], dnnl_f32, bias))) }
-        let p = try product(ProductKey(N: N, matrix: index, accumulate: accumulate, bias: bias != nil))
+        let p = try product(ProductKey(N: N, IC: m.IC, OC: m.OC, accumulate: accumulate, bias: bias != nil), weights: m.descriptor)
         try Self.check(dnnl_primitive_execute(p, stream, Int32(args.count), &args), "running a \(N)×\(m.IC)×\(m.OC) bf16 matmul")
         try Self.check(dnnl_stream_wait(stream), "running a bf16 matmul")
     }

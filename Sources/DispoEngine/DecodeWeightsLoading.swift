@@ -1,7 +1,8 @@
 // Loading DecodeWeights straight from a model directory, without the fp32 parameter arena of a Transformer:
 // tensors are read one at a time (with every check of Transformer.load), staged in fp32 only until the fused
-// matrix they belong to (q‖k‖v, gate‖up) is complete, then packed. Peak memory: the packed weights plus
-// the largest fused matrix in fp32.
+// matrix they belong to (q‖k‖v, gate‖up) is complete, then packed; staging arenas are reused from matrix to
+// matrix. Peak memory: the packed weights plus the staging (about the largest fused matrix in fp32 when the
+// largest comes first, as the embedding does in Hugging Face files).
 // Dimension legend: V vocab, C hidden, F intermediate, QKV = (NH + 2·KVH)·HS, QD = NH·HS.
 
 import DispoSupport
@@ -18,6 +19,9 @@ extension DecodeWeights {
         let groups = weights.matrixGroups(layout)
         var staged: [Int: Arena] = [:]                // group start (layout offset) → fp32 staging
         var filled: [Int: Int] = [:]                  // group start → floats read so far
+        // Staging arenas of finished groups are reused: fresh memory is paid for once per open group, not once
+        // per matrix (first touches of fresh pages are slow on some VMs, and the largest group alone is 0.5 GB).
+        var spare: [Arena] = []
         try Transformer.forEachTensor(directory: directory, layout: layout) { file, view in
             if let target = weights.vectorOffset(of: view, in: layout) {
                 try file.read(view.name, shape: view.shape, into: weights.vectors[target])
@@ -26,13 +30,22 @@ extension DecodeWeights {
             guard let group = groups.first(where: { view.offset >= $0.start && view.offset < $0.start + $0.OC * $0.IC }) else {
                 throw InputError(file: file.path, place: "tensor \(view.name)", expected: "a tensor of the model's layout")
             }
-            let stage = staged[group.start] ?? Arena(count: group.OC * group.IC)
+            let size = group.OC * group.IC
+            let stage: Arena
+            if let open = staged[group.start] {
+                stage = open
+            } else if let k = spare.indices.filter({ spare[$0].count >= size }).min(by: { spare[$0].count < spare[$1].count }) {
+                stage = spare.remove(at: k)
+            } else {
+                stage = Arena(count: size)
+            }
             staged[group.start] = stage
             try file.read(view.name, shape: view.shape, into: stage[view.offset - group.start])
             filled[group.start, default: 0] += view.count
-            if filled[group.start] == group.OC * group.IC {
+            if filled[group.start] == size {
                 weights.store(stage.base, at: group.target, OC: group.OC, IC: group.IC, rowMajor: group.rowMajor)
                 staged[group.start] = nil
+                spare.append(stage)
             }
         }
         return weights

@@ -46,22 +46,21 @@ public enum SampleJob {
         }
         try Limits.check(o.n, Limits.samples, file: "command line", place: "--n", what: "samples per prompt")
         try Limits.check(o.threads, Limits.threads, file: "command line", place: "--threads")
-        let model = try Transformer.load(directory: o.modelDirectory)
+        let config = try ModelConfig.load(path: o.modelDirectory + "/config.json")
         Gemm.setThreads(o.threads)
-        model.threads = o.threads
         let tokenizer = try loadTokenizer(o)
-        if let tokenizer, tokenizer.vocabularySize > model.config.vocabSize {
+        if let tokenizer, tokenizer.vocabularySize > config.vocabSize {
             throw InputError(file: o.tokenizerPath ?? o.modelDirectory,
-                             expected: "a tokenizer of at most the model's \(model.config.vocabSize) tokens",
+                             expected: "a tokenizer of at most the model's \(config.vocabSize) tokens",
                              found: "\(tokenizer.vocabularySize) tokens")
         }
-        let parameters = try samplingParameters(o, model: model, tokenizer: tokenizer)
-        let prompts = try readPrompts(o, tokenizer: tokenizer, vocab: model.config.vocabSize)
+        let parameters = try samplingParameters(o, config: config, tokenizer: tokenizer)
+        let prompts = try readPrompts(o, tokenizer: tokenizer, vocab: config.vocabSize)
         let total = try Limits.product(prompts.count, o.n, file: "command line", place: "--n", what: "samples (prompts × --n)")
         let slots = max(1, min(o.slots, total))
-        let capacity = try GenerationBudget.check(model.config, longestPrompt: prompts.map(\.ids.count).max() ?? 0,
+        let capacity = try GenerationBudget.check(config, longestPrompt: prompts.map(\.ids.count).max() ?? 0,
                                                   maxNewTokens: parameters.maxNewTokens, slots: slots, flag: "--n")
-        let generator = Generator(model: model, slots: slots, capacity: capacity)
+        let generator = try Generator.load(directory: o.modelDirectory, slots: slots, capacity: capacity, threads: o.threads)
         try generator.usePrefillPrecision(o.prefillPrecision)
         // Requests in (prompt, sample) order, generated one slot-group at a time so output streams.
         let requests = prompts.indices.flatMap { p in
@@ -91,7 +90,7 @@ public enum SampleJob {
         return try TokenizerLoader.load(o.modelDirectory)
     }
 
-    static func samplingParameters(_ o: SampleJobOptions, model: Transformer, tokenizer: (any Tokenizer)?) throws -> SamplingParameters {
+    static func samplingParameters(_ o: SampleJobOptions, config: ModelConfig, tokenizer: (any Tokenizer)?) throws -> SamplingParameters {
         let generation = try GenerationConfig.load(directory: o.modelDirectory)
         var p = generation?.sampling(maxNewTokens: 64) ?? SamplingParameters(temperature: 1, topP: 1, topK: 0, maxNewTokens: 64)
         if let t = o.temperature {
@@ -111,7 +110,7 @@ public enum SampleJob {
             try Limits.check(m, Limits.newTokens, file: "command line", place: "--max-new-tokens")
             p.maxNewTokens = m
         }
-        p.stopTokens.formUnion(try StopTokens.of(config: model.config, modelDirectory: o.modelDirectory, tokenizer: tokenizer,
+        p.stopTokens.formUnion(try StopTokens.of(config: config, modelDirectory: o.modelDirectory, tokenizer: tokenizer,
                                                  tokenizerPath: o.tokenizerPath ?? o.modelDirectory))
         return p
     }

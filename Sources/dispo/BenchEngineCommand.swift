@@ -33,7 +33,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "With --shape: alternating rounds per comparison, in [1, 1000].") var rounds = 3
     @Option(help: "With --shape: decode weights f32 or bf16 (default: automatic, as dispo sample).") var precision: String?
     @Flag(help: "With --shape: sample from packed weights loaded straight from the directory (no fp32 arena).") var lean = false
-    @Option(help: "With --shape: products of dispo's prompt tokens, f32 (exact) or bf16 (oneDNN; see dispo sample --help).") var prefillPrecision = "f32"
+    @Option(help: "With --shape: products of dispo's prompt tokens, f32 (exact), bf16 (oneDNN; see dispo sample --help), or f32,bf16 (both in every round).") var prefillPrecision = "f32"
     @Option(help: "With --shape: AdamW moments of dispo learn, f32 or bf16.") var adamMoments = "f32"
     @Flag(help: "With --shape: do not run the PyTorch learner.") var noTorchLearn = false
     @Option(help: "With --shape: directory for the model, prompts and outputs.") var workDir = "runs/bench-engine"
@@ -108,7 +108,10 @@ struct BenchEngineCommand: AsyncParsableCommand {
             o.precision = p
         }
         o.lean = lean
-        o.prefillPrecision = try parsePrefillPrecision(prefillPrecision)
+        o.prefillPrecisions = try prefillPrecision.split(separator: ",").map { try parsePrefillPrecision(String($0)) }
+        guard !o.prefillPrecisions.isEmpty, Set(o.prefillPrecisions).count == o.prefillPrecisions.count else {
+            throw ValidationError("--prefill-precision: expected f32, bf16 or f32,bf16, found \(prefillPrecision)")
+        }
         guard let moments = AdamWConfig.MomentPrecision(rawValue: adamMoments) else { throw ValidationError("--adam-moments must be f32 or bf16") }
         o.adamMoments = moments
         o.torchLearn = !noTorchLearn

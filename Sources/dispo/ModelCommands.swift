@@ -70,7 +70,7 @@ struct SampleCommand: AsyncParsableCommand {
     @OptionGroup var threadOption: ThreadOption
     @Option(help: """
         Products of the prompt tokens: f32 (default, exact) or bf16 (oneDNN on a CPU with AVX512-BF16 or AMX: \
-        about twice the prefill speed; logits after a prompt within 1.5% (relative Frobenius) of f32, so samples may \
+        about twice the prefill speed; logits after a prompt about 1% (relative Frobenius) from f32, so samples may \
         differ; decode steps stay f32).
         """) var prefillPrecision = "f32"
 

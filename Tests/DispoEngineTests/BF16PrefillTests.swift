@@ -61,6 +61,16 @@ final class BF16PrefillTests: XCTestCase {
             }
         }
         XCTAssertEqual(products.bytes >= 2 * (96 * 80 + 40 * 67), true, "bf16 storage holds every weight")
+        // More row counts than the primitive caches keep: they start over, and results stay the same bits.
+        let x = randomFloats(7 * 40, seed: 99)
+        var first = [Float](repeating: 0, count: 7 * 67), again = first, scratch = [Float](repeating: 0, count: 300 * 67)
+        try products.forward(indices[1], out: &first, inp: x, bias: nil, N: 7, accumulate: false, threads: 2)
+        let rows = randomFloats(300 * 40, seed: 98)
+        for N in 1...(BF16Products.cachedPrimitives + 10) {        // ≤ 300 rows
+            try products.forward(indices[1], out: &scratch, inp: rows, bias: nil, N: N, accumulate: false, threads: 1)
+        }
+        try products.forward(indices[1], out: &again, inp: x, bias: nil, N: 7, accumulate: false, threads: 2)
+        XCTAssertTrue(first == again)
     }
 
     /// Logits after each prompt (S, V), through the generator's prefill.
