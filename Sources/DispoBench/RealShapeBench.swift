@@ -112,6 +112,19 @@ public enum RealShapeBench {
         return dir
     }
 
+    /// Reads every safetensors file of `directory` once, so the next process finds the model in the page cache.
+    /// Some VMs evict cold page cache within a minute (this one runs DAMON with a `pageout` scheme); a side that
+    /// happened to start on a cold file would count a disk read the other side did not (and PyTorch's lazily
+    /// mapped weights are first read in its uncounted warm-up call). Both sides start warm, as a user's second run.
+    static func warmFileCache(_ directory: String) {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory))?.filter { $0.hasSuffix(".safetensors") } ?? []
+        for name in files {
+            guard let handle = FileHandle(forReadingAtPath: directory + "/" + name) else { continue }
+            while let chunk = try? handle.read(upToCount: 16 << 20), !chunk.isEmpty {}
+            try? handle.close()
+        }
+    }
+
     /// B prompts of P seeded random tokens, as JSONL of {"prompt_ids"}.
     static func writePrompts(_ path: String, batch: Int, length: Int, vocab: Int, seed: UInt64) throws {
         var rng = SplitMix64(seed: seed)
@@ -152,6 +165,7 @@ extension RealShapeBench {
             var results = [ChildResult?](repeating: nil, count: commands.count)
             for k in 0..<commands.count {
                 let side = (round + k) % commands.count
+                warmFileCache(model)
                 results[side] = try ChildProcess.run(commands[side], environment: threads)
             }
             let row = results.map { $0! }
