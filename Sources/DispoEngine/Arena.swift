@@ -18,6 +18,13 @@ public final class Arena {
     public let count: Int
     public let base: UnsafeMutablePointer<Float>
     static let hugePage = 2 << 20
+    /// Whether huge arenas ask for transparent huge pages (`DISPO_HUGE_PAGES=0` opts out: on a machine whose
+    /// kernel compacts memory synchronously for them, `defrag=madvise`, first touches can stall; measured here
+    /// they made prefill ≈ 12% and decode ≈ 6% faster at the Qwen2.5-0.5B shape, docs/BENCHMARKS.md).
+    static let hugePages: Bool = {
+        guard let value = getenv("DISPO_HUGE_PAGES") else { return true }
+        return String(cString: value) != "0"
+    }()
 
     /// Bytes mapped for a huge arena (0: allocated with posix_memalign).
     private let mapped: Int
@@ -39,7 +46,7 @@ public final class Arena {
             raw = UnsafeMutableRawPointer(bitPattern: start)
             regionStart = region
             mapped = bytes + Arena.hugePage
-            _ = madvise(raw!, bytes, Int32(MADV_HUGEPAGE))   // advisory: ignored where THP is off
+            if Arena.hugePages { _ = madvise(raw!, bytes, Int32(MADV_HUGEPAGE)) }   // advisory: ignored where THP is off
             // Touch every page now (the kernel zero-fills it): the arena is resident from here on, so memory
             // accounting (MemAvailable, the automatic recomputation) sees it before its first real use.
             for offset in stride(from: 0, to: bytes, by: 4096) { raw!.storeBytes(of: 0, toByteOffset: offset, as: UInt8.self) }
