@@ -13,7 +13,7 @@ import CDNNL
 #endif
 
 /// Which products run a Generator's prompt tokens (its decode steps always use fp32).
-public enum PrefillPrecision: String, Sendable, CaseIterable {
+public enum PrefillPrecision: String, Sendable, CaseIterable, Codable {
     /// fp32 products, the reference path: results do not depend on the chunking or the thread count.
     case f32
     /// bf16 operands with fp32 accumulation through oneDNN (needs the `OneDNN` build trait and AVX512-BF16 or AMX).

@@ -45,6 +45,12 @@ extension Generator {
         case .down: (IC, OC) = (F, C)
         case .head: (IC, OC) = (C, c.vocabSize)
         }
+        // The product with the bf16 layer matrices, when this call takes them (returns whether it did).
+        func bf16Product(bias: UnsafePointer<Float>?) throws -> Bool {
+            guard bf16, p != .head, let b = bf16Prefill else { return false }
+            try b.products.forward(b.matrix(p, layer: l), out: out, inp: inp, bias: bias, N: N, accumulate: accumulate, threads: threads)
+            return true
+        }
         if let packed = weights {
             let d = p == .head ? DecodeWeights.Layer() : packed.layers[l]
             let (offset, bias): (Int, Int)
@@ -55,11 +61,7 @@ extension Generator {
             case .down: (offset, bias) = (d.wdown, -1)
             case .head: (offset, bias) = (packed.lmHead, -1)
             }
-            if bf16, p != .head, let b = bf16Prefill {
-                try b.products.forward(b.matrix(p, layer: l), out: out, inp: inp, bias: bias < 0 ? nil : UnsafePointer(packed.vector(bias)),
-                                       N: N, accumulate: accumulate, threads: threads)
-                return
-            }
+            if try bf16Product(bias: bias < 0 ? nil : UnsafePointer(packed.vector(bias))) { return }
             packed.linear(offset, out: out, inp: inp, bias: bias, N: N, IC: IC, OC: OC, accumulate: accumulate, threads: threads)
             return
         }
@@ -75,11 +77,7 @@ extension Generator {
         case .down: (weight, bias) = (w.wdown, -1)
         case .head: (weight, bias) = (L.lmHead, -1)
         }
-        if bf16, p != .head, let b = bf16Prefill {
-            try b.products.forward(b.matrix(p, layer: l), out: out, inp: inp, bias: bias < 0 ? nil : UnsafePointer(W[bias]),
-                                   N: N, accumulate: accumulate, threads: threads)
-            return
-        }
+        if try bf16Product(bias: bias < 0 ? nil : UnsafePointer(W[bias])) { return }
         Matmul.forward(out: out, inp: inp, weight: W[weight], bias: bias < 0 ? nil : W[bias], N: N, IC: IC, OC: OC,
                        accumulate: accumulate)
     }

@@ -32,7 +32,8 @@ final class PrefillBF16Weights {
         case .qkv: return layers[l].qkv
         case .output: return layers[l].output
         case .gateUp: return layers[l].gateUp
-        case .down, .head: return layers[l].down
+        case .down: return layers[l].down
+        case .head: preconditionFailure("the output head has no bf16 copy: prefill computes it in fp32")
         }
     }
 

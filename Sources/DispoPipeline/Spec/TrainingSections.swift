@@ -68,14 +68,17 @@ public struct RolloutSection: Codable, Sendable, Equatable {
     public var recomputeOldLogprobs = false
     /// What the sampler samples from (absent = `copy`, the exact path).
     public var samplerWeights: SamplerWeights?
+    /// `rollout.prefill_precision` as given; nil for absent or "f32", so such specs encode (and fingerprint) as
+    /// before the key existed.
+    var prefillPrecisionSetting: PrefillPrecision?
     /// Products the local sampler runs prompt tokens through (`Generator.usePrefillPrecision`); decode stays f32.
-    public var prefillPrecision = PrefillPrecision.f32
+    public var prefillPrecision: PrefillPrecision { prefillPrecisionSetting ?? .f32 }
 
     enum CodingKeys: String, CodingKey {
         case groupSize = "group_size", promptsPerStep = "prompts_per_step", genBatchPrompts = "gen_batch_prompts"
         case maxNewTokens = "max_new_tokens", temperature, topP = "top_p", topK = "top_k", maxStaleness = "max_staleness"
         case backend, recomputeOldLogprobs = "recompute_old_logprobs", samplerWeights = "sampler_weights"
-        case prefillPrecision = "prefill_precision"
+        case prefillPrecisionSetting = "prefill_precision"
     }
 
     public init() {}
@@ -94,30 +97,13 @@ public struct RolloutSection: Codable, Sendable, Equatable {
         backend = try c.decodeIfPresent(RolloutBackendConfig.self, forKey: .backend) ?? d.backend
         recomputeOldLogprobs = try c.decodeIfPresent(Bool.self, forKey: .recomputeOldLogprobs) ?? d.recomputeOldLogprobs
         samplerWeights = try c.decodeIfPresent(SamplerWeights.self, forKey: .samplerWeights)
-        if let text = try c.decodeIfPresent(String.self, forKey: .prefillPrecision) {
+        if let text = try c.decodeIfPresent(String.self, forKey: .prefillPrecisionSetting) {
             guard let p = PrefillPrecision(rawValue: text) else {
-                throw DecodingError.dataCorruptedError(forKey: .prefillPrecision, in: c, debugDescription:
+                throw DecodingError.dataCorruptedError(forKey: .prefillPrecisionSetting, in: c, debugDescription:
                     "one of " + PrefillPrecision.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") + " (found \"\(text)\")")
             }
-            prefillPrecision = p
+            prefillPrecisionSetting = p == .f32 ? nil : p
         }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(groupSize, forKey: .groupSize)
-        try c.encode(promptsPerStep, forKey: .promptsPerStep)
-        try c.encodeIfPresent(genBatchPrompts, forKey: .genBatchPrompts)
-        try c.encode(maxNewTokens, forKey: .maxNewTokens)
-        try c.encode(temperature, forKey: .temperature)
-        try c.encode(topP, forKey: .topP)
-        try c.encode(topK, forKey: .topK)
-        try c.encode(maxStaleness, forKey: .maxStaleness)
-        try c.encode(backend, forKey: .backend)
-        try c.encode(recomputeOldLogprobs, forKey: .recomputeOldLogprobs)
-        try c.encodeIfPresent(samplerWeights, forKey: .samplerWeights)
-        // Written only when set, so specs without it encode (and fingerprint) as before the key existed.
-        if prefillPrecision != .f32 { try c.encode(prefillPrecision.rawValue, forKey: .prefillPrecision) }
     }
 
     /// The precision of the sampler's packed weights; nil = the sampler's own fp32 model (`copy`).
