@@ -84,12 +84,15 @@ final class BF16Products {
             }
             return nil
         } catch {
-            return "\(error)"
+            return "\(error); bf16 prefill needs AVX512-BF16 or AMX"
         }
     }
 
     static func check(_ status: dnnl_status_t, _ what: @autoclosure () -> String) throws {
         guard status == dnnl_success else {
+            if status == dnnl_unimplemented {
+                throw EngineError.unsupported("oneDNN has no implementation on this CPU (\(what()))")
+            }
             throw EngineError.unsupported("oneDNN failed \(what()) (status \(status.rawValue))")
         }
     }
