@@ -83,6 +83,8 @@ final class BF16Products {
                     + "AVX512-BF16 or AMX"
             }
             return nil
+        } catch EngineError.unsupported(let why) {
+            return why + "; bf16 prefill needs AVX512-BF16 or AMX"
         } catch {
             return "\(error); bf16 prefill needs AVX512-BF16 or AMX"
         }

@@ -78,5 +78,6 @@ func parsePrefillPrecision(_ text: String) throws -> PrefillPrecision {
     guard let p = PrefillPrecision(rawValue: text) else {
         throw ValidationError("--prefill-precision: expected f32 or bf16, found \(text)")
     }
+    if let why = p.unavailability { throw ValidationError("--prefill-precision \(text): \(why)") }
     return p
 }

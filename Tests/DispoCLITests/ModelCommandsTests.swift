@@ -2,6 +2,7 @@
 // greedy and seeded sampling are reproducible, scoring the sampled ids gives back the sampler's log-probs,
 // a char tokenizer in the model directory yields text, and bad input names its file and line.
 
+import DispoEngine
 import DispoSupport
 import Foundation
 import XCTest
@@ -91,6 +92,29 @@ final class ModelCommandsTests: XCTestCase {
             XCTAssertTrue(tokens.count == 12 || reason == "stop")
         }
         try assertScoresMatch(first, model: model, dir: dir)
+    }
+
+    func test_prefill_precision_is_checked_and_bf16_samples_where_it_can_run() throws {
+        let dir = try scratchDirectory()
+        let model = try initModel(dir, config: try writeTinyConfig(dir))
+        try "{\"prompt_ids\": [1, 5, 9, 4, 4, 8]}\n".write(toFile: dir + "/p.jsonl", atomically: true, encoding: .utf8)
+        let arguments = ["sample", "--model", model, "--input", dir + "/p.jsonl", "--greedy", "--max-new-tokens", "6"]
+        let bad = try Dispo.run(arguments + ["--prefill-precision", "f16"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--prefill-precision: expected f32 or bf16, found f16"), bad.stderr)
+        let bf16 = try Dispo.run(arguments + ["--prefill-precision", "bf16"])
+        if let why = PrefillPrecision.bf16.unavailability {
+            // Refused before loading anything, naming the option and the reason, once.
+            XCTAssertNotEqual(bf16.status, 0)
+            XCTAssertTrue(bf16.stderr.contains("--prefill-precision bf16: \(why)"), bf16.stderr)
+            XCTAssertFalse(bf16.stderr.contains("unsupported: unsupported"), bf16.stderr)
+            XCTAssertEqual(bf16.stdout, "")
+        } else {
+            XCTAssertEqual(bf16.status, 0, bf16.stderr)
+            let samples = try jsonLines(bf16.stdout)
+            XCTAssertEqual(samples.count, 1)
+            XCTAssertEqual(samples.first?["tokens"]?.ints?.count, 6)
+        }
     }
 
     func test_seeded_sampling_is_reproducible_and_scores_back() throws {
