@@ -2,7 +2,8 @@
 // operands up to fp32 accumulation, with bias, accumulation and every row count; a generator's logits after its
 // prompts stay within the tolerance `Generator.usePrefillPrecision` states against the fp32 path (and do differ
 // from it: the products really are bf16); the bf16 copy follows weight changes of a model and of packed weights.
-// On a CPU without AVX512-BF16/AMX (or a build without the OneDNN trait) asking for it fails with a clear error.
+// On a CPU without AVX512-BF16/AMX (or a build without the OneDNN trait) asking for it fails with the reason, and the
+// other tests are skipped, saying why; on a CPU with AVX512-BF16 they must run.
 @testable import DispoEngine
 import DispoSupport
 import XCTest
@@ -18,16 +19,25 @@ final class BF16PrefillTests: XCTestCase {
         #endif
     }
 
+    /// true where bf16 products run; a failure where this CPU should run them and cannot; else the test is skipped.
     func requireAvailable() throws -> Bool {
+        guard let why = BF16Products.availability() else { return true }
         if expectAvailable {
-            XCTAssertNil(BF16Products.availability(), "this CPU has AVX512-BF16: bf16 products must be available")
-            return true
+            XCTFail("this CPU has AVX512-BF16: bf16 products must be available, but: \(why)")
+            return false
         }
+        throw XCTSkip("bf16 products cannot run here: \(why)")
+    }
+
+    func test_bf16_prefill_is_refused_with_the_reason_where_it_cannot_run() throws {
+        guard let why = BF16Products.availability() else { throw XCTSkip("bf16 products run here") }
+        XCTAssertFalse(expectAvailable, why)
         let g = Generator(model: packedTestModel(tied: true), slots: 1, capacity: 8)
         XCTAssertThrowsError(try g.usePrefillPrecision(.bf16)) { error in
-            XCTAssertTrue("\(error)".contains("bf16"), "\(error)")
+            XCTAssertTrue("\(error)".contains(why), "\(error)")
         }
-        return false
+        XCTAssertEqual(g.prefillPrecision, .f32)
+        XCTAssertEqual(g.prefillWeightBytes, 0)
     }
 
     func test_a_bf16_product_is_the_exact_product_of_the_rounded_operands() throws {
