@@ -74,20 +74,19 @@ final class BF16Products {
     /// nil when bf16 products can run here, else why not: built without oneDNN, or oneDNN has no native bf16
     /// kernel for this CPU (it then names the implementation it would fall back to).
     static func availability() -> String? {
+        let why: String
         do {
             let probe = try BF16Products()
             let m = try probe.addMatrix(OC: 64, IC: 64)
             let impl = try probe.implementation(N: 64, matrix: m)
-            guard impl.contains("bf16") || impl.contains("amx") else {
-                return "oneDNN has no native bf16 matmul for this CPU (it offers '\(impl)'); bf16 prefill needs "
-                    + "AVX512-BF16 or AMX"
-            }
-            return nil
-        } catch EngineError.unsupported(let why) {
-            return why + "; bf16 prefill needs AVX512-BF16 or AMX"
+            if impl.contains("bf16") || impl.contains("amx") { return nil }
+            why = "oneDNN has no native bf16 matmul for this CPU (it offers '\(impl)')"
+        } catch EngineError.unsupported(let reason) {
+            why = reason
         } catch {
-            return "\(error); bf16 prefill needs AVX512-BF16 or AMX"
+            why = "\(error)"
         }
+        return why + "; bf16 prefill needs AVX512-BF16 or AMX"
     }
 
     static func check(_ status: dnnl_status_t, _ what: @autoclosure () -> String) throws {
